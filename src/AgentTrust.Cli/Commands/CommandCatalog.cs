@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace AgentTrust.Cli.Commands;
+
+/// <summary>The top-level commands, in the order <c>--help</c> lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> Create(CliContext context)
+    {
+        yield break;
+    }
+}
