@@ -96,13 +96,15 @@ public sealed class FileKeyStore
         return new StoredKey(name, key, HasPrivateKey: false, IsEncrypted: false, SignetKeyFile.FormatCreatedAt(now), owner);
     }
 
-    /// <summary>Lists the stored keys (one entry per <c>.pub</c> file), sorted by name. Files that fail to parse are reported as errors.</summary>
-    /// <exception cref="KeyStoreException">A <c>.pub</c> file is invalid.</exception>
-    public async Task<IReadOnlyList<StoredKey>> ListAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Lists the stored keys (one entry per <c>.pub</c> file), sorted by name. A file that cannot be read becomes a
+    /// <see cref="KeyStoreProblem"/> and does not hide the others.
+    /// </summary>
+    public async Task<KeyStoreListing> ListAsync(CancellationToken cancellationToken = default)
     {
         if (!System.IO.Directory.Exists(Directory))
         {
-            return [];
+            return new KeyStoreListing([], []);
         }
 
         var names = System.IO.Directory.EnumerateFiles(Directory, "*.pub")
@@ -110,13 +112,21 @@ public sealed class FileKeyStore
             .Where(KeyNames.IsValid)
             .Order(StringComparer.Ordinal)
             .ToList();
-        var result = new List<StoredKey>(names.Count);
+        var keys = new List<StoredKey>(names.Count);
+        var problems = new List<KeyStoreProblem>();
         foreach (var name in names)
         {
-            result.Add(await GetAsync(name!, cancellationToken).ConfigureAwait(false));
+            try
+            {
+                keys.Add(await GetAsync(name!, cancellationToken).ConfigureAwait(false));
+            }
+            catch (KeyStoreException e)
+            {
+                problems.Add(new KeyStoreProblem(name!, e.Error, e.FormatError, e.Message));
+            }
         }
 
-        return result;
+        return new KeyStoreListing(keys, problems);
     }
 
     /// <summary>Reads the public information of one key.</summary>
