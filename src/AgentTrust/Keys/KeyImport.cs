@@ -37,7 +37,7 @@ public static class KeyImport
             throw new KeyFormatException(KeyFormatError.UnrecognisedFormat, "The input is not text (binary DER is not accepted; use PEM).");
         }
 
-        var trimmed = text.AsSpan().Trim();
+        var trimmed = text.AsSpan().TrimStart('\uFEFF').Trim();
         if (PemKeys.LooksLikePem(trimmed))
         {
             if (!PemKeys.TryImport(trimmed, out var signing, out var verification, out var error, out var message))
@@ -55,7 +55,7 @@ public static class KeyImport
 
         if (trimmed.StartsWith("{", StringComparison.Ordinal))
         {
-            return ImportJson(content, trimmed.ToString(), passphrase);
+            return ImportJson(System.Text.Encoding.UTF8.GetBytes(trimmed.ToString()), trimmed.ToString(), passphrase);
         }
 
         throw new KeyFormatException(KeyFormatError.UnrecognisedFormat, "The input is not a PEM key, a JWK, a Signet key file or an 'ed25519:' public key.");
