@@ -319,6 +319,64 @@ public abstract class ReplayStoreConformanceTests : IAsyncLifetime
         Assert.Equal(ReplayCheckResult.Accepted, await reopened.TryRegisterAsync("asp_a", "n", Expiry));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Random_traffic_matches_a_reference_model(int seed)
+    {
+        const int MaxEntries = 20;
+        const int MaxPerPartition = 8;
+        var store = await FreshAsync(new ReplayStoreOptions { MaxEntries = MaxEntries, MaxEntriesPerPartition = MaxPerPartition });
+        var random = new Random(seed);
+        var model = new Dictionary<(string Partition, string Value), DateTimeOffset>();
+        var seen = new HashSet<ReplayCheckResult>();
+        for (var step = 0; step < 300; step++)
+        {
+            Clock.Advance(TimeSpan.FromMilliseconds(random.Next(0, 120)));
+            var now = Clock.GetUtcNow();
+            var key = ($"asp_{random.Next(3)}", $"n{random.Next(15)}");
+            var expiresAt = now + TimeSpan.FromMilliseconds(random.Next(1, 3000));
+
+            var live = model.Where(e => e.Value > now).ToList();
+            ReplayCheckResult expected;
+            if (live.Any(e => e.Key == key))
+            {
+                expected = ReplayCheckResult.Replayed;
+            }
+            else if (live.Count >= MaxEntries || live.Count(e => e.Key.Partition == key.Item1) >= MaxPerPartition)
+            {
+                expected = ReplayCheckResult.CapacityExceeded;
+            }
+            else
+            {
+                expected = ReplayCheckResult.Accepted;
+                model[key] = expiresAt;
+            }
+
+            Assert.Equal((step, expected), (step, await store.TryRegisterAsync(key.Item1, key.Item2, expiresAt)));
+            seen.Add(expected);
+            if (random.Next(25) == 0)
+            {
+                await store.PurgeExpiredAsync();
+                Assert.Equal(model.Count(e => e.Value > now), await store.CountAsync());
+            }
+        }
+
+        // The run exercised every outcome, so the comparison above meant something.
+        Assert.Equal(3, seen.Count);
+    }
+
+    [Fact]
+    public async Task A_cancelled_registration_throws_and_registers_nothing()
+    {
+        var store = await FreshAsync();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await store.TryRegisterAsync("asp_a", "n", Expiry, cancelled.Token));
+        Assert.Equal(ReplayCheckResult.Accepted, await store.TryRegisterAsync("asp_a", "n", Expiry));
+    }
+
     private async Task DisposeStoreAsync(IReplayStore store)
     {
         _opened.Remove(store);
