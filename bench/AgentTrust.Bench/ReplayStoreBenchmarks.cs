@@ -68,18 +68,29 @@ public class InMemoryReplayStoreBenchmarks
     }
 }
 
-/// <summary>Registrations per second of the SQLite store on a file (WAL), with and without a sync per commit.</summary>
+/// <summary>
+/// Registrations per second of the SQLite store on a file (WAL), with and without a sync per commit, against the raw
+/// primitive: one prepared INSERT into a bare keyed table of another file with the same settings.
+/// </summary>
 public class SqliteReplayStoreBenchmarks
 {
     private string _directory = null!;
     private SqliteReplayStore _store = null!;
+    private Microsoft.Data.Sqlite.SqliteConnection _raw = null!;
+    private Microsoft.Data.Sqlite.SqliteCommand _rawInsert = null!;
     private long _next;
 
     [Params(false, true)]
     public bool DurableCommits { get; set; }
 
+    // Synchronous on purpose: the in-process toolchain (used on loaded machines) does not await async setups.
     [GlobalSetup]
-    public async Task Setup()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    [GlobalCleanup]
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         _directory = Directory.CreateTempSubdirectory("agenttrust-bench-sqlite-").FullName;
         _store = await SqliteReplayStore.OpenAsync(new SqliteReplayStoreOptions
@@ -88,13 +99,37 @@ public class SqliteReplayStoreBenchmarks
             DurableCommits = DurableCommits,
             Limits = new ReplayStoreOptions { MaxEntries = long.MaxValue, MaxEntriesPerPartition = long.MaxValue },
         });
+
+        _raw = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "raw.db")};Pooling=False");
+        await _raw.OpenAsync();
+        await using (var setup = _raw.CreateCommand())
+        {
+            setup.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(DurableCommits ? "FULL" : "NORMAL")}; " +
+                "CREATE TABLE raw_values (partition TEXT NOT NULL, value TEXT NOT NULL, expires_at_ms INTEGER NOT NULL, PRIMARY KEY (partition, value)) WITHOUT ROWID;";
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        _rawInsert = _raw.CreateCommand();
+        _rawInsert.CommandText = "INSERT INTO raw_values VALUES ('asp_bench', $value, $expires)";
+        _rawInsert.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = "$value" });
+        _rawInsert.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = "$expires" });
+        _rawInsert.Prepare();
     }
 
-    [GlobalCleanup]
-    public async Task Cleanup()
+    private async Task CleanupAsync()
     {
         await _store.DisposeAsync();
+        await _rawInsert.DisposeAsync();
+        await _raw.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
+    }
+
+    [Benchmark(Baseline = true, Description = "raw: prepared INSERT into a keyed table")]
+    public int RawInsert()
+    {
+        _rawInsert.Parameters[0].Value = (++_next).ToString("x32", CultureInfo.InvariantCulture);
+        _rawInsert.Parameters[1].Value = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds();
+        return _rawInsert.ExecuteNonQuery();
     }
 
     [Benchmark(Description = "SqliteReplayStore.TryRegisterAsync")]
@@ -115,24 +150,47 @@ public class PostgresReplayStoreBenchmarks
     private const int Concurrency = 16;
     private TemporaryPostgresServer _server = null!;
     private PostgresReplayStore _store = null!;
+    private Npgsql.NpgsqlDataSource _raw = null!;
     private long _next;
 
+    // Synchronous on purpose: the in-process toolchain (used on loaded machines) does not await async setups.
     [GlobalSetup]
-    public async Task Setup()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    [GlobalCleanup]
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         _server = await TemporaryPostgresServer.StartAsync();
-        var database = await _server.CreateDatabaseAsync("bench");
-        _store = await PostgresReplayStore.OpenAsync(database + ";Max Auto Prepare=10", new PostgresReplayStoreOptions
+        var database = await _server.CreateDatabaseAsync("bench") + ";Max Auto Prepare=10";
+        _raw = Npgsql.NpgsqlDataSource.Create(database);
+        await using (var setup = _raw.CreateCommand(
+            "CREATE TABLE raw_values (partition text COLLATE \"C\" NOT NULL, value text COLLATE \"C\" NOT NULL, expires_at_ms bigint NOT NULL, PRIMARY KEY (partition, value))"))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        _store = await PostgresReplayStore.OpenAsync(database, new PostgresReplayStoreOptions
         {
             Limits = new ReplayStoreOptions { MaxEntries = long.MaxValue, MaxEntriesPerPartition = long.MaxValue },
         });
     }
 
-    [GlobalCleanup]
-    public async Task Cleanup()
+    private async Task CleanupAsync()
     {
         await _store.DisposeAsync();
+        await _raw.DisposeAsync();
         await _server.DisposeAsync();
+    }
+
+    [Benchmark(Baseline = true, Description = "raw: INSERT into a keyed table, 1 caller")]
+    public async Task<int> RawInsert()
+    {
+        await using var command = _raw.CreateCommand("INSERT INTO raw_values VALUES ('asp_bench', @value, @expires)");
+        command.Parameters.AddWithValue("value", Interlocked.Increment(ref _next).ToString("x32", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("expires", DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds());
+        return await command.ExecuteNonQueryAsync();
     }
 
     [Benchmark(Description = "PostgresReplayStore.TryRegisterAsync, 1 caller")]
