@@ -368,6 +368,48 @@ public abstract class ReplayStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_holder_of_a_live_value_is_reported_to_a_replay()
+    {
+        var store = await FreshAsync();
+        var expiry = Expiry;
+        var first = await store.TryRegisterAsync("https://issuer.example", "jti-1", expiry, "asp_presenter");
+        Assert.Equal(new ReplayRegistration(ReplayCheckResult.Accepted, "asp_presenter"), first);
+
+        var again = await store.TryRegisterAsync("https://issuer.example", "jti-1", expiry, "asp_other");
+        Assert.Equal(new ReplayRegistration(ReplayCheckResult.Replayed, "asp_presenter"), again);
+        Assert.True(again.IsReplayBy("asp_presenter"));
+        Assert.False(again.IsReplayBy("asp_other"));
+        Assert.False(again.IsReplayBy("ASP_PRESENTER"));
+        Assert.False(again.IsReplayBy(null));
+
+        // Registered without a holder: nobody can claim it, not even another anonymous presentation.
+        Assert.Equal(ReplayCheckResult.Accepted, (await store.TryRegisterAsync("https://issuer.example", "jti-2", expiry, null)).Result);
+        var anonymous = await store.TryRegisterAsync("https://issuer.example", "jti-2", expiry, "asp_presenter");
+        Assert.Equal(new ReplayRegistration(ReplayCheckResult.Replayed, null), anonymous);
+        Assert.False(anonymous.IsReplayBy("asp_presenter"));
+        Assert.False(anonymous.IsReplayBy(null));
+
+        // The plain registration sees the same entries.
+        Assert.Equal(ReplayCheckResult.Replayed, await store.TryRegisterAsync("https://issuer.example", "jti-1", expiry));
+
+        // After expiry the next registration owns the value.
+        Clock.Set(expiry);
+        Assert.Equal(new ReplayRegistration(ReplayCheckResult.Accepted, "asp_other"), await store.TryRegisterAsync("https://issuer.example", "jti-1", Expiry, "asp_other"));
+        Assert.True((await store.TryRegisterAsync("https://issuer.example", "jti-1", Expiry, "asp_presenter")).IsReplayBy("asp_other"));
+    }
+
+    [Fact]
+    public async Task Bad_holders_are_refused_before_storage()
+    {
+        var store = await FreshAsync();
+        Assert.Equal(ReplayCheckResult.InvalidRequest, (await store.TryRegisterAsync("p", "v", Expiry, "")).Result);
+        Assert.Equal(ReplayCheckResult.InvalidRequest, (await store.TryRegisterAsync("p", "v", Expiry, "asp\0x")).Result);
+        Assert.Equal(ReplayCheckResult.InvalidRequest, (await store.TryRegisterAsync("p", "v", Expiry, "asp_\udc00")).Result);
+        Assert.Equal(ReplayCheckResult.InvalidRequest, (await store.TryRegisterAsync("p", "v", Expiry, new string('h', 10_000_000))).Result);
+        Assert.Equal(0, await store.CountAsync());
+    }
+
+    [Fact]
     public async Task A_cancelled_registration_throws_and_registers_nothing()
     {
         var store = await FreshAsync();
