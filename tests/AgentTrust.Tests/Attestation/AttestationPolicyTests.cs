@@ -1,0 +1,87 @@
+using System.Text.Json.Nodes;
+using AgentTrust.Attestation;
+
+namespace AgentTrust.Tests.Attestation;
+
+public sealed class AttestationPolicyTests : IDisposable
+{
+    private readonly AttestationFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public async Task Payment_tools_require_attestation_from_listed_issuers()
+    {
+        var policy = new AttestationToolPolicy(new Dictionary<string, AttestationToolRequirement>
+        {
+            ["pay"] = new() { AllowedIssuers = new HashSet<string> { AttestationFixture.Issuer }, MinimumTrustLevel = AttestationTrustLevel.Provider },
+            ["pay_other"] = new() { AllowedIssuers = new HashSet<string> { "https://bank.example" } },
+            ["pay_safe"] = new() { MinimumSafetyLevel = SafetyLevel.Enhanced },
+        });
+        var verified = await _f.Verifier().VerifyAsync(_f.Honest());
+        var unattested = await _f.Verifier(o => o with { Mode = AttestationPolicyMode.Optional }).VerifyAsync(null);
+        Assert.Null(policy.Evaluate("pay", verified));
+        Assert.Equal("attestation_required", policy.Evaluate("pay", unattested));
+        Assert.Equal("attestation_required", policy.Evaluate("pay", null));
+        Assert.Equal("issuer_not_allowed", policy.Evaluate("pay_other", verified));
+        Assert.Equal("safety_below_minimum", policy.Evaluate("pay_safe", verified));
+        Assert.Null(policy.Evaluate("read_file", unattested));
+    }
+
+    [Fact]
+    public async Task Enterprise_attestation_is_below_a_provider_minimum()
+    {
+        var payload = AttestationFixture.Payload();
+        payload["attestation_metadata"]!["attestation_type"] = "enterprise";
+        var verdict = await _f.Verifier().VerifyAsync(_f.Sign(payload));
+        Assert.Equal("trust_level_too_low", new AttestationToolRequirement { MinimumTrustLevel = AttestationTrustLevel.Provider }.Evaluate(verdict));
+        Assert.Null(new AttestationToolRequirement().Evaluate(verdict));
+    }
+
+    [Fact]
+    public async Task Stateless_placement_round_trips_through_request_meta()
+    {
+        var token = _f.Honest();
+        var requestParams = new JsonObject { ["name"] = "pay" };
+        AttestationPlacement.SetRequestToken(requestParams, token);
+        Assert.NotNull(requestParams["_meta"]![AttestationPlacement.ClientCapabilitiesMetaKey]!["experimental"]![AttestationNames.CapabilityKey]);
+        Assert.True(AttestationPlacement.TryGetRequestToken(requestParams, out var carried));
+        Assert.Equal(token, carried);
+        var verdict = await _f.Verifier().VerifyAsync(carried, new AttestationPresentation { Stateless = true });
+        var meta = AttestationPlacement.CreateResultMeta(verdict);
+        Assert.Equal("verified", meta["verification_status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Initialize_placement_round_trips()
+    {
+        var initializeParams = new JsonObject { ["protocolVersion"] = "2025-06-18" };
+        AttestationPlacement.SetInitializeToken(initializeParams, "a.b.c");
+        Assert.True(AttestationPlacement.TryGetInitializeToken(initializeParams, out var token));
+        Assert.Equal("a.b.c", token);
+    }
+
+    [Theory]
+    [InlineData("spiffe://example.org/agent/p-1", true)]
+    [InlineData("spiffe://a.b-c_d/x.y/z", true)]
+    [InlineData("spiffe://example.org/", false)]
+    [InlineData("spiffe:///agent", false)]
+    [InlineData("spiffe://user@example.org/agent", false)]
+    [InlineData("spiffe://example.org/agent#f", false)]
+    [InlineData("spiffe://example.org/agent/.", false)]
+    [InlineData("spiffe://example.org/agent/%41", false)]
+    public void Spiffe_ids(string text, bool valid)
+    {
+        Assert.Equal(valid, SpiffeId.TryParse(text, out var id, out _));
+        if (valid)
+        {
+            Assert.Equal(text, id!.ToString());
+        }
+    }
+
+    [Fact]
+    public void Spiffe_id_length_limit()
+    {
+        Assert.False(SpiffeId.TryParse("spiffe://example.org/" + new string('a', 2048), out _, out _));
+    }
+}
