@@ -204,7 +204,12 @@ public static class KeyImport
             throw new KeyFormatException(code, $"Invalid JWK: {error}.");
         }
 
-        if (!jwk!.HasPrivateKey)
+        if (jwk!.Use is not null and not "sig")
+        {
+            throw new KeyFormatException(KeyFormatError.UnsupportedAlgorithm, $"Invalid JWK: use '{jwk.Use}' is not a signature key.");
+        }
+
+        if (!jwk.HasPrivateKey)
         {
             return new ImportedKey(KeyFormat.Jwk, jwk.ToVerificationKey(), null, null);
         }
