@@ -34,6 +34,7 @@ public sealed class HttpJwksKeyResolver : IJwsKeyResolver, IDisposable
     private JsonWebKeySetResolver? _keys;
     private DateTimeOffset _expiresAt;
     private DateTimeOffset _lastUnknownKidRefetch = DateTimeOffset.MinValue;
+    private Task<bool>? _refetchInFlight;
     private long _fetchCount;
 
     /// <summary>Creates a client. When <paramref name="httpClient"/> is null one is created that never follows redirects.</summary>
@@ -131,62 +132,77 @@ public sealed class HttpJwksKeyResolver : IJwsKeyResolver, IDisposable
 
     private async ValueTask<JwsKeyResolution> RefetchForUnknownKidAsync(string keyId, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        Task<bool> refetch;
         lock (_gate)
         {
-            if (_unknownKids.TryGetValue(keyId, out var until) && now < until)
+            if (_refetchInFlight is { } inFlight)
+            {
+                refetch = inFlight; // single flight: join the refetch already running
+            }
+            else if (_unknownKids.TryGetValue(keyId, out var until) && now < until)
             {
                 return JwsKeyResolution.Failed(JwsStatus.UnknownKey, "unknown kid (negative-cached)");
             }
-
-            if (now - _lastUnknownKidRefetch < _options.UnknownKidRefetchInterval)
+            else if (now - _lastUnknownKidRefetch < _options.UnknownKidRefetchInterval)
             {
-                _unknownKids[keyId] = _lastUnknownKidRefetch + _options.UnknownKidRefetchInterval;
+                RememberUnknown(keyId, _lastUnknownKidRefetch + _options.UnknownKidRefetchInterval);
                 return JwsKeyResolution.Failed(JwsStatus.UnknownKey, "unknown kid (refetch rate-limited)");
+            }
+            else
+            {
+                _lastUnknownKidRefetch = now;
+                _metrics?.Lookup(_tag, "refetch");
+                refetch = _refetchInFlight = RunRefetchAsync();
             }
         }
 
-        await _fetchGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        await refetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+        lock (_gate)
         {
-            lock (_gate)
+            if (_keys is { } keys && keys.TryGetKey(keyId, out var key))
             {
-                // Single flight: a concurrent caller may have refetched while this one waited.
-                if (_keys is { } current && current.TryGetKey(keyId, out var found))
-                {
-                    return JwsKeyResolution.Found(found!);
-                }
-
-                if (now - _lastUnknownKidRefetch < _options.UnknownKidRefetchInterval)
-                {
-                    return JwsKeyResolution.Failed(JwsStatus.UnknownKey, "unknown kid (refetch rate-limited)");
-                }
-
-                _lastUnknownKidRefetch = now;
+                _unknownKids.Remove(keyId);
+                return JwsKeyResolution.Found(key!);
             }
 
-            _metrics?.Lookup(_tag, "refetch");
-            await FetchLockedAsync(cancellationToken).ConfigureAwait(false);
-            lock (_gate)
+            RememberUnknown(keyId, now + _options.UnknownKidRefetchInterval);
+            return JwsKeyResolution.Failed(JwsStatus.UnknownKey, "unknown kid");
+        }
+    }
+
+    // The shared refetch runs on its own (bounded by the per-attempt timeout), not on one caller's token.
+    private async Task<bool> RunRefetchAsync()
+    {
+        await Task.Yield();
+        try
+        {
+            await _fetchGate.WaitAsync().ConfigureAwait(false);
+            try
             {
-                if (_keys is { } keys && keys.TryGetKey(keyId, out var key))
-                {
-                    _unknownKids.Remove(keyId);
-                    return JwsKeyResolution.Found(key!);
-                }
-
-                if (_unknownKids.Count > 1024)
-                {
-                    _unknownKids.Clear();
-                }
-
-                _unknownKids[keyId] = now + _options.UnknownKidRefetchInterval;
-                return JwsKeyResolution.Failed(JwsStatus.UnknownKey, "unknown kid");
+                return await FetchLockedAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                _fetchGate.Release();
             }
         }
         finally
         {
-            _fetchGate.Release();
+            lock (_gate)
+            {
+                _refetchInFlight = null;
+            }
         }
+    }
+
+    private void RememberUnknown(string keyId, DateTimeOffset until)
+    {
+        if (_unknownKids.Count >= 1024)
+        {
+            _unknownKids.Clear();
+        }
+
+        _unknownKids[keyId] = until;
     }
 
     private async Task<bool> RefreshIfStaleAsync(CancellationToken cancellationToken)
@@ -213,6 +229,8 @@ public sealed class HttpJwksKeyResolver : IJwsKeyResolver, IDisposable
     private async Task<bool> FetchLockedAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        using var activity = AttestationActivity.Source.StartActivity("attestation.jwks_fetch");
+        activity?.SetTag("attestation.issuer", _tag);
         try
         {
             var (keys, ttl) = await _pipeline.ExecuteAsync(FetchOnceAsync, cancellationToken).ConfigureAwait(false);

@@ -54,6 +54,8 @@ public sealed class AttestationTokenIssuer
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = Stopwatch.GetTimestamp();
+        using var activity = AttestationActivity.Source.StartActivity("attestation.create_token");
+        activity?.SetTag("attestation.issuer", _issuer);
         Validate(request);
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         var lifetime = (long)request.Lifetime.TotalSeconds;

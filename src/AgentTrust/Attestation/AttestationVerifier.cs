@@ -70,6 +70,7 @@ public sealed class AttestationVerifier
     public async ValueTask<AttestationVerdict> VerifyAsync(string? token, AttestationPresentation? presentation = null, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
+        using var activity = AttestationActivity.Source.StartActivity("attestation.verify");
         _options.Metrics?.Started();
         string issuerTag = "untrusted";
         AttestationVerdict verdict;
@@ -90,6 +91,14 @@ public sealed class AttestationVerifier
         }
 
         _options.Metrics?.Finished(verdict, issuerTag, Stopwatch.GetElapsedTime(started));
+        if (activity is not null)
+        {
+            activity.SetTag("attestation.issuer", issuerTag);
+            activity.SetTag("attestation.outcome", verdict.Verified ? "verified" : verdict.Reason == AttestationReason.Missing ? "missing" : "rejected");
+            activity.SetTag("attestation.reason", verdict.Reason.ToWireName());
+            activity.SetStatus(verdict.Verified ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
+        }
+
         return verdict;
     }
 

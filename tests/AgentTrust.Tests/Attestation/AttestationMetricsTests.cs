@@ -55,3 +55,44 @@ public sealed class AttestationMetricsTests : IDisposable
         }
     }
 }
+
+public sealed class AttestationTracingTests : IDisposable
+{
+    private readonly AttestationFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public async Task Verify_and_issue_emit_spans_with_outcome_and_reason()
+    {
+        var spans = new List<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == AttestationActivity.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a =>
+            {
+                lock (spans)
+                {
+                    spans.Add(a);
+                }
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var marker = Guid.NewGuid().ToString();
+        using (var parent = new System.Diagnostics.Activity(marker).Start())
+        {
+            var token = _f.Honest();
+            await _f.Verifier().VerifyAsync(token);
+            await _f.Verifier().VerifyAsync(token);
+        }
+
+        lock (spans)
+        {
+            var mine = spans.Where(s => s.Parent?.OperationName == marker).ToList();
+            Assert.Contains(mine, s => s.OperationName == "attestation.create_token");
+            var verifies = mine.Where(s => s.OperationName == "attestation.verify").ToList();
+            Assert.Equal(["none", "replay"], verifies.Select(s => (string?)s.GetTagItem("attestation.reason")));
+        }
+    }
+}

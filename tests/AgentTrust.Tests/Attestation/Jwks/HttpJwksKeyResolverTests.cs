@@ -209,6 +209,29 @@ public sealed class HttpJwksKeyResolverTests : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_unknown_kids_trigger_a_single_flight_refetch()
+    {
+        _server.Body = Jwks((_f.IssuerKey.PublicKey, AttestationFixture.Kid));
+        using var client = Client();
+        await client.ResolveAsync(AttestationFixture.Kid, SignatureAlgorithm.EdDSA);
+        _server.Body = Jwks((_f.IssuerKey.PublicKey, AttestationFixture.Kid), (_rotated.PublicKey, "new"));
+        _server.Delay = TimeSpan.FromMilliseconds(200);
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.ResolveAsync("new", SignatureAlgorithm.EdDSA).AsTask()));
+        Assert.All(results, r => Assert.NotNull(r.Key));
+        Assert.Equal(2, _server.Requests);
+    }
+
+    [Fact]
+    public async Task Redirects_are_not_followed()
+    {
+        _server.Body = Jwks((_f.IssuerKey.PublicKey, AttestationFixture.Kid));
+        _server.Status = 302;
+        using var client = Client();
+        Assert.Equal(JwsStatus.KeySourceUnavailable, (await client.ResolveAsync(AttestationFixture.Kid, SignatureAlgorithm.EdDSA)).Status);
+        Assert.Equal(1, _server.Requests);
+    }
+
+    [Fact]
     public void Default_location_is_the_well_known_path() =>
         Assert.Equal("https://api.anthropic.com/.well-known/jwks.json", JwksClientOptions.DefaultJwksUri("https://api.anthropic.com/").ToString());
 }

@@ -61,6 +61,10 @@ internal sealed class LoopbackJwksServer : IDisposable
                     }
 
                     context.Response.StatusCode = Status;
+                    if (Status is >= 300 and < 400)
+                    {
+                        context.Response.RedirectLocation = Url.ToString();
+                    }
                     if (MaxAge >= 0)
                     {
                         context.Response.Headers["Cache-Control"] = $"max-age={MaxAge}";
