@@ -14,4 +14,7 @@ public sealed record AttestationPresentation
 
     /// <summary>The RFC 7638 thumbprint of the key that MCPS-signed the carrying request, when it was signed.</summary>
     public string? SignerThumbprint { get; init; }
+
+    /// <summary>The MCPS <c>passport_id</c> of the signed request that carried the token (null when unsigned).</summary>
+    public string? PresenterId { get; init; }
 }

@@ -19,6 +19,7 @@ public sealed class AttestationVerifier
     private readonly Dictionary<string, TrustedIssuer> _issuers;
     private readonly JwtClaimsValidator _claims;
     private readonly JwsParseOptions _parse;
+    private readonly PresenterMap _presenters = new();
 
     /// <summary>Creates a verifier.</summary>
     /// <exception cref="ArgumentException">No audience, no issuer, or a negative skew/lifetime.</exception>
@@ -236,7 +237,7 @@ public sealed class AttestationVerifier
         var replayReason = replay switch
         {
             ReplayCheckResult.Accepted => AttestationReason.None,
-            ReplayCheckResult.Replayed when IsPermittedRepresentation(claims, presentation) => AttestationReason.None,
+            ReplayCheckResult.Replayed when IsPermittedRepresentation(issuer.Issuer, claims, presentation) => AttestationReason.None,
             ReplayCheckResult.Replayed => AttestationReason.Replay,
             ReplayCheckResult.CapacityExceeded => AttestationReason.ReplayStoreFull,
             _ => AttestationReason.ReplayStoreUnavailable,
@@ -244,6 +245,11 @@ public sealed class AttestationVerifier
         if (replayReason != AttestationReason.None)
         {
             return (AttestationVerdict.Rejected(mode, replayReason), tag);
+        }
+
+        if (replay == ReplayCheckResult.Accepted && presentation.Stateless && claims.ConfirmationThumbprint is null && presentation.PresenterId is { } presenter)
+        {
+            _presenters.Record(issuer.Issuer, jti!, presenter, expiresAt, _options.TimeProvider.GetUtcNow());
         }
 
         // 14. Success.
@@ -293,7 +299,48 @@ public sealed class AttestationVerifier
     }
 
     // attestation.md §3.3: under the stateless revision a token bound by cnf to the key that signed this request may
-    // ride on many requests (cnf was checked in step 12); an unbound token only with AllowBearerReuse.
-    private bool IsPermittedRepresentation(AttestationClaims claims, AttestationPresentation presentation) =>
-        presentation.Stateless && (claims.ConfirmationThumbprint is not null || _options.AllowBearerReuse);
+    // ride on many requests (cnf was checked in step 12); an unbound token only from the MCPS presenter that first
+    // used it (remembered by this verifier instance: on another instance it is a replay, failing closed), or with
+    // AllowBearerReuse.
+    private bool IsPermittedRepresentation(string issuer, AttestationClaims claims, AttestationPresentation presentation) =>
+        presentation.Stateless && (claims.ConfirmationThumbprint is not null
+            || _options.AllowBearerReuse
+            || (presentation.PresenterId is { } presenter && _presenters.IsFirstPresenter(issuer, claims.JwtId, presenter, _options.TimeProvider.GetUtcNow())));
+
+    /// <summary>Who first presented each unbound stateless token; bounded (when full, nothing new is remembered: fail closed).</summary>
+    private sealed class PresenterMap
+    {
+        private const int Capacity = 100_000;
+        private readonly Dictionary<(string Issuer, string Jti), (string Presenter, DateTimeOffset Expires)> _map = [];
+        private readonly Lock _gate = new();
+
+        public void Record(string issuer, string jti, string presenter, DateTimeOffset expires, DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                if (_map.Count >= Capacity)
+                {
+                    foreach (var key in _map.Where(e => e.Value.Expires <= now).Select(e => e.Key).ToList())
+                    {
+                        _map.Remove(key);
+                    }
+
+                    if (_map.Count >= Capacity)
+                    {
+                        return;
+                    }
+                }
+
+                _map[(issuer, jti)] = (presenter, expires);
+            }
+        }
+
+        public bool IsFirstPresenter(string issuer, string jti, string presenter, DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                return _map.TryGetValue((issuer, jti), out var entry) && now < entry.Expires && string.Equals(entry.Presenter, presenter, StringComparison.Ordinal);
+            }
+        }
+    }
 }

@@ -85,3 +85,41 @@ public sealed class AttestationPolicyTests : IDisposable
         Assert.False(SpiffeId.TryParse("spiffe://example.org/" + new string('a', 2048), out _, out _));
     }
 }
+
+public sealed class AttestationRepresentationTests : IDisposable
+{
+    private readonly AttestationFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public async Task Unbound_token_may_be_represented_by_its_first_mcps_presenter_only()
+    {
+        var token = _f.Honest();
+        var verifier = _f.Verifier();
+        var alice = new AttestationPresentation { Stateless = true, PresenterId = "passport-alice", SignerThumbprint = "a" };
+        var mallory = new AttestationPresentation { Stateless = true, PresenterId = "passport-mallory", SignerThumbprint = "m" };
+        Assert.True((await verifier.VerifyAsync(token, alice)).Verified);
+        Assert.True((await verifier.VerifyAsync(token, alice)).Verified);
+        Assert.Equal(AttestationReason.Replay, (await verifier.VerifyAsync(token, mallory)).Reason);
+        Assert.Equal(AttestationReason.Replay, (await verifier.VerifyAsync(token, new AttestationPresentation { Stateless = true })).Reason);
+        Assert.Equal(AttestationReason.Replay, (await verifier.VerifyAsync(token)).Reason);
+
+        // Another server instance sharing the store has no record of the presenter: replay (fail closed).
+        Assert.Equal(AttestationReason.Replay, (await _f.Verifier().VerifyAsync(token, alice)).Reason);
+
+        // After exp + S the presenter record is void too.
+        _f.Clock.Set(DateTimeOffset.FromUnixTimeSeconds(AttestationFixture.T0 + 330));
+        Assert.Equal(AttestationReason.Expired, (await verifier.VerifyAsync(token, alice)).Reason);
+    }
+
+    [Fact]
+    public async Task Initialize_generation_never_accepts_a_second_presentation()
+    {
+        var token = _f.Honest();
+        var verifier = _f.Verifier();
+        var alice = new AttestationPresentation { Stateless = false, PresenterId = "passport-alice" };
+        Assert.True((await verifier.VerifyAsync(token, alice)).Verified);
+        Assert.Equal(AttestationReason.Replay, (await verifier.VerifyAsync(token, alice)).Reason);
+    }
+}
