@@ -92,6 +92,7 @@ public sealed class AttestationVerifier
         }
 
         _options.Metrics?.Finished(verdict, issuerTag, Stopwatch.GetElapsedTime(started));
+        _options.Hooks?.Raise(verdict);
         if (activity is not null)
         {
             activity.SetTag("attestation.issuer", issuerTag);

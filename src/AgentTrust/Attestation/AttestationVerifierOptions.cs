@@ -52,4 +52,7 @@ public sealed record AttestationVerifierOptions
 
     /// <summary>Instruments; optional.</summary>
     public AttestationMetrics? Metrics { get; init; }
+
+    /// <summary>Event callbacks; optional.</summary>
+    public AttestationHooks? Hooks { get; init; }
 }

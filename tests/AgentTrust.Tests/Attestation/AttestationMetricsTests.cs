@@ -96,3 +96,27 @@ public sealed class AttestationTracingTests : IDisposable
         }
     }
 }
+
+public sealed class AttestationHookTests : IDisposable
+{
+    private readonly AttestationFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public async Task Hooks_fire_and_a_throwing_hook_does_not_change_the_verdict()
+    {
+        var events = new List<string>();
+        var hooks = new AttestationHooks
+        {
+            Verified = v => events.Add("verified"),
+            Rejected = v => events.Add("rejected:" + v.Reason.ToWireName()),
+            ReplayDetected = _ => throw new InvalidOperationException("observer bug"),
+        };
+        var verifier = _f.Verifier(o => o with { Hooks = hooks });
+        var token = _f.Honest();
+        Assert.True((await verifier.VerifyAsync(token)).Verified);
+        Assert.Equal(AttestationReason.Replay, (await verifier.VerifyAsync(token)).Reason);
+        Assert.Equal(["verified", "rejected:replay"], events);
+    }
+}
