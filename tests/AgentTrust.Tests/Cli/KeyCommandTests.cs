@@ -181,6 +181,19 @@ public sealed class KeyCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task List_reports_a_broken_file_without_hiding_the_others()
+    {
+        Assert.Equal(0, (await Run(["key", "new", "--alg", "ed25519", "--name", "good", "--unencrypted"])).Exit);
+        await File.WriteAllTextAsync(Path.Combine(KeyDirectory, "broken.pub"), "{}");
+        var (exit, output, error) = await Run(["key", "list", "--json"]);
+        Assert.Equal(1, exit);
+        Assert.Contains("AT-KEY-INVALID", error, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("good", json.RootElement.GetProperty("keys")[0].GetProperty("name").GetString());
+        Assert.Equal("broken", json.RootElement.GetProperty("problems")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task Import_stores_pem_jwk_and_signet_files_with_the_right_protection()
     {
         using var key = SigningKey.Generate(SignatureAlgorithm.ES256);

@@ -30,7 +30,9 @@ public sealed class FileKeyStoreTests : IDisposable
         Assert.Equal(created.PublicKey, key.PublicKey);
         Assert.Equal(SignatureStatus.Valid, created.PublicKey.Verify("x"u8, key.Sign("x"u8)));
 
-        var listed = Assert.Single(await store.ListAsync());
+        var listing = await store.ListAsync();
+        Assert.Empty(listing.Problems);
+        var listed = Assert.Single(listing.Keys);
         Assert.Equal(created, listed with { });
         Assert.Equal("ops", listed.Owner);
         Assert.Empty(Directory.GetFiles(store.Directory, "*.tmp"));
@@ -129,7 +131,10 @@ public sealed class FileKeyStoreTests : IDisposable
         var error = await Assert.ThrowsAsync<KeyStoreException>(() => store.OpenAsync("bob", null));
         Assert.Equal(KeyStoreError.InvalidKeyFile, error.Error);
         Assert.Equal(KeyFormatError.NameMismatch, error.FormatError);
-        Assert.Equal(KeyFormatError.NameMismatch, (await Assert.ThrowsAsync<KeyStoreException>(() => store.ListAsync())).FormatError);
+        var listing = await store.ListAsync();
+        Assert.Equal("alice", Assert.Single(listing.Keys).Name);
+        var problem = Assert.Single(listing.Problems);
+        Assert.Equal(("bob", KeyStoreError.InvalidKeyFile, KeyFormatError.NameMismatch), (problem.Name, problem.Error, problem.FormatError));
     }
 
     [Fact]

@@ -109,6 +109,17 @@ public class KeyImportTests
     }
 
     [Fact]
+    public void A_leading_utf8_byte_order_mark_is_tolerated()
+    {
+        using var key = SigningKey.Generate(SignatureAlgorithm.EdDSA);
+        foreach (var text in new[] { PemKeys.ExportPublicKeyPem(key.PublicKey), key.PublicKey.ToJsonWebKey().ToJson(), System.Text.Encoding.UTF8.GetString(SignetKeyFile.WritePublic(key.PublicKey, "n", DateTimeOffset.UnixEpoch)) })
+        {
+            using var imported = KeyImport.Import([0xEF, 0xBB, 0xBF, .. Utf8(text)]);
+            Assert.Equal(key.PublicKey, imported.PublicKey);
+        }
+    }
+
+    [Fact]
     public void Oversized_input_is_refused_before_parsing()
     {
         Assert.False(KeyImport.TryImport(new byte[KeyImport.MaxInputBytes + 1], null, out _, out var error, out _));

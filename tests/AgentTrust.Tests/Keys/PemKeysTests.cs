@@ -182,6 +182,37 @@ public class PemKeysTests
         Assert.Equal(KeyFormatError.UnrecognisedFormat, Assert.Throws<KeyFormatException>(() => PemKeys.ImportPrivateKeyPem(PemKeys.ExportPublicKeyPem(key.PublicKey))).Error);
     }
 
+    [Fact]
+    public void Pkcs8_v2_one_asymmetric_key_is_accepted_only_when_its_public_key_matches()
+    {
+        using var key = SigningKey.Generate(SignatureAlgorithm.EdDSA);
+        var seed = new byte[32];
+        key.ExportPrivateKey(seed);
+        using var imported = PemKeys.ImportPrivateKeyPem(Pem("PRIVATE KEY", OneAsymmetricKey(seed, key.PublicKey.RawPublicKey.ToArray())));
+        Assert.Equal(key.PublicKey, imported.PublicKey);
+        var wrong = key.PublicKey.RawPublicKey.ToArray();
+        wrong[5] ^= 0x40;
+        Assert.Equal(KeyFormatError.InvalidKey, Assert.Throws<KeyFormatException>(() => PemKeys.ImportPrivateKeyPem(Pem("PRIVATE KEY", OneAsymmetricKey(seed, wrong)))).Error);
+    }
+
+    private static byte[] OneAsymmetricKey(byte[] seed, byte[] publicKey)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteInteger(1);
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier(PemKeys.IdEd25519);
+            }
+
+            writer.WriteOctetString(OctetString(seed));
+            writer.WriteBitString(publicKey, tag: new Asn1Tag(TagClass.ContextSpecific, 1));
+        }
+
+        return writer.Encode();
+    }
+
     internal static string Pem(string label, byte[] der) => new string(PemEncoding.Write(label, der)) + "\n";
 
     private static byte[] Spki(string algorithm, string? curve, byte[] publicKey)
