@@ -152,7 +152,7 @@ internal ref struct JcsDocument
                 case (byte)'[':
                     {
                         var isObject = c == (byte)'{';
-                        var t = Add(isObject ? JcsTokenKind.Object : JcsTokenKind.Array, pos, 1);
+                        var t = Add(isObject ? JcsTokenKind.Object : JcsTokenKind.Array, pos, 0);
                         pos = SkipWhitespace(pos + 1);
                         if (pos < _input.Length && _input[pos] == (isObject ? (byte)'}' : (byte)']'))
                         {
