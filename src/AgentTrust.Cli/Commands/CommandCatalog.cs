@@ -7,6 +7,7 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create(CliContext context)
     {
+        yield return Canon.CanonCommand.Create(context);
         yield return Keys.KeyCommand.Create(context);
         yield return Attest.AttestCommand.Create(context);
     }
