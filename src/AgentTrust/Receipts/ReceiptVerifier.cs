@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AgentTrust.Cryptography;
 using AgentTrust.Errors;
 using AgentTrust.Json;
+using AgentTrust.Replay;
 
 namespace AgentTrust.Receipts;
 
@@ -18,14 +19,14 @@ public sealed class ReceiptVerifier
     public const int MaxChainLength = 16;
 
     private readonly IReceiptTrustAnchors? _anchors;
-    private readonly IReceiptReplayGuard? _replay;
+    private readonly IReplayStore? _replay;
     private readonly TimeProvider _time;
 
     /// <summary>Creates a verifier.</summary>
     /// <param name="anchors">Trust anchors; without them no verdict reaches <see cref="ReceiptTrustLevel.Trusted"/>.</param>
-    /// <param name="replay">The replay store for live mode (without it live verdicts carry the warning <c>replay_not_checked</c>).</param>
+    /// <param name="replay">The replay store for live mode, partitioned by signer key (v3: server key) (without it live verdicts carry the warning <c>replay_not_checked</c>).</param>
     /// <param name="time">The clock.</param>
-    public ReceiptVerifier(IReceiptTrustAnchors? anchors = null, IReceiptReplayGuard? replay = null, TimeProvider? time = null)
+    public ReceiptVerifier(IReceiptTrustAnchors? anchors = null, IReplayStore? replay = null, TimeProvider? time = null)
     {
         _anchors = anchors;
         _replay = replay;
@@ -509,9 +510,11 @@ public sealed class ReceiptVerifier
             }
 
             var nonce = ReceiptShape.GetString(receipt, "nonce")!;
-            if (!await owner._replay.TryRegisterAsync(partition, nonce, ts + options.MaxAge + options.FutureSkew, ct).ConfigureAwait(false))
+            var expiresAt = ts + options.MaxAge + options.FutureSkew;
+            var result = await owner._replay.TryRegisterAsync(partition, nonce, expiresAt, ct).ConfigureAwait(false);
+            if (result != ReplayCheckResult.Accepted)
             {
-                Fail("replay");
+                Fail(result == ReplayCheckResult.Replayed ? "replay" : "replay_unavailable");
             }
         }
 
