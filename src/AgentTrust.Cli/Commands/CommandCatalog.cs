@@ -10,5 +10,6 @@ internal static class CommandCatalog
         yield return Keys.KeyCommand.Create(context);
         yield return Receipts.ReceiptCommand.Create(context);
         yield return AuditCommand.Create(context);
+        yield return Canon.CanonCommand.Create(context);
     }
 }
