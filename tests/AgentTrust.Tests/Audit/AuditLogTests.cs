@@ -253,6 +253,33 @@ public sealed class AuditLogTests
     }
 
     [Fact]
+    public async Task The_parallel_signature_sweep_reports_the_earliest_bad_record()
+    {
+        using var fx = new AuditFixture();
+        await using (var log = await fx.OpenAsync())
+        {
+            await fx.AppendAsync(log, 300);
+        }
+
+        AuditFixture.RewriteChain(fx.SingleFile, receipts =>
+        {
+            foreach (var index in (int[])[299, 250, 120, 37])
+            {
+                receipts[index]["action"]!["target"] = "mcp://elsewhere";
+            }
+
+            return receipts;
+        });
+        var report = await fx.VerifyAsync(signatures: true);
+        Assert.False(report.Valid);
+        Assert.Equal(38, report.FirstBreak!.Line);
+        Assert.Equal(38, report.FirstBreak.RecordNumber);
+        Assert.Equal(37, report.RecordCount);
+        var lines = File.ReadAllLines(fx.SingleFile);
+        Assert.Equal(JsonNode.Parse(lines[36])!["record_hash"]!.GetValue<string>(), report.HeadHash);
+    }
+
+    [Fact]
     public async Task Unsigned_policy_violation_records_are_reported_not_failed()
     {
         using var fx = new AuditFixture();
