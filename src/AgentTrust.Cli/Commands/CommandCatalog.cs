@@ -9,6 +9,8 @@ internal static class CommandCatalog
     {
         yield return Canon.CanonCommand.Create(context);
         yield return Keys.KeyCommand.Create(context);
+        yield return Receipts.ReceiptCommand.Create(context);
+        yield return AuditCommand.Create(context);
         yield return Attest.AttestCommand.Create(context);
     }
 }
