@@ -170,7 +170,8 @@ public sealed class McpsMessageVerifier
             {
                 NonceCheckResult.Accepted => Success(state, level),
                 NonceCheckResult.Replayed => Fail(state, new McpsFailure(McpsCode.ReplayDetected, McpsReasons.Replay), level),
-                _ => Fail(state, new McpsFailure(McpsCode.RateLimited, McpsReasons.NonceStoreFull), level),
+                NonceCheckResult.StoreFull => Fail(state, new McpsFailure(McpsCode.RateLimited, McpsReasons.NonceStoreFull), level),
+                _ => Fail(state, new McpsFailure(McpsCode.InternalError, McpsReasons.Internal), level),
             };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
