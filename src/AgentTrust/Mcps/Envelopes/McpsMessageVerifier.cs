@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AgentTrust.Cryptography;
 using AgentTrust.Encoding;
 using AgentTrust.Errors;
+using AgentTrust.Json;
 using AgentTrust.Mcps.Passports;
 using AgentTrust.Mcps.Replay;
 using AgentTrust.Mcps.Versions;
@@ -191,19 +192,29 @@ public sealed class McpsMessageVerifier
     {
         state = null;
 
-        // Steps 1–2: bounds, then strict parse.
-        if (!McpsJson.TryParseObject(utf8, _options.Json, out var message, out var parseFailure))
+        // Steps 1–2: bounds, then strict parse (the canonical form is kept: the body is cut from it).
+        if (utf8.Length > _options.Json.MaxInputBytes)
         {
-            return McpsVerificationResult.Fail(parseFailure!);
+            return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InputLimitExceeded, McpsReasons.TooLarge));
         }
 
-        if (IsForeignFormat(message!))
+        if (!JsonCanonicalizer.TryCanonicalize(utf8, _options.Json, out var canonical, out var canonicalError))
+        {
+            return McpsVerificationResult.Fail(McpsJson.FromCanonicalError(canonicalError));
+        }
+
+        if (JsonNode.Parse(canonical, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = _options.Json.MaxDepth + 1 }) is not JsonObject message)
+        {
+            return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadField));
+        }
+
+        if (IsForeignFormat(message))
         {
             return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.ForeignFormat));
         }
 
         // Step 3: locate the container.
-        if (McpsEnvelopeLocator.Locate(message!, out var containerNode, out var placement, out var metaParent) is { } locateFailure)
+        if (McpsEnvelopeLocator.Locate(message, out var containerNode, out var placement, out var metaParent) is { } locateFailure)
         {
             return McpsVerificationResult.Fail(locateFailure);
         }
@@ -275,7 +286,7 @@ public sealed class McpsMessageVerifier
         }
 
         JsonObject? meta = metaParent?[McpsEnvelopeConstants.Meta] as JsonObject;
-        state = new EnvelopeState(message!, JsonRpcMessageKinds.Classify(message!), placement, meta, passportId, nonce, timestampText, timestamp, signature);
+        state = new EnvelopeState(canonical, JsonRpcMessageKinds.Classify(message), placement, meta, passportId, nonce, timestampText, timestamp, signature);
         return null;
     }
 
@@ -287,8 +298,7 @@ public sealed class McpsMessageVerifier
             return Fail(state, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.SignatureMismatch));
         }
 
-        // Building the body in place removes only the container (and an emptied _meta); state.Meta keeps every other member.
-        var body = McpsPreimage.CanonicalBody(state.Message, state.Placement, _options.Json, inPlace: true);
+        var body = McpsPreimage.BodyFromCanonicalMessage(state.Canonical, state.Placement, state.Kind);
         state.MessageHash = McpsPreimage.MessageHash(body);
         var signingInput = McpsPreimage.SigningInput(state.MessageHash, state.Nonce, state.PassportId, state.TimestampText, context.ChannelBinding);
         return key.Verify(signingInput, state.Signature, _options.SignatureOptions) switch
@@ -425,10 +435,10 @@ public sealed class McpsMessageVerifier
     };
 
     private sealed class EnvelopeState(
-        JsonObject message, JsonRpcMessageKind kind, EnvelopePlacement placement, JsonObject? meta,
+        byte[] canonical, JsonRpcMessageKind kind, EnvelopePlacement placement, JsonObject? meta,
         string passportId, string nonce, string timestampText, DateTimeOffset timestamp, byte[] signature)
     {
-        public JsonObject Message { get; } = message;
+        public byte[] Canonical { get; } = canonical;
 
         public JsonRpcMessageKind Kind { get; } = kind;
 
