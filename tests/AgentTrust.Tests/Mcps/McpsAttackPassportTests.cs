@@ -304,4 +304,15 @@ public class McpsAttackPassportTests
         var denied = await verifier.VerifyAsync(world.Sign("""{"jsonrpc":"2.0","id":2,"method":"x"}"""), new McpsVerificationContext { MinimumTrustLevel = 3 });
         Assert.Equal(McpsCode.InsufficientTrust, denied.Code);
     }
+
+    [Fact]
+    public async Task A_cached_passport_chain_still_expires()
+    {
+        using var world = new McpsWorld();
+        var verifier = world.Verifier(McpsVerifierOptions.Default with { StatusPolicy = StatusPolicy.None });
+        Assert.True((await verifier.VerifyAsync(world.Sign("""{"jsonrpc":"2.0","id":1,"method":"x"}"""))).IsValid);
+        world.Clock.Advance(TimeSpan.FromDays(30));
+        var expired = await verifier.VerifyAsync(world.Sign("""{"jsonrpc":"2.0","id":2,"method":"x"}"""));
+        Assert.Equal(McpsCode.PassportExpired, expired.Code);
+    }
 }

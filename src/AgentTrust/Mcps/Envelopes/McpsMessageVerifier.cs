@@ -23,6 +23,8 @@ public sealed class McpsMessageVerifier
     private readonly IPassportResolver? _resolver;
     private readonly INonceStore? _nonces;
     private readonly IPassportStatusProvider? _status;
+    private readonly Dictionary<string, PassportVerificationResult> _passportCache = new(StringComparer.Ordinal);
+    private const int PassportCacheSize = 4096;
 
     /// <summary>Creates a verifier.</summary>
     /// <param name="options">The profile (default <see cref="McpsVerifierOptions.Default"/>).</param>
@@ -101,8 +103,8 @@ public sealed class McpsMessageVerifier
                 return Fail(state!, resolveFailure);
             }
 
-            // Step 11: verify the passport and its chain.
-            var passportResult = _passports.Verify(passportJson.Span);
+            // Step 11: verify the passport and its chain (a verified chain is reused while every member is in validity).
+            var passportResult = VerifyPassportCached(passportJson.Span);
             if (!passportResult.IsValid)
             {
                 return Fail(state!, new McpsFailure(passportResult.Code!.Value, passportResult.Reason!));
@@ -185,6 +187,40 @@ public sealed class McpsMessageVerifier
         {
             return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InternalError, McpsReasons.Internal));
         }
+    }
+
+    private PassportVerificationResult VerifyPassportCached(ReadOnlySpan<byte> passportJson)
+    {
+        if (passportJson.Length > AgentPassport.MaxBytes)
+        {
+            return _passports.Verify(passportJson);
+        }
+
+        var key = McpsJson.Sha256Hex(passportJson);
+        var now = _time.GetUtcNow();
+        lock (_passportCache)
+        {
+            if (_passportCache.TryGetValue(key, out var cached) && now >= cached.ValidFrom && now < cached.ValidUntil)
+            {
+                return cached;
+            }
+        }
+
+        var result = _passports.Verify(passportJson);
+        if (result.IsValid)
+        {
+            lock (_passportCache)
+            {
+                if (_passportCache.Count >= PassportCacheSize)
+                {
+                    _passportCache.Clear();
+                }
+
+                _passportCache[key] = result;
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Steps 1–9. Returns a result when verification ends here (failure or unsigned), else null and the state.</summary>
