@@ -59,7 +59,17 @@ public static class StrictBase64
         }
 
         var buffer = new byte[Base64Url.GetMaxDecodedLength(text.Length)];
-        if (!Base64Url.TryDecodeFromChars(text, buffer, out var written))
+        int written;
+        try
+        {
+            // Base64Url.TryDecodeFromChars throws FormatException (rather than returning false) for some inputs,
+            // for example a final quantum with non-zero unused bits; a strict decoder must only say no.
+            if (!Base64Url.TryDecodeFromChars(text, buffer, out written))
+            {
+                return false;
+            }
+        }
+        catch (FormatException)
         {
             return false;
         }
