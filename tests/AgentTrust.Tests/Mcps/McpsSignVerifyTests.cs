@@ -187,4 +187,20 @@ public class McpsSignVerifyTests
             Assert.Equal(McpsCode.AuthorityUnreachable, result.Code);
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void Text_and_object_signing_paths_agree(string json, EnvelopePlacement placement)
+    {
+        using var world = new McpsWorld();
+        var options = new McpsSignOptions { Placement = placement };
+        var fromText = world.Signer.Sign(System.Text.Encoding.UTF8.GetBytes(json), options);
+        var fromObject = McpsWorld.Bytes(world.Signer.Sign(JsonNode.Parse(json)!.AsObject(), options));
+        var a = world.Verifier().VerifyWithKey(fromText, world.AgentKey.PublicKey);
+        var b = world.Verifier().VerifyWithKey(fromObject, world.AgentKey.PublicKey);
+        Assert.True(a.IsValid, a.Failure?.ToString());
+        Assert.True(b.IsValid, b.Failure?.ToString());
+        Assert.Equal(a.Placement, b.Placement);
+        Assert.Equal(a.MessageHash, b.MessageHash);
+    }
 }

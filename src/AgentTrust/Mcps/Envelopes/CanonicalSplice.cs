@@ -12,9 +12,28 @@ internal static class CanonicalSplice
     /// The byte range of the member at <paramref name="path"/> (object member names from the root), from its name's
     /// opening quote to the end of its value; false when any step is missing or not an object.
     /// </summary>
-    public static bool TryFindMember(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int start, out int end)
+    public static bool TryFindMember(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int start, out int end) =>
+        TryFind(canonical, path, out start, out _, out end, out _);
+
+    /// <summary>The value at <paramref name="path"/>: its start and end offsets and its token type (the root for an empty path).</summary>
+    public static bool TryFindValue(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int valueStart, out int end, out JsonTokenType type)
     {
-        start = end = 0;
+        if (path.IsEmpty)
+        {
+            var root = new Utf8JsonReader(canonical);
+            valueStart = 0;
+            end = canonical.Length;
+            type = root.Read() ? root.TokenType : JsonTokenType.None;
+            return type != JsonTokenType.None;
+        }
+
+        return TryFind(canonical, path, out _, out valueStart, out end, out type);
+    }
+
+    private static bool TryFind(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int start, out int valueStart, out int end, out JsonTokenType type)
+    {
+        start = end = valueStart = 0;
+        type = JsonTokenType.None;
         var reader = new Utf8JsonReader(canonical, new JsonReaderOptions { MaxDepth = 1024 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -36,6 +55,8 @@ internal static class CanonicalSplice
 
                     if (level == path.Length - 1)
                     {
+                        valueStart = (int)reader.TokenStartIndex;
+                        type = reader.TokenType;
                         reader.Skip();
                         start = nameStart;
                         end = (int)reader.BytesConsumed;

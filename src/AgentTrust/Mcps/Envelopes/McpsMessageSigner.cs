@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentTrust.Cryptography;
 using AgentTrust.Encoding;
@@ -47,6 +48,12 @@ public sealed class McpsMessageSigner
         if (!JsonCanonicalizer.TryCanonicalize(message, CanonicalJsonOptions.Strict, out var canonical, out var error))
         {
             throw new ArgumentException($"The message cannot be signed: {McpsJson.FromCanonicalError(error)}.", nameof(message));
+        }
+
+        options ??= McpsSignOptions.Default;
+        if (options.Audience is null && options.ReplyTo is null && options.EmbeddedPassport is null && TrySignCanonical(canonical, options, out var fast))
+        {
+            return fast;
         }
 
         if (JsonNode.Parse(canonical) is not JsonObject parsed)
@@ -154,6 +161,87 @@ public sealed class McpsMessageSigner
 
         return message;
     }
+
+    /// <summary>
+    /// The fast path for the common case (parent object present, nothing added to <c>_meta</c>): the container is
+    /// inserted into the canonical text directly (at the front of its object), so the message is parsed only once.
+    /// Returns false when the slow path must decide (unusual shapes, errors to report).
+    /// </summary>
+    private bool TrySignCanonical(byte[] canonical, McpsSignOptions options, out byte[] signed)
+    {
+        signed = [];
+        if (!CanonicalSplice.TryFindValue(canonical, [], out _, out _, out var rootType) || rootType != JsonTokenType.StartObject
+            || Has(canonical, [McpsEnvelopeConstants.TopLevelMember]))
+        {
+            return false;
+        }
+
+        var kind = Has(canonical, ["method"])
+            ? (Has(canonical, ["id"]) ? JsonRpcMessageKind.Request : JsonRpcMessageKind.Notification)
+            : Has(canonical, ["result"]) ? JsonRpcMessageKind.Result : Has(canonical, ["error"]) ? JsonRpcMessageKind.Error : JsonRpcMessageKind.Unknown;
+        string[] parentPath = kind switch
+        {
+            JsonRpcMessageKind.Request or JsonRpcMessageKind.Notification => ["params"],
+            JsonRpcMessageKind.Result => ["result"],
+            JsonRpcMessageKind.Error => ["error", "data"],
+            _ => [],
+        };
+        if (parentPath.Length == 0)
+        {
+            return false;
+        }
+
+        int insertAt;
+        string prefix;
+        string suffix;
+        if (options.Placement == EnvelopePlacement.TopLevel)
+        {
+            insertAt = 1;
+            prefix = "\"mcps\":";
+            suffix = canonical.Length > 2 ? "," : "";
+        }
+        else
+        {
+            if (!CanonicalSplice.TryFindValue(canonical, parentPath, out var parentStart, out var parentEnd, out var parentType) || parentType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            string[] metaPath = [.. parentPath, McpsEnvelopeConstants.Meta];
+            if (CanonicalSplice.TryFindValue(canonical, metaPath, out var metaStart, out var metaEnd, out var metaType))
+            {
+                if (metaType != JsonTokenType.StartObject || Has(canonical, [.. metaPath, McpsEnvelopeConstants.MetaKey]))
+                {
+                    return false;
+                }
+
+                insertAt = metaStart + 1;
+                prefix = "\"" + McpsEnvelopeConstants.MetaKey + "\":";
+                suffix = metaEnd - metaStart > 2 ? "," : "";
+            }
+            else
+            {
+                insertAt = parentStart + 1;
+                prefix = "\"_meta\":{\"" + McpsEnvelopeConstants.MetaKey + "\":";
+                suffix = parentEnd - parentStart > 2 ? "}," : "}";
+            }
+        }
+
+        var body = McpsPreimage.BodyFromCanonicalMessage(canonical, options.Placement, kind);
+        var nonce = McpsIdentifiers.NewNonce();
+        var timestamp = McpsTimestamp.Format(_time.GetUtcNow());
+        var signingInput = McpsPreimage.SigningInput(McpsPreimage.MessageHash(body), nonce, PassportId, timestamp, options.ChannelBinding);
+        var container = prefix + "{\"version\":\"" + McpsEnvelopeConstants.Version + "\",\"passport_id\":\"" + PassportId + "\",\"nonce\":\"" + nonce
+            + "\",\"timestamp\":\"" + timestamp + "\",\"signature\":\"" + StrictBase64.Encode(_key.Sign(signingInput)) + "\"}" + suffix;
+        var insert = System.Text.Encoding.UTF8.GetBytes(container);
+        signed = new byte[canonical.Length + insert.Length];
+        canonical.AsSpan(0, insertAt).CopyTo(signed);
+        insert.CopyTo(signed, insertAt);
+        canonical.AsSpan(insertAt).CopyTo(signed.AsSpan(insertAt + insert.Length));
+        return true;
+    }
+
+    private static bool Has(byte[] canonical, ReadOnlySpan<string> path) => CanonicalSplice.TryFindMember(canonical, path, out _, out _);
 
     private static JsonObject MetaOf(JsonObject parent)
     {
