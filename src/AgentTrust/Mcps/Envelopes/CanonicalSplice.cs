@@ -119,4 +119,45 @@ internal static class CanonicalSplice
 
         return RemoveMember(canonical, path);
     }
+
+    /// <summary>One found member of <see cref="ScanObject"/>: offsets are absolute in the scanned text.</summary>
+    internal readonly record struct MemberInfo(bool Found, int ValueStart, int ValueEnd, JsonTokenType Type);
+
+    /// <summary>
+    /// One pass over the members of the object that starts at <paramref name="objectStart"/>, recording where each of
+    /// <paramref name="names"/> is. False when no object starts there.
+    /// </summary>
+    public static bool ScanObject(ReadOnlySpan<byte> canonical, int objectStart, ReadOnlySpan<string> names, Span<MemberInfo> found)
+    {
+        found.Clear();
+        var reader = new Utf8JsonReader(canonical[objectStart..], new JsonReaderOptions { MaxDepth = 1024 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var index = -1;
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (reader.ValueTextEquals(names[i]))
+                {
+                    index = i;
+                    break;
+                }
+            }
+
+            reader.Read();
+            var start = (int)reader.TokenStartIndex;
+            var type = reader.TokenType;
+            reader.Skip();
+            if (index >= 0)
+            {
+                found[index] = new MemberInfo(true, objectStart + start, objectStart + (int)reader.BytesConsumed, type);
+            }
+        }
+
+        return true;
+    }
 }

@@ -170,23 +170,29 @@ public sealed class McpsMessageSigner
     private bool TrySignCanonical(byte[] canonical, McpsSignOptions options, out byte[] signed)
     {
         signed = [];
-        if (!CanonicalSplice.TryFindValue(canonical, [], out _, out _, out var rootType) || rootType != JsonTokenType.StartObject
-            || Has(canonical, [McpsEnvelopeConstants.TopLevelMember]))
+        Span<CanonicalSplice.MemberInfo> top = stackalloc CanonicalSplice.MemberInfo[6];
+        if (!CanonicalSplice.ScanObject(canonical, 0, ["mcps", "method", "id", "result", "error", "params"], top) || top[0].Found)
         {
             return false;
         }
 
-        var kind = Has(canonical, ["method"])
-            ? (Has(canonical, ["id"]) ? JsonRpcMessageKind.Request : JsonRpcMessageKind.Notification)
-            : Has(canonical, ["result"]) ? JsonRpcMessageKind.Result : Has(canonical, ["error"]) ? JsonRpcMessageKind.Error : JsonRpcMessageKind.Unknown;
-        string[] parentPath = kind switch
+        var kind = top[1].Found
+            ? (top[2].Found ? JsonRpcMessageKind.Request : JsonRpcMessageKind.Notification)
+            : top[3].Found ? JsonRpcMessageKind.Result : top[4].Found ? JsonRpcMessageKind.Error : JsonRpcMessageKind.Unknown;
+        var parent = kind switch
         {
-            JsonRpcMessageKind.Request or JsonRpcMessageKind.Notification => ["params"],
-            JsonRpcMessageKind.Result => ["result"],
-            JsonRpcMessageKind.Error => ["error", "data"],
-            _ => [],
+            JsonRpcMessageKind.Request or JsonRpcMessageKind.Notification => top[5],
+            JsonRpcMessageKind.Result => top[3],
+            _ => default,
         };
-        if (parentPath.Length == 0)
+        if (kind == JsonRpcMessageKind.Error && top[4].Type == JsonTokenType.StartObject)
+        {
+            Span<CanonicalSplice.MemberInfo> data = stackalloc CanonicalSplice.MemberInfo[1];
+            CanonicalSplice.ScanObject(canonical, top[4].ValueStart, ["data"], data);
+            parent = data[0];
+        }
+
+        if (kind == JsonRpcMessageKind.Unknown)
         {
             return false;
         }
@@ -202,28 +208,31 @@ public sealed class McpsMessageSigner
         }
         else
         {
-            if (!CanonicalSplice.TryFindValue(canonical, parentPath, out var parentStart, out var parentEnd, out var parentType) || parentType != JsonTokenType.StartObject)
+            if (!parent.Found || parent.Type != JsonTokenType.StartObject)
             {
                 return false;
             }
 
-            string[] metaPath = [.. parentPath, McpsEnvelopeConstants.Meta];
-            if (CanonicalSplice.TryFindValue(canonical, metaPath, out var metaStart, out var metaEnd, out var metaType))
+            Span<CanonicalSplice.MemberInfo> meta = stackalloc CanonicalSplice.MemberInfo[1];
+            CanonicalSplice.ScanObject(canonical, parent.ValueStart, [McpsEnvelopeConstants.Meta], meta);
+            if (meta[0].Found)
             {
-                if (metaType != JsonTokenType.StartObject || Has(canonical, [.. metaPath, McpsEnvelopeConstants.MetaKey]))
+                Span<CanonicalSplice.MemberInfo> existing = stackalloc CanonicalSplice.MemberInfo[1];
+                if (meta[0].Type != JsonTokenType.StartObject
+                    || !CanonicalSplice.ScanObject(canonical, meta[0].ValueStart, [McpsEnvelopeConstants.MetaKey], existing) || existing[0].Found)
                 {
                     return false;
                 }
 
-                insertAt = metaStart + 1;
+                insertAt = meta[0].ValueStart + 1;
                 prefix = "\"" + McpsEnvelopeConstants.MetaKey + "\":";
-                suffix = metaEnd - metaStart > 2 ? "," : "";
+                suffix = meta[0].ValueEnd - meta[0].ValueStart > 2 ? "," : "";
             }
             else
             {
-                insertAt = parentStart + 1;
+                insertAt = parent.ValueStart + 1;
                 prefix = "\"_meta\":{\"" + McpsEnvelopeConstants.MetaKey + "\":";
-                suffix = parentEnd - parentStart > 2 ? "}," : "}";
+                suffix = parent.ValueEnd - parent.ValueStart > 2 ? "}," : "}";
             }
         }
 
@@ -240,8 +249,6 @@ public sealed class McpsMessageSigner
         canonical.AsSpan(insertAt).CopyTo(signed.AsSpan(insertAt + insert.Length));
         return true;
     }
-
-    private static bool Has(byte[] canonical, ReadOnlySpan<string> path) => CanonicalSplice.TryFindMember(canonical, path, out _, out _);
 
     private static JsonObject MetaOf(JsonObject parent)
     {
