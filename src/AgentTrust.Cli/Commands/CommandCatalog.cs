@@ -9,6 +9,10 @@ internal static class CommandCatalog
     {
         yield return Canon.CanonCommand.Create(context);
         yield return Keys.KeyCommand.Create(context);
+        yield return Mcps.PassportCommand.Create(context);
+        yield return Mcps.SignCommand.Create(context);
+        yield return Mcps.VerifyCommand.Create(context);
+        yield return Mcps.ToolCommand.Create(context);
         yield return Receipts.ReceiptCommand.Create(context);
         yield return AuditCommand.Create(context);
         yield return Attest.AttestCommand.Create(context);
