@@ -12,6 +12,8 @@ using AgentTrust.Cryptography;
 using AgentTrust.Encoding;
 using AgentTrust.Errors;
 using AgentTrust.Json;
+using AgentTrust.Mcps;
+using AgentTrust.Mcps.Passports;
 using AgentTrust.TrustAuthority;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -23,6 +25,12 @@ internal sealed partial class AuthorityService
 {
     private const int MaxReasonLength = 512;
     private const int StatusReuseCapacity = 100_000;
+
+    // The members the authority copies from a submitted passport (all checked by the MCPS parser); anything else is dropped.
+    private static readonly HashSet<string> CopiedPassportMembers = new(StringComparer.Ordinal)
+    {
+        "passport_id", "mcps_version", "agent", "public_key", "origin", "key_rotation", "agenttrust",
+    };
 
     private readonly IAuthorityRepository _repository;
     private readonly AuthorityKeyRing _keys;
@@ -69,7 +77,7 @@ internal sealed partial class AuthorityService
         var answer = new JsonObject
         {
             ["challenge"] = challenge,
-            ["expires_at"] = AuthorityTimestamps.Format(expires),
+            ["expires_at"] = McpsTimestamp.Format(expires),
             ["purpose"] = RegistrationProof.Purpose,
         };
         return Unsigned(StatusCodes.Status201Created, answer);
@@ -95,11 +103,6 @@ internal sealed partial class AuthorityService
             return Refuse(StatusCodes.Status400BadRequest, McpsCode.InvalidPassport, "bad_field");
         }
 
-        if (JsonMarshal.GetRawUtf8Value(passport).Length > PassportIntake.MaxPassportBytes)
-        {
-            return Refuse(StatusCodes.Status413PayloadTooLarge, McpsCode.PassportTooLarge, "too_large");
-        }
-
         if (!root.TryGetProperty("challenge", out var challengeElement) || challengeElement.ValueKind != JsonValueKind.String
             || !StrictBase64.TryDecodeUrl(challengeElement.GetString(), 32, out _))
         {
@@ -112,14 +115,14 @@ internal sealed partial class AuthorityService
             return Refuse(StatusCodes.Status400BadRequest, McpsCode.InvalidSignature, "bad_signature_encoding");
         }
 
-        var intake = PassportIntake.Check(passport);
-        if (!intake.IsValid)
+        if (!PassportIntake.TryCheck(JsonMarshal.GetRawUtf8Value(passport), out var submitted, out var failure))
         {
-            return Refuse(StatusCodes.Status400BadRequest, intake.Code!.Value, intake.Reason!);
+            var status = failure!.Code == McpsCode.PassportTooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+            return Refuse(status, failure.Code, failure.Reason);
         }
 
         var challenge = challengeElement.GetString()!;
-        var proof = intake.Key!.Verify(RegistrationProof.BuildPreimage(challenge, intake.PassportId), signature);
+        var proof = submitted!.PublicKey.Verify(RegistrationProof.BuildPreimage(challenge, submitted.PassportId), signature);
         if (proof != SignatureStatus.Valid)
         {
             return Refuse(StatusCodes.Status401Unauthorized, McpsCode.InvalidSignature, proof == SignatureStatus.HighS ? "high_s" : "signature_mismatch");
@@ -136,39 +139,33 @@ internal sealed partial class AuthorityService
                 return Refuse(StatusCodes.Status400BadRequest, McpsCode.TimestampOutOfWindow, "too_old");
         }
 
+        // The authority signs the agent's own members (checked by the MCPS parser) under its name, with its validity.
         var expires = now + _options.PassportLifetime;
-        var issued = new JsonObject
+        var draft = new JsonObject();
+        foreach (var (name, value) in submitted.ToJsonObject())
         {
-            ["passport_id"] = intake.PassportId,
-            ["mcps_version"] = "1.0",
-            ["agent"] = intake.Agent,
-            ["public_key"] = JsonNode.Parse(intake.Key.ToJsonWebKey().ToJson()),
-            ["issuer"] = _options.Name,
-            ["issuer_chain"] = new JsonArray(),
-            ["trust_level"] = _options.InitialTrustLevel,
-            ["issued_at"] = AuthorityTimestamps.Format(now),
-            ["expires_at"] = AuthorityTimestamps.Format(expires),
-        };
-        if (intake.Origin is not null)
-        {
-            issued["origin"] = intake.Origin;
+            if (CopiedPassportMembers.Contains(name))
+            {
+                draft[name] = value?.DeepClone();
+            }
         }
 
-        if (intake.Extension is not null)
-        {
-            issued["agenttrust"] = intake.Extension;
-        }
-
-        AuthoritySignedDocument.SignEs256(issued, _keys.PassportKey);
-        var passportBytes = JsonCanonicalizer.Canonicalize(issued, CanonicalJsonOptions.Strict);
-        var record = new PassportRecord(intake.PassportId, System.Text.Encoding.UTF8.GetString(passportBytes), intake.Key.Thumbprint, _options.InitialTrustLevel, now, expires, null, null);
+        draft["issuer"] = _options.Name;
+        draft["issuer_chain"] = new JsonArray();
+        draft["trust_level"] = _options.InitialTrustLevel;
+        draft["issued_at"] = McpsTimestamp.Format(now);
+        draft["expires_at"] = McpsTimestamp.Format(expires);
+        var issuedPassport = PassportIssuer.SignObject(draft, _keys.PassportKey);
+        var issued = issuedPassport.ToJsonObject();
+        var passportBytes = issuedPassport.ToCanonicalJson();
+        var record = new PassportRecord(submitted.PassportId, System.Text.Encoding.UTF8.GetString(passportBytes), submitted.PublicKey.Thumbprint, _options.InitialTrustLevel, now, expires, null, null);
         if (!await _repository.InsertPassportAsync(record, cancellationToken).ConfigureAwait(false))
         {
             return Refuse(StatusCodes.Status409Conflict, McpsCode.InvalidPassport, "already_registered");
         }
 
         _metrics.RecordEvent("registration");
-        AuthorityLog.Registered(_logger, intake.PassportId, _options.InitialTrustLevel);
+        AuthorityLog.Registered(_logger, submitted.PassportId, _options.InitialTrustLevel);
         var answer = new JsonObject
         {
             ["passport"] = issued,
@@ -179,7 +176,7 @@ internal sealed partial class AuthorityService
 
     public async Task<IResult> GetPassportAsync(string passportId, CancellationToken cancellationToken)
     {
-        if (!PassportIntake.PassportIdPattern().IsMatch(passportId))
+        if (!McpsIdentifiers.IsPassportId(passportId))
         {
             return Problems.Create(StatusCodes.Status400BadRequest, McpsCode.InvalidPassport, "bad_passport_id");
         }
@@ -192,7 +189,7 @@ internal sealed partial class AuthorityService
 
     public async Task<IResult> GetStatusAsync(string passportId, CancellationToken cancellationToken)
     {
-        if (!PassportIntake.PassportIdPattern().IsMatch(passportId))
+        if (!McpsIdentifiers.IsPassportId(passportId))
         {
             return Problems.Create(StatusCodes.Status400BadRequest, McpsCode.InvalidPassport, "bad_passport_id");
         }
@@ -220,7 +217,7 @@ internal sealed partial class AuthorityService
 
     public async Task<IResult> GetStapleAsync(string passportId, CancellationToken cancellationToken)
     {
-        if (!PassportIntake.PassportIdPattern().IsMatch(passportId))
+        if (!McpsIdentifiers.IsPassportId(passportId))
         {
             return Problems.Create(StatusCodes.Status400BadRequest, McpsCode.InvalidPassport, "bad_passport_id");
         }
@@ -236,8 +233,8 @@ internal sealed partial class AuthorityService
         {
             ["passport_id"] = passportId,
             ["status"] = StatusOf(record, now).ToStapleName(),
-            ["valid_from"] = AuthorityTimestamps.Format(now),
-            ["valid_until"] = AuthorityTimestamps.Format(now + _options.StapleLifetime),
+            ["valid_from"] = McpsTimestamp.Format(now),
+            ["valid_until"] = McpsTimestamp.Format(now + _options.StapleLifetime),
         };
         AuthoritySignedDocument.SignEs256(staple, _keys.PassportKey);
         return new JsonBytesResult(StatusCodes.Status200OK, JsonCanonicalizer.Canonicalize(staple, CanonicalJsonOptions.Strict), cacheControl: "no-store");
@@ -245,7 +242,7 @@ internal sealed partial class AuthorityService
 
     public async Task<IResult> RevokeAsync(string passportId, HttpContext context, CancellationToken cancellationToken)
     {
-        if (!PassportIntake.PassportIdPattern().IsMatch(passportId))
+        if (!McpsIdentifiers.IsPassportId(passportId))
         {
             return Problems.Create(StatusCodes.Status400BadRequest, McpsCode.InvalidPassport, "bad_passport_id");
         }
@@ -283,7 +280,7 @@ internal sealed partial class AuthorityService
 
     public async Task<IResult> SetTrustLevelAsync(string passportId, HttpContext context, CancellationToken cancellationToken)
     {
-        if (!PassportIntake.PassportIdPattern().IsMatch(passportId))
+        if (!McpsIdentifiers.IsPassportId(passportId))
         {
             return Problems.Create(StatusCodes.Status400BadRequest, McpsCode.InvalidPassport, "bad_passport_id");
         }
@@ -329,7 +326,7 @@ internal sealed partial class AuthorityService
 
     public async Task<IResult> GetTrustLevelHistoryAsync(string passportId, CancellationToken cancellationToken)
     {
-        if (!PassportIntake.PassportIdPattern().IsMatch(passportId))
+        if (!McpsIdentifiers.IsPassportId(passportId))
         {
             return Problems.Create(StatusCodes.Status400BadRequest, McpsCode.InvalidPassport, "bad_passport_id");
         }
@@ -348,7 +345,7 @@ internal sealed partial class AuthorityService
                 ["new_level"] = change.NewLevel,
                 ["reason"] = change.Reason,
                 ["actor"] = change.Actor,
-                ["changed_at"] = AuthorityTimestamps.Format(change.ChangedAt),
+                ["changed_at"] = McpsTimestamp.Format(change.ChangedAt),
             });
         }
 
@@ -381,7 +378,7 @@ internal sealed partial class AuthorityService
                 entries.Add(new JsonObject
                 {
                     ["passport_id"] = entry.PassportId,
-                    ["revoked_at"] = AuthorityTimestamps.Format(entry.RevokedAt),
+                    ["revoked_at"] = McpsTimestamp.Format(entry.RevokedAt),
                     ["reason"] = entry.Reason,
                 });
             }
@@ -390,8 +387,8 @@ internal sealed partial class AuthorityService
             {
                 ["version"] = snapshot.Version,
                 ["issuer"] = _options.Name,
-                ["published_at"] = AuthorityTimestamps.Format(now),
-                ["next_update"] = AuthorityTimestamps.Format(now + _options.RevocationListInterval),
+                ["published_at"] = McpsTimestamp.Format(now),
+                ["next_update"] = McpsTimestamp.Format(now + _options.RevocationListInterval),
                 ["entries"] = entries,
             };
             AuthoritySignedDocument.SignEs256(list, _keys.PassportKey);
@@ -445,7 +442,7 @@ internal sealed partial class AuthorityService
                 ["log_id"] = logId,
                 ["record_count"] = recordCount,
                 ["record_hash"] = recordHash,
-                ["anchored_at"] = AuthorityTimestamps.Format(now),
+                ["anchored_at"] = McpsTimestamp.Format(now),
                 ["authority"] = new JsonObject { ["pubkey"] = _keys.AnchorPublicKeyText, ["name"] = _options.Name },
                 ["nonce"] = "rnd_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
             };
@@ -520,7 +517,7 @@ internal sealed partial class AuthorityService
         null => PassportStatusKind.Unknown,
         { RevokedAt: not null } => PassportStatusKind.Revoked,
         _ when now >= record.ExpiresAt => PassportStatusKind.Expired,
-        _ => PassportStatusKind.Valid,
+        _ => PassportStatusKind.Active,
     };
 
     private byte[] SignedStatus(string passportId, PassportRecord? record, DateTimeOffset now)
@@ -531,17 +528,17 @@ internal sealed partial class AuthorityService
             ["passport_id"] = passportId,
             ["status"] = status.ToStatusName(),
             ["issuer"] = _options.Name,
-            ["checked_at"] = AuthorityTimestamps.Format(now),
-            ["valid_until"] = AuthorityTimestamps.Format(now + _options.StatusLifetime),
+            ["checked_at"] = McpsTimestamp.Format(now),
+            ["valid_until"] = McpsTimestamp.Format(now + _options.StatusLifetime),
         };
         if (record is not null)
         {
-            document["trust_level"] = status == PassportStatusKind.Valid ? record.TrustLevel : 0;
-            document["issued_at"] = AuthorityTimestamps.Format(record.IssuedAt);
-            document["expires_at"] = AuthorityTimestamps.Format(record.ExpiresAt);
+            document["trust_level"] = status == PassportStatusKind.Active ? record.TrustLevel : 0;
+            document["issued_at"] = McpsTimestamp.Format(record.IssuedAt);
+            document["expires_at"] = McpsTimestamp.Format(record.ExpiresAt);
             if (record.RevokedAt is { } revokedAt)
             {
-                document["revoked_at"] = AuthorityTimestamps.Format(revokedAt);
+                document["revoked_at"] = McpsTimestamp.Format(revokedAt);
                 document["revocation_reason"] = record.RevocationReason;
             }
         }
@@ -596,7 +593,7 @@ internal sealed partial class AuthorityService
         await _repository.PurgeChallengesAsync(now, cancellationToken).ConfigureAwait(false);
     }
 
-    private DateTimeOffset Now() => AuthorityTimestamps.Truncate(_time.GetUtcNow());
+    private DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
 
     private static string AdminActor(HttpContext context) =>
         context.Items.TryGetValue(AdminAuthentication.ActorItem, out var actor) && actor is string s ? s : "unknown";

@@ -1,3 +1,5 @@
+using AgentTrust.Mcps.Passports;
+
 namespace AgentTrust.TrustAuthority;
 
 /// <summary>What <see cref="TrustAuthorityClient"/> answers when the Trust Authority cannot be reached.</summary>

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using AgentTrust.Errors;
 
+using AgentTrust.Mcps.Passports;
+
 namespace AgentTrust.TrustAuthority;
 
 /// <summary>The answer of <see cref="TrustAuthorityClient.GetStatusAsync"/>.</summary>

@@ -9,6 +9,9 @@ using AgentTrust.Encoding;
 using AgentTrust.Errors;
 using AgentTrust.Keys;
 
+using AgentTrust.Mcps;
+using AgentTrust.Mcps.Passports;
+
 namespace AgentTrust.TrustAuthority;
 
 /// <summary>
@@ -17,7 +20,7 @@ namespace AgentTrust.TrustAuthority;
 /// anchors audit checkpoints. Every signed answer is verified with the authority's key before it is used; the
 /// <see cref="AuthorityFailurePolicy"/> decides what an unreachable authority means. Thread-safe.
 /// </summary>
-public sealed class TrustAuthorityClient
+public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportResolver
 {
     private static readonly JsonDocumentOptions ParseOptions = new() { AllowDuplicateProperties = false, MaxDepth = 32 };
 
@@ -150,9 +153,9 @@ public sealed class TrustAuthorityClient
             || !AuthoritySignedDocument.TryGetString(staple, "status", out var statusText)
             || !AuthoritySignedDocument.TryGetString(staple, "valid_from", out var fromText)
             || !AuthoritySignedDocument.TryGetString(staple, "valid_until", out var untilText)
-            || !PassportStatusKinds.TryParse(statusText, out var status)
-            || !AuthorityTimestamps.TryParse(fromText, out var from)
-            || !AuthorityTimestamps.TryParse(untilText, out var until))
+            || !PassportStatusNames.TryParse(statusText, out var status)
+            || !McpsTimestamp.TryParse(fromText, out var from)
+            || !McpsTimestamp.TryParse(untilText, out var until))
         {
             return AuthorityCheck.Fail(McpsCode.InvalidPassport, "bad_field");
         }
@@ -175,7 +178,7 @@ public sealed class TrustAuthorityClient
 
         return status switch
         {
-            PassportStatusKind.Valid => AuthorityCheck.Success,
+            PassportStatusKind.Active => AuthorityCheck.Success,
             PassportStatusKind.Revoked => AuthorityCheck.Fail(McpsCode.PassportRevoked, "revoked"),
             PassportStatusKind.Expired => AuthorityCheck.Fail(McpsCode.PassportExpired, "bad_validity"),
             _ => AuthorityCheck.Fail(McpsCode.InvalidPassport, "unknown_passport"),
@@ -202,7 +205,7 @@ public sealed class TrustAuthorityClient
 
         var list = verified.Value!;
         if (list["version"] is not JsonValue versionNode || !versionNode.TryGetValue<long>(out var version) || list["entries"] is not JsonArray entries
-            || !AuthoritySignedDocument.TryGetString(list, "next_update", out var nextText) || !AuthorityTimestamps.TryParse(nextText, out var nextUpdate))
+            || !AuthoritySignedDocument.TryGetString(list, "next_update", out var nextText) || !McpsTimestamp.TryParse(nextText, out var nextUpdate))
         {
             return AuthorityResult<JsonObject>.Failure(McpsCode.InvalidPassport, "bad_field");
         }
@@ -318,6 +321,35 @@ public sealed class TrustAuthorityClient
     /// <summary>Sets a passport's trust level (admin). Returns the authority's signed status after the change.</summary>
     public Task<AuthorityResult<JsonObject>> SetTrustLevelAsync(string passportId, int level, string reason, string adminToken, CancellationToken cancellationToken = default) =>
         AdminAsync($"v1/passports/{Uri.EscapeDataString(passportId)}/trust-level", new JsonObject { ["level"] = level, ["reason"] = reason }, adminToken, cancellationToken);
+
+    /// <summary>
+    /// <see cref="IPassportStatusProvider"/> for the MCPS verifier: the status through the failure policy, or null when
+    /// none is available (the verifier then applies its <see cref="StatusPolicy"/>). A fail-open answer without a
+    /// status is reported as null too, so the verifier's own policy decides.
+    /// </summary>
+    async ValueTask<PassportStatus?> IPassportStatusProvider.GetStatusAsync(string passportId, CancellationToken cancellationToken)
+    {
+        var lookup = await GetStatusAsync(passportId, cancellationToken).ConfigureAwait(false);
+        return lookup.IsAvailable && !lookup.FailedOpen ? new PassportStatus(lookup.Status, lookup.TrustLevel) : null;
+    }
+
+    /// <summary><see cref="IPassportResolver"/> for the MCPS verifier: the authority-signed passport's JSON, null when unknown.</summary>
+    /// <exception cref="PassportResolutionException">The authority is unreachable or its answer does not verify.</exception>
+    async ValueTask<ReadOnlyMemory<byte>?> IPassportResolver.ResolveAsync(string passportId, CancellationToken cancellationToken)
+    {
+        var result = await ResolvePassportAsync(passportId, cancellationToken).ConfigureAwait(false);
+        if (result.IsSuccess)
+        {
+            return AgentTrust.Json.JsonCanonicalizer.Canonicalize(result.Value, AgentTrust.Json.CanonicalJsonOptions.Strict);
+        }
+
+        if (result.HttpStatus == 404)
+        {
+            return null;
+        }
+
+        throw new PassportResolutionException("The Trust Authority could not provide the passport (" + result.Reason + ").");
+    }
 
     /// <summary>Forgets cached status answers (for example after a local policy change).</summary>
     public void ClearStatusCache() => _statusCache.Clear();
@@ -511,9 +543,9 @@ public sealed class TrustAuthorityClient
     private static StatusLookup? ToLookup(JsonObject document, string passportId)
     {
         if (!AuthoritySignedDocument.TryGetString(document, "passport_id", out var id) || !string.Equals(id, passportId, StringComparison.Ordinal)
-            || !AuthoritySignedDocument.TryGetString(document, "status", out var statusText) || !PassportStatusKinds.TryParse(statusText, out var status)
-            || !AuthoritySignedDocument.TryGetString(document, "checked_at", out var checkedText) || !AuthorityTimestamps.TryParse(checkedText, out var checkedAt)
-            || !AuthoritySignedDocument.TryGetString(document, "valid_until", out var untilText) || !AuthorityTimestamps.TryParse(untilText, out var validUntil))
+            || !AuthoritySignedDocument.TryGetString(document, "status", out var statusText) || !PassportStatusNames.TryParse(statusText, out var status)
+            || !AuthoritySignedDocument.TryGetString(document, "checked_at", out var checkedText) || !McpsTimestamp.TryParse(checkedText, out var checkedAt)
+            || !AuthoritySignedDocument.TryGetString(document, "valid_until", out var untilText) || !McpsTimestamp.TryParse(untilText, out var validUntil))
         {
             return null;
         }
