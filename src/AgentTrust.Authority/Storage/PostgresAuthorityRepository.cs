@@ -58,7 +58,7 @@ public sealed class PostgresAuthorityRepository : IAuthorityRepository
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        builder.ConnectionStringBuilder.Options = "-c synchronous_commit=on";
+        builder.ConnectionStringBuilder.Options = ((builder.ConnectionStringBuilder.Options ?? string.Empty) + " -c synchronous_commit=on").Trim();
         _dataSource = builder.Build();
     }
 
