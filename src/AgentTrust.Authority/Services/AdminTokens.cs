@@ -39,7 +39,7 @@ public static class AdminTokens
     public static AdminTokenRecord? Match(string? presented, IReadOnlyList<AdminTokenRecord> stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        if (presented is null || !presented.StartsWith(Prefix, StringComparison.Ordinal)
+        if (presented is null || presented.Length != Prefix.Length + 43 || !presented.StartsWith(Prefix, StringComparison.Ordinal)
             || !StrictBase64.TryDecodeUrl(presented.AsSpan(Prefix.Length), TokenBytes, out var secret))
         {
             return null;

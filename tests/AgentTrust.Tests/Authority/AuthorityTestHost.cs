@@ -130,7 +130,7 @@ internal sealed class AuthorityTestHost : IAsyncDisposable
 
     public static async Task<JsonObject> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? mcpsCode, string reason)
     {
-        Assert.Equal(status, response.StatusCode);
+        Assert.True(status == response.StatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = (JsonObject)JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal((int)status, problem["status"]!.GetValue<int>());
