@@ -103,6 +103,15 @@ public sealed class AuthorityServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The route patterns the server maps (for the OpenAPI consistency test).</summary>
+    internal IReadOnlyList<string> RoutePatterns =>
+        _app.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Select(e => e.RoutePattern.RawText ?? string.Empty)
+            .Where(p => !p.Contains("*", StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+
     /// <summary>Completes when the server stops (Ctrl+C through the token, or <see cref="DisposeAsync"/>).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
 
