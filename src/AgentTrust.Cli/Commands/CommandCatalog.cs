@@ -9,5 +9,6 @@ internal static class CommandCatalog
     {
         yield return Keys.KeyCommand.Create(context);
         yield return Authority.AuthorityCommand.Create(context);
+        yield return Canon.CanonCommand.Create(context);
     }
 }
