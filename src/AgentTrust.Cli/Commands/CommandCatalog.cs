@@ -10,5 +10,9 @@ internal static class CommandCatalog
         yield return Keys.KeyCommand.Create(context);
         yield return Authority.AuthorityCommand.Create(context);
         yield return Canon.CanonCommand.Create(context);
+        yield return Mcps.PassportCommand.Create(context);
+        yield return Mcps.SignCommand.Create(context);
+        yield return Mcps.VerifyCommand.Create(context);
+        yield return Mcps.ToolCommand.Create(context);
     }
 }

@@ -44,12 +44,17 @@ public sealed class McpsMessageSigner
     /// <exception cref="ArgumentException">The input is not a single strict JSON-RPC object, or is already signed.</exception>
     public byte[] Sign(ReadOnlySpan<byte> message, McpsSignOptions? options = null)
     {
-        if (!McpsJson.TryParseObject(message, CanonicalJsonOptions.Strict, out var parsed, out var failure))
+        if (!JsonCanonicalizer.TryCanonicalize(message, CanonicalJsonOptions.Strict, out var canonical, out var error))
         {
-            throw new ArgumentException($"The message cannot be signed: {failure}.", nameof(message));
+            throw new ArgumentException($"The message cannot be signed: {McpsJson.FromCanonicalError(error)}.", nameof(message));
         }
 
-        return McpsJson.Serialize(Sign(parsed!, options));
+        if (JsonNode.Parse(canonical) is not JsonObject parsed)
+        {
+            throw new ArgumentException("The message is not a JSON object.", nameof(message));
+        }
+
+        return McpsJson.Serialize(SignCore(parsed, canonical, options));
     }
 
     /// <summary>Signs a message object in place and returns it.</summary>
@@ -58,6 +63,14 @@ public sealed class McpsMessageSigner
     public JsonObject Sign(JsonObject message, McpsSignOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(message);
+        return SignCore(message, null, options);
+    }
+
+    /// <param name="message">The message; modified in place.</param>
+    /// <param name="canonical">The RFC 8785 bytes of <paramref name="message"/> as given, when the caller has them.</param>
+    /// <param name="options">The options.</param>
+    private JsonObject SignCore(JsonObject message, byte[]? canonical, McpsSignOptions? options)
+    {
         options ??= McpsSignOptions.Default;
         var kind = JsonRpcMessageKinds.Classify(message);
         if (kind == JsonRpcMessageKind.Unknown)
@@ -76,36 +89,48 @@ public sealed class McpsMessageSigner
         }
 
         var placement = options.Placement;
-        JsonObject? meta = null;
+        var modified = false;
+        JsonObject? parent = null;
         if (placement == EnvelopePlacement.Meta)
         {
-            var parent = EnsureMetaParent(message, kind);
+            parent = EnsureMetaParent(message, kind, ref modified);
             if (parent is null)
             {
                 placement = EnvelopePlacement.TopLevel;
             }
             else
             {
-                meta = parent[McpsEnvelopeConstants.Meta] as JsonObject ?? [];
-                parent[McpsEnvelopeConstants.Meta] = meta;
+                var members = new List<KeyValuePair<string, JsonNode?>>();
                 if (options.Audience is not null && kind == JsonRpcMessageKind.Request)
                 {
-                    meta[McpsEnvelopeConstants.AudienceMetaKey] = options.Audience;
+                    members.Add(new(McpsEnvelopeConstants.AudienceMetaKey, options.Audience));
                 }
 
                 if (options.ReplyTo is not null && kind is JsonRpcMessageKind.Result or JsonRpcMessageKind.Error)
                 {
-                    meta[McpsEnvelopeConstants.ReplyToMetaKey] = options.ReplyTo;
+                    members.Add(new(McpsEnvelopeConstants.ReplyToMetaKey, options.ReplyTo));
                 }
 
                 if (options.EmbeddedPassport is not null)
                 {
-                    meta[McpsEnvelopeConstants.PassportMetaKey] = options.EmbeddedPassport.DeepClone();
+                    members.Add(new(McpsEnvelopeConstants.PassportMetaKey, options.EmbeddedPassport.DeepClone()));
+                }
+
+                if (members.Count > 0)
+                {
+                    var meta = MetaOf(parent);
+                    foreach (var (key, value) in members)
+                    {
+                        meta[key] = value;
+                    }
+
+                    modified = true;
                 }
             }
         }
 
-        var body = McpsPreimage.CanonicalBody(message, placement, CanonicalJsonOptions.Strict, inPlace: false);
+        canonical = modified || canonical is null ? McpsJson.Canonicalize(message, CanonicalJsonOptions.Strict) : canonical;
+        var body = McpsPreimage.BodyFromCanonicalMessage(canonical, placement, kind);
         var nonce = McpsIdentifiers.NewNonce();
         var timestamp = McpsTimestamp.Format(_time.GetUtcNow());
         var signingInput = McpsPreimage.SigningInput(McpsPreimage.MessageHash(body), nonce, PassportId, timestamp, options.ChannelBinding);
@@ -124,14 +149,26 @@ public sealed class McpsMessageSigner
         }
         else
         {
-            meta![McpsEnvelopeConstants.MetaKey] = container;
+            MetaOf(parent!)[McpsEnvelopeConstants.MetaKey] = container;
         }
 
         return message;
     }
 
+    private static JsonObject MetaOf(JsonObject parent)
+    {
+        if (parent[McpsEnvelopeConstants.Meta] is JsonObject meta)
+        {
+            return meta;
+        }
+
+        meta = [];
+        parent[McpsEnvelopeConstants.Meta] = meta;
+        return meta;
+    }
+
     /// <summary>Creates the P2 parent where the rules allow it; null when the message can only carry P1.</summary>
-    private static JsonObject? EnsureMetaParent(JsonObject message, JsonRpcMessageKind kind)
+    private static JsonObject? EnsureMetaParent(JsonObject message, JsonRpcMessageKind kind, ref bool modified)
     {
         switch (kind)
         {
@@ -140,6 +177,7 @@ public sealed class McpsMessageSigner
                 {
                     var created = new JsonObject();
                     message["params"] = created;
+                    modified = true;
                     return created;
                 }
 
@@ -156,6 +194,7 @@ public sealed class McpsMessageSigner
                 {
                     var created = new JsonObject();
                     error["data"] = created;
+                    modified = true;
                     return created;
                 }
 

@@ -11,12 +11,16 @@ public enum NonceCheckResult
 
     /// <summary>The store (or the signer's quota) is full: the message is rejected (MCPS-010); no live entry was evicted.</summary>
     StoreFull,
+
+    /// <summary>The store could not answer (storage down, request refused): the message is rejected (MCPS-025, fail closed).</summary>
+    Unavailable,
 }
 
 /// <summary>
 /// Replay protection for MCPS messages (mcps.md §9): an atomic check-and-insert of <c>(passport_id, nonce)</c>, held
 /// until <c>expiresAt</c> (timestamp + MaxAge). The verifier calls it LAST, after every other check passed, so a
-/// rejected message never burns its nonce.
+/// rejected message never burns its nonce. <see cref="ReplayStoreNonceStore"/> adapts any
+/// <see cref="AgentTrust.Replay.IReplayStore"/> (in-memory, SQLite, PostgreSQL).
 /// </summary>
 public interface INonceStore
 {
