@@ -103,7 +103,7 @@ public sealed class AuthorityCommandTests : IAsyncLifetime
         }
 
         var store = new FileKeyStore(FileKeyStore.DefaultDirectory(_home.Path));
-        var keys = await store.ListAsync();
+        var keys = (await store.ListAsync()).Keys;
         Assert.Contains(keys, k => k.Name == "authority" && k.Algorithm == SignatureAlgorithm.ES256 && k.IsEncrypted);
         Assert.Contains(keys, k => k.Name == "authority-anchor" && k.Algorithm == SignatureAlgorithm.EdDSA && k.IsEncrypted);
     }
