@@ -11,7 +11,8 @@ namespace AgentTrust.Bench.Authority;
 /// GET /v1/passports/{id}/status over loopback HTTP for a fixed time; reports lookups per second, latency
 /// percentiles and errors, on SQLite and (with --postgres) PostgreSQL.
 /// <code>dotnet run -c Release --project bench/AgentTrust.Bench -- authority-load [--clients 32] [--seconds 10]
-///   [--passports 1000] [--postgres CONNSTR] [--reuse-ms 1000]</code>
+///   [--passports 1000] [--postgres CONNSTR | --sqlite-only] [--reuse-ms 1000]</code>
+/// Without --postgres a temporary PostgreSQL server is started (initdb + pg_ctl, as the test fixture does).
 /// </summary>
 internal static class AuthorityLoad
 {
@@ -25,8 +26,17 @@ internal static class AuthorityLoad
         var directory = Directory.CreateTempSubdirectory("agenttrust-ta-load-").FullName;
         Console.WriteLine($"authority-load: {clients} clients, {seconds} s per run, {passports} passports, {Environment.ProcessorCount} cores, server and clients in one process");
         var failures = 0;
+        AgentTrust.Tests.Support.TemporaryPostgresServer? temporary = null;
         try
         {
+            if (postgres is null && !args.Contains("--sqlite-only"))
+            {
+                // A real PostgreSQL on loopback, started exactly as the test fixture does (initdb + pg_ctl).
+                temporary = await AgentTrust.Tests.Support.TemporaryPostgresServer.StartAsync().ConfigureAwait(false);
+                postgres = await temporary.CreateDatabaseAsync("authority_load").ConfigureAwait(false);
+                postgres = new Npgsql.NpgsqlConnectionStringBuilder(postgres) { MaxPoolSize = 64 }.ConnectionString;
+            }
+
             var engines = new List<(string Name, Func<IAuthorityRepository> Open)>
             {
                 ("sqlite", () => new SqliteAuthorityRepository(Path.Combine(directory, "load.db"))),
@@ -47,6 +57,11 @@ internal static class AuthorityLoad
         }
         finally
         {
+            if (temporary is not null)
+            {
+                await temporary.DisposeAsync().ConfigureAwait(false);
+            }
+
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(directory, recursive: true);
         }
