@@ -14,5 +14,7 @@ internal static class CommandCatalog
         yield return Mcps.SignCommand.Create(context);
         yield return Mcps.VerifyCommand.Create(context);
         yield return Mcps.ToolCommand.Create(context);
+        yield return Receipts.ReceiptCommand.Create(context);
+        yield return AuditCommand.Create(context);
     }
 }

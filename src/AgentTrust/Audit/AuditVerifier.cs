@@ -1,0 +1,359 @@
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using AgentTrust.Errors;
+using AgentTrust.Receipts;
+
+namespace AgentTrust.Audit;
+
+/// <summary>
+/// Verifies an audit log: the hash chain exactly as Signet's <c>verify --chain</c> (every <c>*.jsonl</c> in name order,
+/// every non-empty line, <c>prev_hash</c> links and recomputed <c>record_hash</c>), the signed checkpoints in
+/// <c>anchors/</c> (a chain shorter than its highest anchor is a truncated tail), and optionally every signature.
+/// Stops at the first break and reports file, line and reason. Never throws on bad log content.
+/// </summary>
+public static class AuditVerifier
+{
+    private const int ProgressInterval = 10_000;
+    private const int MaxLineBytes = 8 * 1024 * 1024;
+
+    /// <summary>Verifies the log in <paramref name="directory"/>.</summary>
+    public static Task<AuditVerificationReport> VerifyAsync(string directory, AuditVerificationOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        return VerifyFilesAsync(AuditFiles.List(directory), directory, options, cancellationToken);
+    }
+
+    /// <summary>Verifies a chain spread over <paramref name="files"/> (in chain order); anchors are read from <paramref name="anchorDirectory"/> when given.</summary>
+    public static async Task<AuditVerificationReport> VerifyFilesAsync(IReadOnlyList<string> files, string? anchorDirectory, AuditVerificationOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(options);
+        var state = new WalkState(options);
+        var anchors = new Dictionary<long, AuditAnchor>();
+        if (options.CheckAnchors && anchorDirectory is not null)
+        {
+            var (list, problems) = AuditAnchor.ReadAll(anchorDirectory);
+            if (problems.Count > 0)
+            {
+                state.Break = new AuditBreak(problems[0].File, 0, 0, McpsCode.AuditChainBroken, problems[0].Reason, null, null);
+                return state.Report(0);
+            }
+
+            foreach (var anchor in list)
+            {
+                anchors[anchor.RecordCount] = anchor;
+            }
+        }
+
+        long totalBytes = files.Sum(f => new FileInfo(f).Length);
+        long bytesRead = 0;
+        var buffer = new byte[1 << 20];
+        state.StartWorkers(cancellationToken);
+        for (var f = 0; f < files.Count && !state.Stopped; f++)
+        {
+            var file = files[f];
+            var isLast = f == files.Count - 1;
+            var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+            await using (stream.ConfigureAwait(false))
+            {
+                var filled = 0;
+                long line = 0;
+                var eof = false;
+                while (!state.Stopped)
+                {
+                    if (!eof)
+                    {
+                        var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                        bytesRead += read;
+                        filled += read;
+                        eof = read == 0;
+                    }
+
+                    var start = 0;
+                    while (!state.Stopped)
+                    {
+                        var newline = Array.IndexOf(buffer, (byte)'\n', start, filled - start);
+                        if (newline < 0)
+                        {
+                            break;
+                        }
+
+                        line++;
+                        if (newline > start)
+                        {
+                            await state.RecordAsync(file, line, buffer.AsMemory(start, newline - start), anchors, cancellationToken).ConfigureAwait(false);
+                            if (state.Count % ProgressInterval == 0)
+                            {
+                                options.Progress?.Report(new AuditVerificationProgress(state.Count, bytesRead, totalBytes));
+                            }
+                        }
+
+                        start = newline + 1;
+                    }
+
+                    Buffer.BlockCopy(buffer, start, buffer, 0, filled - start);
+                    filled -= start;
+                    if (eof)
+                    {
+                        if (filled > 0 && !state.Stopped)
+                        {
+                            if (isLast)
+                            {
+                                state.AddWarning("partial_last_line");
+                            }
+                            else
+                            {
+                                state.Break = new AuditBreak(file, line + 1, state.Count + 1, McpsCode.AuditChainBroken, "unparsable", null, null);
+                            }
+                        }
+
+                        break;
+                    }
+
+                    if (filled == buffer.Length)
+                    {
+                        if (buffer.Length >= MaxLineBytes)
+                        {
+                            state.Break = new AuditBreak(file, line + 1, state.Count + 1, McpsCode.AuditChainBroken, "line_too_long", null, null);
+                            break;
+                        }
+
+                        Array.Resize(ref buffer, buffer.Length * 2);
+                    }
+                }
+            }
+        }
+
+        await state.FinishAsync().ConfigureAwait(false);
+        if (state.Break is null && anchors.Count > 0)
+        {
+            var highest = anchors.Values.MaxBy(a => a.RecordCount)!;
+            if (highest.RecordCount > state.Count)
+            {
+                state.Break = new AuditBreak(Path.Combine(anchorDirectory!, AuditAnchor.FolderName, AuditAnchor.FileName(highest.RecordCount)), 0, state.Count + 1,
+                    McpsCode.AuditChainBroken, "tail_truncated", highest.RecordHash, state.Head);
+            }
+        }
+
+        options.Progress?.Report(new AuditVerificationProgress(state.Count, bytesRead, totalBytes));
+        return state.Report(anchors.Count);
+    }
+
+    private sealed class WalkState(AuditVerificationOptions options)
+    {
+        private readonly ReceiptVerifier _verifier = new(options.TrustAnchors, null, options.Time);
+        private long _signatures;
+        private long _trusted;
+        private long _unsigned;
+        private long _encrypted;
+        private readonly List<long> _anchorsMatched = [];
+        private readonly object _gate = new();
+        private Channel<SignatureWork>? _work;
+        private Task[] _workers = [];
+        private volatile SignatureFailure? _signatureFailure;
+
+        public long Count { get; private set; }
+
+        public string Head { get; private set; } = AuditRecordFormat.Genesis;
+
+        public string? LogId { get; private set; }
+
+        public AuditBreak? Break { get; set; }
+
+        public List<string> Warnings { get; } = [];
+
+        public async ValueTask RecordAsync(string file, long line, ReadOnlyMemory<byte> bytes, Dictionary<long, AuditAnchor> anchors, CancellationToken ct)
+        {
+            var number = Count + 1;
+            var problem = CheckChain(bytes.Span, out var receiptRange, out var prev, out var stated, out var recomputed, out var extra);
+            if (problem is not null)
+            {
+                Break = problem == "prev_hash_mismatch"
+                    ? new AuditBreak(file, line, number, McpsCode.AuditChainBroken, problem, Head, prev)
+                    : new AuditBreak(file, line, number, McpsCode.AuditChainBroken, problem, recomputed, stated);
+                return;
+            }
+
+            if (extra)
+            {
+                AddWarning("unsigned_record_members");
+            }
+
+            if (_work is not null)
+            {
+                // Signatures are checked by workers on every core while the walk goes on; the earliest failure wins.
+                await _work.Writer.WriteAsync(new SignatureWork(number, file, line, prev!, bytes[receiptRange].ToArray()), ct).ConfigureAwait(false);
+            }
+
+            Count = number;
+            Head = stated!;
+            LogId ??= stated;
+            if (anchors.TryGetValue(number, out var anchor))
+            {
+                if (anchor.RecordHash != stated || anchor.LogId != LogId)
+                {
+                    Break = new AuditBreak(file, line, number, McpsCode.AuditChainBroken, "anchor_mismatch", anchor.RecordHash, stated);
+                    return;
+                }
+
+                _anchorsMatched.Add(number);
+            }
+        }
+
+        public bool Stopped => Break is not null || _signatureFailure is not null;
+
+        public void StartWorkers(CancellationToken ct)
+        {
+            if (!options.Signatures)
+            {
+                return;
+            }
+
+            _work = Channel.CreateBounded<SignatureWork>(new BoundedChannelOptions(4096) { SingleWriter = true });
+            _workers = [.. Enumerable.Range(0, Math.Clamp(Environment.ProcessorCount, 1, 8)).Select(_ => Task.Run(() => WorkAsync(ct), ct))];
+        }
+
+        public async Task FinishAsync()
+        {
+            if (_work is null)
+            {
+                return;
+            }
+
+            _work.Writer.TryComplete();
+            await Task.WhenAll(_workers).ConfigureAwait(false);
+            if (_signatureFailure is { } failure && (Break is null || failure.Break.RecordNumber < Break.RecordNumber))
+            {
+                Break = failure.Break;
+                Count = failure.Break.RecordNumber - 1;
+                Head = failure.PrevHash;
+            }
+        }
+
+        private async Task WorkAsync(CancellationToken ct)
+        {
+            await foreach (var item in _work!.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                if (_signatureFailure is { } known && known.Break.RecordNumber < item.Number)
+                {
+                    continue;
+                }
+
+                var failure = await CheckSignatureAsync(item.Receipt, ct).ConfigureAwait(false);
+                if (failure is not null)
+                {
+                    lock (_gate)
+                    {
+                        if (_signatureFailure is null || item.Number < _signatureFailure.Break.RecordNumber)
+                        {
+                            _signatureFailure = new SignatureFailure(new AuditBreak(item.File, item.Line, item.Number, failure.Value.Code, failure.Value.Reason, null, null), item.PrevHash);
+                        }
+                    }
+                }
+            }
+        }
+
+        public AuditVerificationReport Report(long anchors)
+        {
+            _ = anchors;
+            return new AuditVerificationReport(Break is null, Count, LogId, Head, _signatures, _trusted, _unsigned, _encrypted, _anchorsMatched.Count(n => n <= Count), Break, Warnings);
+        }
+
+        public void AddWarning(string warning)
+        {
+            lock (_gate)
+            {
+                if (!Warnings.Contains(warning))
+                {
+                    Warnings.Add(warning);
+                }
+            }
+        }
+
+        private sealed record SignatureWork(long Number, string File, long Line, string PrevHash, byte[] Receipt);
+
+        private sealed record SignatureFailure(AuditBreak Break, string PrevHash);
+
+        private string? CheckChain(ReadOnlySpan<byte> line, out Range receipt, out string? prev, out string? stated, out string? recomputed, out bool extra)
+        {
+            recomputed = null;
+            var reason = AuditRecordFormat.TryParseLine(line, out receipt, out prev, out stated, out extra);
+            if (reason is not null)
+            {
+                return reason;
+            }
+
+            if (prev != Head)
+            {
+                return "prev_hash_mismatch";
+            }
+
+            reason = AuditRecordFormat.CheckRecordHash(line[receipt], prev!, stated!, out var computed);
+            recomputed = computed;
+            return reason;
+        }
+
+        private async ValueTask<(McpsCode Code, string Reason)?> CheckSignatureAsync(byte[] receiptBytes, CancellationToken ct)
+        {
+            // CheckRecordHash validated these exact bytes under the strict profile a moment ago.
+            var json = Receipt.ParseObject(receiptBytes, alreadyValidated: true, out var reason);
+            if (json is null)
+            {
+                return (McpsCode.ReceiptInvalid, reason ?? "malformed");
+            }
+
+            if (!json.ContainsKey("sig") && !json.ContainsKey("signer") && !json.ContainsKey("server"))
+            {
+                Interlocked.Increment(ref _unsigned);
+                return null;
+            }
+
+            if (AuditParamsEncryption.IsEncrypted(json))
+            {
+                var kid = json["action"]!["params_encrypted"] is JsonObject enc ? ReceiptShape.GetString(enc, "kid") : null;
+                var seed = kid is null ? null : options.ParamsSeedResolver?.Invoke(kid);
+                if (seed is null)
+                {
+                    Interlocked.Increment(ref _encrypted);
+                    AddWarning("encrypted_params_unverified");
+
+                    return null;
+                }
+
+                json = AuditParamsEncryption.TryDecrypt(json, seed, out reason);
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
+                if (json is null)
+                {
+                    return (McpsCode.ReceiptInvalid, reason ?? "params_encrypted_invalid");
+                }
+            }
+
+            if (json["v"] is not JsonValue v || !v.TryGetValue(out int version) || version is < 1 or > 4)
+            {
+                return (McpsCode.ReceiptInvalid, "malformed");
+            }
+
+            var verdict = await _verifier.VerifyAsync(new Receipt(json, version), ReceiptVerificationOptions.Forensic, ct).ConfigureAwait(false);
+            if (!verdict.Valid)
+            {
+                return (verdict.Code ?? McpsCode.ReceiptInvalid, verdict.Reason ?? "invalid");
+            }
+
+            Interlocked.Increment(ref _signatures);
+            if (verdict.Level == ReceiptTrustLevel.Trusted)
+            {
+                Interlocked.Increment(ref _trusted);
+            }
+
+            foreach (var warning in verdict.Warnings)
+            {
+                if (warning != "integrity_only" && warning != "unanchored")
+                {
+                    AddWarning(warning);
+                }
+            }
+
+            return null;
+        }
+    }
+}
