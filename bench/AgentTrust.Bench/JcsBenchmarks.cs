@@ -91,6 +91,13 @@ public class JcsBenchmarks
     }
 
     [Benchmark]
+    public int Jcs_bounds_prepass_only()
+    {
+        AgentTrust.Json.Canonical.JcsDocument.CheckBounds(_utf8, CanonicalJsonOptions.Strict, out var deepest, out var tokens);
+        return deepest + tokens;
+    }
+
+    [Benchmark]
     public bool Jcs_validate_only() => JsonCanonicalizer.TryValidate(_utf8, CanonicalJsonOptions.Strict, out _);
 
     [Benchmark]

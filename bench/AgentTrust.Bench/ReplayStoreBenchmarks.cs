@@ -148,9 +148,9 @@ public class SqliteReplayStoreBenchmarks
 public class PostgresReplayStoreBenchmarks
 {
     private const int Concurrency = 16;
-    private TemporaryPostgresServer _server = null!;
-    private PostgresReplayStore _store = null!;
-    private Npgsql.NpgsqlDataSource _raw = null!;
+    private TemporaryPostgresServer? _server;
+    private PostgresReplayStore? _store;
+    private Npgsql.NpgsqlDataSource? _raw;
     private long _next;
 
     // Synchronous on purpose: the in-process toolchain (used on loaded machines) does not await async setups.
@@ -161,6 +161,19 @@ public class PostgresReplayStoreBenchmarks
     public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
 
     private async Task SetupAsync()
+    {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            await CleanupAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
     {
         _server = await TemporaryPostgresServer.StartAsync();
         var database = await _server.CreateDatabaseAsync("bench") + ";Max Auto Prepare=10";
@@ -177,17 +190,29 @@ public class PostgresReplayStoreBenchmarks
         });
     }
 
+    // Null-safe: a setup that failed half-way must still stop the server it started.
     private async Task CleanupAsync()
     {
-        await _store.DisposeAsync();
-        await _raw.DisposeAsync();
-        await _server.DisposeAsync();
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        if (_raw is not null)
+        {
+            await _raw.DisposeAsync();
+        }
+
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
     }
 
     [Benchmark(Baseline = true, Description = "raw: INSERT into a keyed table, 1 caller")]
     public async Task<int> RawInsert()
     {
-        await using var command = _raw.CreateCommand("INSERT INTO raw_values VALUES ('asp_bench', @value, @expires)");
+        await using var command = _raw!.CreateCommand("INSERT INTO raw_values VALUES ('asp_bench', @value, @expires)");
         command.Parameters.AddWithValue("value", Interlocked.Increment(ref _next).ToString("x32", CultureInfo.InvariantCulture));
         command.Parameters.AddWithValue("expires", DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds());
         return await command.ExecuteNonQueryAsync();
@@ -197,7 +222,7 @@ public class PostgresReplayStoreBenchmarks
     public async Task<ReplayCheckResult> PostgresSequential()
     {
         var value = Interlocked.Increment(ref _next).ToString("x32", CultureInfo.InvariantCulture);
-        return Check(await _store.TryRegisterAsync("asp_bench", value, DateTimeOffset.UtcNow.AddMinutes(5)));
+        return Check(await _store!.TryRegisterAsync("asp_bench", value, DateTimeOffset.UtcNow.AddMinutes(5)));
     }
 
     [Benchmark(OperationsPerInvoke = Concurrency, Description = "PostgresReplayStore.TryRegisterAsync, 16 callers")]
@@ -207,7 +232,7 @@ public class PostgresReplayStoreBenchmarks
         for (var i = 0; i < Concurrency; i++)
         {
             var value = Interlocked.Increment(ref _next).ToString("x32", CultureInfo.InvariantCulture);
-            tasks[i] = _store.TryRegisterAsync($"asp_{i}", value, DateTimeOffset.UtcNow.AddMinutes(5)).AsTask();
+            tasks[i] = _store!.TryRegisterAsync($"asp_{i}", value, DateTimeOffset.UtcNow.AddMinutes(5)).AsTask();
         }
 
         foreach (var result in await Task.WhenAll(tasks))

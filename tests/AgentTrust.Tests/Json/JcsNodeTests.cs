@@ -105,6 +105,15 @@ public class JcsNodeTests
     }
 
     [Fact]
+    public void Parsed_node_with_duplicate_members_is_refused_as_duplicate_member()
+    {
+        var node = JsonNode.Parse("[{\"a\":1,\"a\":2}]");
+        var error = Assert.Throws<CanonicalJsonException>(() => JsonCanonicalizer.Canonicalize(node)).Error;
+        Assert.Equal(McpsCode.NonCanonicalInput, error.Code);
+        Assert.Equal("duplicate_member", error.Reason);
+    }
+
+    [Fact]
     public void Parsed_element_with_a_lone_surrogate_escape_is_refused()
     {
         using var document = JsonDocument.Parse("[\"\\ud800\"]");

@@ -141,6 +141,9 @@ public class JcsRejectionTests
         Assert.Equal("too_deep", error.Reason);
         Assert.Equal(3, error.Offset);
 
+        // More brackets than the limit, but never nested deeper than it.
+        Assert.Equal("[[1],[2],{\"a\":[3]},[4]]", JcsTestSupport.CanonicalText("[[1],[2],{\"a\":[3]},[4]]", options));
+
         // Brackets inside strings do not count; the bound is checked before the grammar.
         Assert.Equal("[\"[[[[[[\"]", JcsTestSupport.CanonicalText("[\"[[[[[[\"]", options));
         Assert.Equal("too_deep", JcsTestSupport.Rejection("[x,[[[", options).Reason);

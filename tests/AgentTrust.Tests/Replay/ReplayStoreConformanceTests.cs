@@ -20,6 +20,12 @@ public abstract class ReplayStoreConformanceTests : IAsyncLifetime
     /// <summary>Whether two stores opened on one location share their entries (SQLite file, PostgreSQL database).</summary>
     protected abstract bool SharesAcrossInstances { get; }
 
+    /// <summary>
+    /// Whether the capacity bound holds exactly under concurrent writers. PostgreSQL reads its counters before the
+    /// insert, so concurrent writers may overshoot by at most their number (documented on the store).
+    /// </summary>
+    protected virtual bool CapacityIsExactUnderConcurrency => true;
+
     /// <summary>Makes a fresh, empty location.</summary>
     protected abstract Task<string> CreateLocationAsync();
 
@@ -293,6 +299,31 @@ public abstract class ReplayStoreConformanceTests : IAsyncLifetime
             .Select(i => Task.Run(async () => await store.TryRegisterAsync($"asp_{i % 7}", $"n{i}", expiry))));
         Assert.All(results, r => Assert.Equal(ReplayCheckResult.Accepted, r));
         Assert.Equal(200, await store.CountAsync());
+    }
+
+    [Fact]
+    public async Task Parallel_registrations_against_a_small_capacity_fill_it_and_then_refuse()
+    {
+        const int Capacity = 50;
+        var store = await FreshAsync(new ReplayStoreOptions { MaxEntries = Capacity });
+        var expiry = Expiry;
+        var results = await Task.WhenAll(Enumerable.Range(0, 200)
+            .Select(i => Task.Run(async () => await store.TryRegisterAsync($"asp_{i % 5}", $"n{i}", expiry))));
+
+        var accepted = results.Count(r => r == ReplayCheckResult.Accepted);
+        Assert.All(results, r => Assert.True(r is ReplayCheckResult.Accepted or ReplayCheckResult.CapacityExceeded, r.ToString()));
+        Assert.Equal(accepted, await store.CountAsync());
+        if (CapacityIsExactUnderConcurrency)
+        {
+            Assert.Equal(Capacity, accepted);
+        }
+        else
+        {
+            Assert.InRange(accepted, Capacity, Capacity + 64);
+        }
+
+        // Full now, whatever the overshoot: a new value is refused.
+        Assert.Equal(ReplayCheckResult.CapacityExceeded, await store.TryRegisterAsync("asp_late", "n", expiry));
     }
 
     [Fact]

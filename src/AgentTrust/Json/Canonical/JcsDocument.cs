@@ -17,8 +17,6 @@ internal ref struct JcsDocument
     private static readonly SearchValues<byte> StringSpecials = SearchValues.Create(
         "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\"\\"u8);
 
-    private static readonly SearchValues<byte> Structural = SearchValues.Create("\"[]{},:"u8);
-
     private static readonly SearchValues<byte> QuoteOrBackslash = SearchValues.Create("\"\\"u8);
 
     private readonly ReadOnlySpan<byte> _input;
@@ -47,10 +45,13 @@ internal ref struct JcsDocument
         _scratch = [];
     }
 
-    /// <summary>Checks the size and the nesting depth without parsing (brackets outside strings are counted).</summary>
+    /// <summary>
+    /// Checks the size and the nesting depth without parsing. Counting all bracket bytes (vectorised) settles most
+    /// inputs at once; only when there are more brackets than the depth limit are brackets outside strings tracked.
+    /// </summary>
     /// <param name="input">The JSON text.</param>
     /// <param name="options">The bounds.</param>
-    /// <param name="deepest">The deepest nesting seen.</param>
+    /// <param name="deepest">An upper bound of the nesting depth (sizes the parser's stack).</param>
     /// <param name="maxTokens">An upper bound of the tokens of a valid document: every value and member name but the
     /// top-level value follows a '[', '{', ',' or ':' outside strings.</param>
     public static CanonicalJsonError? CheckBounds(ReadOnlySpan<byte> input, CanonicalJsonOptions options, out int deepest, out int maxTokens)
@@ -63,61 +64,57 @@ internal ref struct JcsDocument
             return JcsErrors.Create(JcsErrors.TooLarge, $"input of {input.Length} bytes exceeds the limit of {maxBytes} bytes", maxBytes);
         }
 
+        // Upper bounds from vectorised counts (brackets, commas and colons inside strings only make them larger).
+        var opens = input.Count((byte)'[') + input.Count((byte)'{');
+        maxTokens = 1 + opens + input.Count((byte)',') + input.Count((byte)':');
+        deepest = Math.Min(opens, options.MaxDepth);
+        if (opens <= options.MaxDepth)
+        {
+            return null; // too few brackets to nest too deep
+        }
+
+        // Enough brackets to be too deep: measure the nesting exactly. Outside strings a plain loop (structural
+        // bytes are dense there); inside strings a vectorised search.
         var depth = 0;
         var i = 0;
         while (i < input.Length)
         {
-            var next = input[i..].IndexOfAny(Structural);
-            if (next < 0)
+            switch (input[i])
             {
-                break;
-            }
-
-            i += next;
-            var c = input[i];
-            if (c == (byte)'"')
-            {
-                i++;
-                while (i < input.Length)
-                {
-                    var q = input[i..].IndexOfAny(QuoteOrBackslash);
-                    if (q < 0)
+                case (byte)'"':
+                    i++;
+                    while (true)
                     {
-                        return null; // unterminated string: the parser reports it before the token bound matters
-                    }
+                        var q = i < input.Length ? input[i..].IndexOfAny(QuoteOrBackslash) : -1;
+                        if (q < 0)
+                        {
+                            return null; // unterminated string: the parser reports it before the token bound matters
+                        }
 
-                    i += q;
-                    if (input[i] == (byte)'\\')
-                    {
-                        i += 2;
-                        continue;
+                        i += q;
+                        if (input[i] == (byte)'\\')
+                        {
+                            i += 2;
+                            continue;
+                        }
+
+                        break;
                     }
 
                     break;
-                }
+                case (byte)'[':
+                case (byte)'{':
+                    depth++;
+                    if (depth > options.MaxDepth)
+                    {
+                        return JcsErrors.Create(JcsErrors.TooDeep, $"nesting exceeds the limit of {options.MaxDepth}", i);
+                    }
 
-                i++;
-                continue;
-            }
-
-            if (c is (byte)',' or (byte)':')
-            {
-                maxTokens++;
-            }
-            else if (c is (byte)'[' or (byte)'{')
-            {
-                maxTokens++;
-                depth++;
-                if (depth > options.MaxDepth)
-                {
-                    return JcsErrors.Create(JcsErrors.TooDeep, $"nesting exceeds the limit of {options.MaxDepth}", i);
-                }
-
-                deepest = Math.Max(deepest, depth);
-            }
-            else
-            {
-                depth--;
+                    break;
+                case (byte)']':
+                case (byte)'}':
+                    depth--;
+                    break;
             }
 
             i++;
@@ -556,10 +553,32 @@ internal ref struct JcsDocument
         var escaped = false;
         while (true)
         {
-            var next = _input[i..].IndexOfAny(StringSpecials);
+            // Member names and most values are short: a plain loop over the first bytes, then a vectorised search.
+            var next = -1;
+            var seen = 0;
+            var scalarEnd = Math.Min(i + 16, _input.Length);
+            for (var j = i; j < scalarEnd; j++)
+            {
+                var b = _input[j];
+                if (b < 0x20 || b == (byte)'"' || b == (byte)'\\')
+                {
+                    next = j - i;
+                    break;
+                }
+
+                seen |= b;
+            }
+
+            if (next < 0 && scalarEnd < _input.Length)
+            {
+                next = _input[scalarEnd..].IndexOfAny(StringSpecials);
+                next = next < 0 ? -1 : next + scalarEnd - i;
+                seen = 0x80; // not inspected: validate
+            }
+
             var runEnd = next < 0 ? _input.Length : i + next;
             var run = _input[i..runEnd];
-            if (!Utf8.IsValid(run))
+            if ((seen & 0x80) != 0 && !Utf8.IsValid(run))
             {
                 return LocateInvalidUtf8(run, i);
             }

@@ -32,7 +32,8 @@ internal static class JcsNodeWriter
             case JsonObject obj:
                 {
                     EnterContainer(depth, options);
-                    var members = ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Rent(Math.Max(obj.Count, 1));
+                    var memberCount = MemberCount(obj);
+                    var members = ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Rent(Math.Max(memberCount, 1));
                     try
                     {
                         var count = 0;
@@ -86,6 +87,22 @@ internal static class JcsNodeWriter
                 return;
             default:
                 throw new CanonicalJsonException(JcsErrors.Create(JcsErrors.InvalidJson, $"unsupported node type {node.GetType().Name}"));
+        }
+    }
+
+    /// <summary>
+    /// The member count; a <see cref="JsonObject"/> parsed from text builds its dictionary here and throws
+    /// <see cref="ArgumentException"/> when the text held a duplicate member name.
+    /// </summary>
+    private static int MemberCount(JsonObject obj)
+    {
+        try
+        {
+            return obj.Count;
+        }
+        catch (ArgumentException)
+        {
+            throw new CanonicalJsonException(JcsErrors.Create(JcsErrors.DuplicateMember, "duplicate member name"));
         }
     }
 

@@ -148,7 +148,22 @@ internal static class JcsStrings
     /// </summary>
     public static int CompareUtf16Order(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
-        var i = a.CommonPrefixLength(b);
+        // Member names are mostly short: a plain loop beats the vectorised search's set-up there.
+        int i;
+        var shorter = Math.Min(a.Length, b.Length);
+        if (shorter <= 16)
+        {
+            i = 0;
+            while (i < shorter && a[i] == b[i])
+            {
+                i++;
+            }
+        }
+        else
+        {
+            i = a.CommonPrefixLength(b);
+        }
+
         if (i == a.Length || i == b.Length)
         {
             return a.Length - b.Length;
