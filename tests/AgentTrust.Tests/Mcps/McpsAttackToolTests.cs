@@ -181,4 +181,24 @@ public sealed class McpsAttackToolTests : IDisposable
         using var corrupt = new FileToolPinStore(path);
         await Assert.ThrowsAsync<InvalidDataException>(async () => await corrupt.GetAsync("srv", default));
     }
+
+    [Fact]
+    public async Task Signed_manifest_pins_exactly_the_signed_hashes()
+    {
+        var tools = new JsonArray((JsonNode)Tool());
+        var manifest = ToolManifest.Sign("srv", tools, _key, _passportId);
+        var store = new InMemoryToolPinStore();
+        Assert.Null(await ToolManifest.ImportAsync(manifest, _key.PublicKey, store));
+        var checker = new ToolPinChecker(store, PinMode.Strict);
+        Assert.Equal(["read_file"], (await checker.CheckListAsync("srv", [Tool()])).Unchanged);
+        var poisoned = Tool();
+        poisoned["description"] = "x";
+        Assert.Single((await checker.CheckListAsync("srv", [poisoned])).Changed);
+
+        var forged = (JsonObject)manifest.DeepClone();
+        forged["tools"]![0]!["tool_hash"] = ToolPreimage.ToolHash(poisoned);
+        Assert.Equal(McpsReasons.ToolSignatureMismatch, (await ToolManifest.ImportAsync(forged, _key.PublicKey, new InMemoryToolPinStore()))!.Reason);
+        using var other = SigningKey.Generate(SignatureAlgorithm.ES256);
+        Assert.NotNull(await ToolManifest.ImportAsync(manifest, other.PublicKey, new InMemoryToolPinStore()));
+    }
 }

@@ -165,4 +165,42 @@ public class McpsSignVerifyTests
         var good = signer.Sign(message, new McpsSignOptions { EmbeddedPassport = pinned.ToJsonObject() });
         Assert.True((await world.Verifier().VerifyAsync(McpsWorld.Bytes(good))).IsValid);
     }
+
+    [Theory]
+    [InlineData(StatusPolicy.Required, 9, true)]
+    [InlineData(StatusPolicy.Required, 11, false)]
+    [InlineData(StatusPolicy.Cached, 11, true)]
+    [InlineData(StatusPolicy.Cached, 71, false)]
+    public async Task Cached_status_bridges_an_outage_only_as_the_policy_allows(StatusPolicy policy, int minutesLater, bool valid)
+    {
+        using var world = new McpsWorld();
+        world.Status.Answer = new PassportStatus(PassportStatusKind.Active, ValidUntil: McpsWorld.Start.AddMinutes(10));
+        var verifier = world.Verifier(McpsVerifierOptions.Default with { StatusPolicy = policy });
+        Assert.True((await verifier.VerifyAsync(world.Sign("""{"jsonrpc":"2.0","id":1,"method":"x"}"""))).IsValid);
+
+        world.Status.Unreachable = true;
+        world.Clock.Advance(TimeSpan.FromMinutes(minutesLater));
+        var result = await verifier.VerifyAsync(world.Sign("""{"jsonrpc":"2.0","id":2,"method":"x"}"""));
+        Assert.Equal(valid, result.IsValid);
+        if (!valid)
+        {
+            Assert.Equal(McpsCode.AuthorityUnreachable, result.Code);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void Text_and_object_signing_paths_agree(string json, EnvelopePlacement placement)
+    {
+        using var world = new McpsWorld();
+        var options = new McpsSignOptions { Placement = placement };
+        var fromText = world.Signer.Sign(System.Text.Encoding.UTF8.GetBytes(json), options);
+        var fromObject = McpsWorld.Bytes(world.Signer.Sign(JsonNode.Parse(json)!.AsObject(), options));
+        var a = world.Verifier().VerifyWithKey(fromText, world.AgentKey.PublicKey);
+        var b = world.Verifier().VerifyWithKey(fromObject, world.AgentKey.PublicKey);
+        Assert.True(a.IsValid, a.Failure?.ToString());
+        Assert.True(b.IsValid, b.Failure?.ToString());
+        Assert.Equal(a.Placement, b.Placement);
+        Assert.Equal(a.MessageHash, b.MessageHash);
+    }
 }

@@ -12,9 +12,28 @@ internal static class CanonicalSplice
     /// The byte range of the member at <paramref name="path"/> (object member names from the root), from its name's
     /// opening quote to the end of its value; false when any step is missing or not an object.
     /// </summary>
-    public static bool TryFindMember(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int start, out int end)
+    public static bool TryFindMember(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int start, out int end) =>
+        TryFind(canonical, path, out start, out _, out end, out _);
+
+    /// <summary>The value at <paramref name="path"/>: its start and end offsets and its token type (the root for an empty path).</summary>
+    public static bool TryFindValue(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int valueStart, out int end, out JsonTokenType type)
     {
-        start = end = 0;
+        if (path.IsEmpty)
+        {
+            var root = new Utf8JsonReader(canonical);
+            valueStart = 0;
+            end = canonical.Length;
+            type = root.Read() ? root.TokenType : JsonTokenType.None;
+            return type != JsonTokenType.None;
+        }
+
+        return TryFind(canonical, path, out _, out valueStart, out end, out type);
+    }
+
+    private static bool TryFind(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int start, out int valueStart, out int end, out JsonTokenType type)
+    {
+        start = end = valueStart = 0;
+        type = JsonTokenType.None;
         var reader = new Utf8JsonReader(canonical, new JsonReaderOptions { MaxDepth = 1024 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -36,6 +55,8 @@ internal static class CanonicalSplice
 
                     if (level == path.Length - 1)
                     {
+                        valueStart = (int)reader.TokenStartIndex;
+                        type = reader.TokenType;
                         reader.Skip();
                         start = nameStart;
                         end = (int)reader.BytesConsumed;
@@ -97,5 +118,46 @@ internal static class CanonicalSplice
         }
 
         return RemoveMember(canonical, path);
+    }
+
+    /// <summary>One found member of <see cref="ScanObject"/>: offsets are absolute in the scanned text.</summary>
+    internal readonly record struct MemberInfo(bool Found, int ValueStart, int ValueEnd, JsonTokenType Type);
+
+    /// <summary>
+    /// One pass over the members of the object that starts at <paramref name="objectStart"/>, recording where each of
+    /// <paramref name="names"/> is. False when no object starts there.
+    /// </summary>
+    public static bool ScanObject(ReadOnlySpan<byte> canonical, int objectStart, ReadOnlySpan<string> names, Span<MemberInfo> found)
+    {
+        found.Clear();
+        var reader = new Utf8JsonReader(canonical[objectStart..], new JsonReaderOptions { MaxDepth = 1024 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var index = -1;
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (reader.ValueTextEquals(names[i]))
+                {
+                    index = i;
+                    break;
+                }
+            }
+
+            reader.Read();
+            var start = (int)reader.TokenStartIndex;
+            var type = reader.TokenType;
+            reader.Skip();
+            if (index >= 0)
+            {
+                found[index] = new MemberInfo(true, objectStart + start, objectStart + (int)reader.BytesConsumed, type);
+            }
+        }
+
+        return true;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentTrust.Cryptography;
 using AgentTrust.Encoding;
@@ -47,6 +48,12 @@ public sealed class McpsMessageSigner
         if (!JsonCanonicalizer.TryCanonicalize(message, CanonicalJsonOptions.Strict, out var canonical, out var error))
         {
             throw new ArgumentException($"The message cannot be signed: {McpsJson.FromCanonicalError(error)}.", nameof(message));
+        }
+
+        options ??= McpsSignOptions.Default;
+        if (options.Audience is null && options.ReplyTo is null && options.EmbeddedPassport is null && TrySignCanonical(canonical, options, out var fast))
+        {
+            return fast;
         }
 
         if (JsonNode.Parse(canonical) is not JsonObject parsed)
@@ -153,6 +160,94 @@ public sealed class McpsMessageSigner
         }
 
         return message;
+    }
+
+    /// <summary>
+    /// The fast path for the common case (parent object present, nothing added to <c>_meta</c>): the container is
+    /// inserted into the canonical text directly (at the front of its object), so the message is parsed only once.
+    /// Returns false when the slow path must decide (unusual shapes, errors to report).
+    /// </summary>
+    private bool TrySignCanonical(byte[] canonical, McpsSignOptions options, out byte[] signed)
+    {
+        signed = [];
+        Span<CanonicalSplice.MemberInfo> top = stackalloc CanonicalSplice.MemberInfo[6];
+        if (!CanonicalSplice.ScanObject(canonical, 0, ["mcps", "method", "id", "result", "error", "params"], top) || top[0].Found)
+        {
+            return false;
+        }
+
+        var kind = top[1].Found
+            ? (top[2].Found ? JsonRpcMessageKind.Request : JsonRpcMessageKind.Notification)
+            : top[3].Found ? JsonRpcMessageKind.Result : top[4].Found ? JsonRpcMessageKind.Error : JsonRpcMessageKind.Unknown;
+        var parent = kind switch
+        {
+            JsonRpcMessageKind.Request or JsonRpcMessageKind.Notification => top[5],
+            JsonRpcMessageKind.Result => top[3],
+            _ => default,
+        };
+        if (kind == JsonRpcMessageKind.Error && top[4].Type == JsonTokenType.StartObject)
+        {
+            Span<CanonicalSplice.MemberInfo> data = stackalloc CanonicalSplice.MemberInfo[1];
+            CanonicalSplice.ScanObject(canonical, top[4].ValueStart, ["data"], data);
+            parent = data[0];
+        }
+
+        if (kind == JsonRpcMessageKind.Unknown)
+        {
+            return false;
+        }
+
+        int insertAt;
+        string prefix;
+        string suffix;
+        if (options.Placement == EnvelopePlacement.TopLevel)
+        {
+            insertAt = 1;
+            prefix = "\"mcps\":";
+            suffix = canonical.Length > 2 ? "," : "";
+        }
+        else
+        {
+            if (!parent.Found || parent.Type != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            Span<CanonicalSplice.MemberInfo> meta = stackalloc CanonicalSplice.MemberInfo[1];
+            CanonicalSplice.ScanObject(canonical, parent.ValueStart, [McpsEnvelopeConstants.Meta], meta);
+            if (meta[0].Found)
+            {
+                Span<CanonicalSplice.MemberInfo> existing = stackalloc CanonicalSplice.MemberInfo[1];
+                if (meta[0].Type != JsonTokenType.StartObject
+                    || !CanonicalSplice.ScanObject(canonical, meta[0].ValueStart, [McpsEnvelopeConstants.MetaKey], existing) || existing[0].Found)
+                {
+                    return false;
+                }
+
+                insertAt = meta[0].ValueStart + 1;
+                prefix = "\"" + McpsEnvelopeConstants.MetaKey + "\":";
+                suffix = meta[0].ValueEnd - meta[0].ValueStart > 2 ? "," : "";
+            }
+            else
+            {
+                insertAt = parent.ValueStart + 1;
+                prefix = "\"_meta\":{\"" + McpsEnvelopeConstants.MetaKey + "\":";
+                suffix = parent.ValueEnd - parent.ValueStart > 2 ? "}," : "}";
+            }
+        }
+
+        var body = McpsPreimage.BodyFromCanonicalMessage(canonical, options.Placement, kind);
+        var nonce = McpsIdentifiers.NewNonce();
+        var timestamp = McpsTimestamp.Format(_time.GetUtcNow());
+        var signingInput = McpsPreimage.SigningInput(McpsPreimage.MessageHash(body), nonce, PassportId, timestamp, options.ChannelBinding);
+        var container = prefix + "{\"version\":\"" + McpsEnvelopeConstants.Version + "\",\"passport_id\":\"" + PassportId + "\",\"nonce\":\"" + nonce
+            + "\",\"timestamp\":\"" + timestamp + "\",\"signature\":\"" + StrictBase64.Encode(_key.Sign(signingInput)) + "\"}" + suffix;
+        var insert = System.Text.Encoding.UTF8.GetBytes(container);
+        signed = new byte[canonical.Length + insert.Length];
+        canonical.AsSpan(0, insertAt).CopyTo(signed);
+        insert.CopyTo(signed, insertAt);
+        canonical.AsSpan(insertAt).CopyTo(signed.AsSpan(insertAt + insert.Length));
+        return true;
     }
 
     private static JsonObject MetaOf(JsonObject parent)

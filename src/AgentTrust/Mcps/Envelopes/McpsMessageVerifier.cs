@@ -25,6 +25,7 @@ public sealed class McpsMessageVerifier
     private readonly IPassportStatusProvider? _status;
     private readonly Dictionary<string, PassportVerificationResult> _passportCache = new(StringComparer.Ordinal);
     private const int PassportCacheSize = 4096;
+    private readonly Dictionary<string, PassportStatus> _statusCache = new(StringComparer.Ordinal);
 
     /// <summary>Creates a verifier.</summary>
     /// <param name="options">The profile (default <see cref="McpsVerifierOptions.Default"/>).</param>
@@ -389,6 +390,26 @@ public sealed class McpsMessageVerifier
             catch (PassportResolutionException)
             {
                 status = null;
+            }
+        }
+
+        var now = _time.GetUtcNow();
+        lock (_statusCache)
+        {
+            if (status is { ValidUntil: { } until } && until > now)
+            {
+                if (_statusCache.Count >= PassportCacheSize)
+                {
+                    _statusCache.Clear();
+                }
+
+                _statusCache[passportId] = status;
+            }
+            else if (status is null && _statusCache.TryGetValue(passportId, out var cached))
+            {
+                // Required: a cached status inside its validity; Cached: up to MaxStatusAge past it (mcps.md §7.5).
+                var limit = cached.ValidUntil!.Value + (_options.StatusPolicy == StatusPolicy.Cached ? _options.MaxStatusAge : TimeSpan.Zero);
+                status = now <= limit ? cached : null;
             }
         }
 
