@@ -239,7 +239,17 @@ public static class AuditVerifier
                     continue;
                 }
 
-                var failure = await CheckSignatureAsync(item.Receipt, ct).ConfigureAwait(false);
+                (McpsCode Code, string Reason)? failure;
+                try
+                {
+                    failure = await CheckSignatureAsync(item.Receipt, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A failing key resolver or trust anchor must not stall the walk: fail closed on this record.
+                    failure = (McpsCode.InternalError, "internal_error");
+                }
+
                 if (failure is not null)
                 {
                     lock (_gate)

@@ -107,6 +107,20 @@ public sealed class AuditVectorTests
     }
 
     [Fact]
+    public async Task A_throwing_key_resolver_fails_closed_without_stalling_the_sweep()
+    {
+        var path = SignetVectors.FilePath("audit_chain_valid.jsonl");
+        var report = await AuditVerifier.VerifyFilesAsync([path], null, new AuditVerificationOptions
+        {
+            Signatures = true,
+            ParamsSeedResolver = _ => throw new InvalidOperationException("resolver down"),
+        });
+        Assert.False(report.Valid);
+        Assert.Equal(2, report.FirstBreak!.Line);
+        Assert.Equal(McpsCode.InternalError, report.FirstBreak.Code);
+    }
+
+    [Fact]
     public async Task Tampered_record_1_also_fails_its_signature()
     {
         var line = File.ReadAllLines(SignetVectors.FilePath("audit_chain_tampered.jsonl"))[0];

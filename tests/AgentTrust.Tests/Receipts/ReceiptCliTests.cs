@@ -44,6 +44,9 @@ public sealed class ReceiptCliTests : IDisposable
         var chain = await RunAsync("audit", "verify", "--signatures", "--json");
         Assert.Equal(0, chain.ExitCode);
         Assert.Equal(1, JsonNode.Parse(chain.Out)!["records"]!.GetValue<long>());
+        Assert.Equal(0, JsonNode.Parse(chain.Out)!["trusted_signatures"]!.GetValue<long>());
+        var anchored = await RunAsync("audit", "verify", "--signatures", "--pubkey", "bot", "--json");
+        Assert.Equal(1, JsonNode.Parse(anchored.Out)!["trusted_signatures"]!.GetValue<long>());
     }
 
     [Fact]

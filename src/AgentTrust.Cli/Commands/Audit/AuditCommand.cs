@@ -43,10 +43,11 @@ internal static class AuditCommand
     {
         var dir = DirOption();
         var signatures = new Option<bool>("--signatures") { Description = "Also verify every receipt's signature (forensic mode)." };
+        var pubkeys = new Option<string[]>("--pubkey") { Description = "A trusted key for the signature sweep (key name, file, or ed25519: string); repeatable." };
         var json = JsonOption();
         var command = new Command("verify", "Verify the hash chain (and signatures with --signatures) and the checkpoints; exit 1 with the first broken record.")
         {
-            dir, signatures, json,
+            dir, signatures, pubkeys, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -57,7 +58,13 @@ internal static class AuditCommand
             }
 
             var asJson = parseResult.GetValue(json);
-            var options = new AuditVerificationOptions { Signatures = parseResult.GetValue(signatures), Time = context.Time };
+            var anchors = new PinnedReceiptKeys();
+            foreach (var key in parseResult.GetValue(pubkeys) ?? [])
+            {
+                anchors.Pin(await ReceiptKeys.ResolvePublicKeyAsync(context, key, cancellationToken).ConfigureAwait(false));
+            }
+
+            var options = new AuditVerificationOptions { Signatures = parseResult.GetValue(signatures), TrustAnchors = anchors, Time = context.Time };
             AuditVerificationReport report;
             if (!asJson && context.IsInteractive && !Console.IsErrorRedirected)
             {
