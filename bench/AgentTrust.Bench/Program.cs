@@ -7,17 +7,19 @@ switch (args.Length > 0 ? args[0] : string.Empty)
 {
     case "--interleaved":
         InterleavedRatios.Run(args[1..]);
-        return;
+        return 0;
     case "--interleaved-attestation":
         AttestationInterleavedRatios.Run(args[1..]);
-        return;
+        return 0;
     case "audit-profile":
         AuditProfile.Run(20_000);
-        return;
+        return 0;
     case "audit-measure":
         await AuditMeasure.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000).ConfigureAwait(false);
-        return;
+        return 0;
+    case "authority-load":
+        return await AgentTrust.Bench.Authority.AuthorityLoad.RunAsync(args[1..]).ConfigureAwait(false);
     default:
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-        return;
+        return 0;
 }

@@ -7,8 +7,7 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create(CliContext context)
     {
-        yield return Canon.CanonCommand.Create(context);
-        yield return Keys.KeyCommand.Create(context);
+        yield return Authority.AuthorityCommand.Create(context);
         yield return Mcps.PassportCommand.Create(context);
         yield return Mcps.SignCommand.Create(context);
         yield return Mcps.VerifyCommand.Create(context);
@@ -16,5 +15,7 @@ internal static class CommandCatalog
         yield return Receipts.ReceiptCommand.Create(context);
         yield return AuditCommand.Create(context);
         yield return Attest.AttestCommand.Create(context);
+        yield return Keys.KeyCommand.Create(context);
+        yield return Canon.CanonCommand.Create(context);
     }
 }
