@@ -159,7 +159,7 @@ public sealed class AuthorityCommandTests : IAsyncLifetime
         Assert.Contains("status: REVOKED", output, StringComparison.Ordinal);
 
         (exit, output, _) = await Run(["authority", "status", passportId, "--url", Url, "--json"]);
-        Assert.Equal(0, exit);
+        Assert.Equal(1, exit); // the document is printed, but a revoked passport must not pass 'status ID && ...'
         Assert.Equal("REVOKED", JsonNode.Parse(output)!["status"]!.GetValue<string>());
 
         (exit, _, _) = await Run(["authority", "trust", passportId, "--level", "7", "--reason", "x", "--url", Url], Admin());

@@ -178,7 +178,7 @@ internal static class AuthorityCommand
         var id = new Argument<string>("id") { Description = "The passport id (asp_ + 32 hex)." };
         var url = UrlOption();
         var json = new Option<bool>("--json") { Description = "Write the signed status document as JSON." };
-        var command = new Command("status", "Show a passport's signed status (VALID, REVOKED, EXPIRED, UNKNOWN), trust level and times.") { id, url, json };
+        var command = new Command("status", "Show a passport's signed status (VALID, REVOKED, EXPIRED, UNKNOWN), trust level and times. Exit 0 only when VALID; 1 for REVOKED, EXPIRED or UNKNOWN (so 'status ID && ...' never proceeds on a dead passport); 3 when the authority cannot be reached.") { id, url, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             using var http = HttpFor(context, parseResult.GetValue(url));
@@ -206,7 +206,8 @@ internal static class AuthorityCommand
                 }
             }
 
-            return ExitCodes.Success;
+            // The document was printed either way; the exit code says whether the passport may be relied on.
+            return lookup.Status == PassportStatusKind.Active ? ExitCodes.Success : ExitCodes.Rejected;
         });
         return command;
     }
