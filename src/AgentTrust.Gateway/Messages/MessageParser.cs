@@ -85,13 +85,46 @@ public static class MessageParser
         return ParseOutcome.Success(new RelayMessage(input, json, hasResult ? MessageKind.Response : MessageKind.Error));
     }
 
-    /// <summary>Best effort: the id of an input that failed to parse, so the error can still be correlated. Null otherwise.</summary>
+    /// <summary>
+    /// Best effort: the top-level <c>id</c> of an input that failed to parse, so the error can still be correlated.
+    /// Null when there is none, when it is not a string or number, when it appears twice, or when the input is not JSON.
+    /// </summary>
     internal static JsonNode? TryExtractId(byte[] input)
     {
         try
         {
-            var node = JsonNode.Parse(input, nodeOptions: null, new JsonDocumentOptions { MaxDepth = 1000, AllowDuplicateProperties = true });
-            return node is JsonObject o && o.TryGetPropertyValue("id", out var id) && IsValidId(id) ? id?.DeepClone() : null;
+            var reader = new Utf8JsonReader(input, new JsonReaderOptions { MaxDepth = 100_000 });
+            JsonNode? id = null;
+            var seen = false;
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isId = reader.ValueTextEquals("id"u8);
+                reader.Read();
+                if (isId)
+                {
+                    if (seen)
+                    {
+                        return null;
+                    }
+
+                    seen = true;
+                    id = reader.TokenType switch
+                    {
+                        JsonTokenType.String => JsonValue.Create(reader.GetString()),
+                        JsonTokenType.Number => JsonNode.Parse(reader.ValueSpan),
+                        _ => null,
+                    };
+                }
+
+                reader.Skip();
+            }
+
+            return id;
         }
         catch (JsonException)
         {
