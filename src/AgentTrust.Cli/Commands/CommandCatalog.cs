@@ -8,5 +8,6 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create(CliContext context)
     {
         yield return Gateway.ProxyCommand.Create(context);
+        yield return Keys.KeyCommand.Create(context);
     }
 }

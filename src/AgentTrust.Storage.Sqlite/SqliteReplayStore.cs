@@ -1,0 +1,330 @@
+using System.Globalization;
+using AgentTrust.Replay;
+using Microsoft.Data.Sqlite;
+
+namespace AgentTrust.Storage.Sqlite;
+
+/// <summary>
+/// An <see cref="IReplayStore"/> in a SQLite file (WAL mode), shared by every process that opens the same file.
+/// A registration is one <c>INSERT … ON CONFLICT DO UPDATE … WHERE expired</c> statement: SQLite serialises writers,
+/// so two processes registering the same value get exactly one <see cref="ReplayCheckResult.Accepted"/>. Entry
+/// counts are kept by triggers, so the capacity check costs two index lookups, never a count of the table. Expired
+/// rows are deleted in bounded batches, at most once per <see cref="SqliteReplayStoreOptions.SweepInterval"/>, and
+/// before a full store answers <see cref="ReplayCheckResult.CapacityExceeded"/>.
+/// </summary>
+/// <remarks>
+/// One instance holds one connection and runs one operation at a time; open one instance per process (or per
+/// component) and share it between threads. Storage failures are answered with
+/// <see cref="ReplayCheckResult.StoreUnavailable"/> (fail closed).
+/// </remarks>
+public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposable
+{
+    /// <summary>The component name of this store's tables in <c>agenttrust_schema_versions</c>.</summary>
+    public const string SchemaComponent = "replay";
+
+    private static readonly string[] Migrations =
+    [
+        // Version 1: entries keyed by (partition, value) compared byte for byte (BINARY collation), an expiry index
+        // for sweeps, and trigger-maintained counts for the capacity bounds.
+        """
+        CREATE TABLE replay_entries (
+            partition TEXT NOT NULL,
+            value TEXT NOT NULL,
+            expires_at_ms INTEGER NOT NULL,
+            PRIMARY KEY (partition, value)
+        ) WITHOUT ROWID;
+        CREATE INDEX replay_entries_by_expiry ON replay_entries (expires_at_ms);
+        CREATE TABLE replay_partition_counts (
+            partition TEXT NOT NULL PRIMARY KEY,
+            entries INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE replay_total (
+            id INTEGER NOT NULL PRIMARY KEY CHECK (id = 0),
+            entries INTEGER NOT NULL
+        );
+        INSERT INTO replay_total (id, entries) VALUES (0, 0);
+        CREATE TRIGGER replay_entries_counted_in AFTER INSERT ON replay_entries
+        BEGIN
+            UPDATE replay_total SET entries = entries + 1 WHERE id = 0;
+            INSERT INTO replay_partition_counts (partition, entries) VALUES (NEW.partition, 1)
+                ON CONFLICT (partition) DO UPDATE SET entries = entries + 1;
+        END;
+        CREATE TRIGGER replay_entries_counted_out AFTER DELETE ON replay_entries
+        BEGIN
+            UPDATE replay_total SET entries = entries - 1 WHERE id = 0;
+            UPDATE replay_partition_counts SET entries = entries - 1 WHERE partition = OLD.partition;
+            DELETE FROM replay_partition_counts WHERE partition = OLD.partition AND entries <= 0;
+        END;
+        """,
+    ];
+
+    // Inserts a new value when both bounds allow it, or re-arms an expired row in place (the row count does not
+    // change then). One row changed means first use.
+    private const string RegisterSql = """
+        INSERT INTO replay_entries (partition, value, expires_at_ms)
+        SELECT $partition, $value, $expires
+        WHERE (SELECT entries FROM replay_total WHERE id = 0) < $max_entries
+          AND COALESCE((SELECT entries FROM replay_partition_counts WHERE partition = $partition), 0) < $max_per_partition
+        ON CONFLICT (partition, value) DO UPDATE SET expires_at_ms = excluded.expires_at_ms
+        WHERE replay_entries.expires_at_ms <= $now
+        """;
+
+    private const string IsLiveSql = "SELECT EXISTS (SELECT 1 FROM replay_entries WHERE partition = $partition AND value = $value AND expires_at_ms > $now)";
+
+    private const string SweepSql = """
+        DELETE FROM replay_entries WHERE (partition, value) IN (
+            SELECT partition, value FROM replay_entries WHERE expires_at_ms <= $now ORDER BY expires_at_ms LIMIT $batch)
+        """;
+
+    private readonly SqliteConnection _connection;
+    private readonly SqliteReplayStoreOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SqliteCommand _register;
+    private readonly SqliteCommand _isLive;
+    private readonly SqliteCommand _sweep;
+    private readonly SqliteCommand _count;
+    private DateTimeOffset _nextSweep;
+    private bool _disposed;
+
+    private SqliteReplayStore(SqliteConnection connection, SqliteReplayStoreOptions options, TimeProvider timeProvider)
+    {
+        _connection = connection;
+        _options = options;
+        _timeProvider = timeProvider;
+        _nextSweep = timeProvider.GetUtcNow();
+        var timeoutSeconds = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds));
+        _register = Prepare(RegisterSql, timeoutSeconds, "$partition", "$value", "$expires", "$max_entries", "$max_per_partition", "$now");
+        _isLive = Prepare(IsLiveSql, timeoutSeconds, "$partition", "$value", "$now");
+        _sweep = Prepare(SweepSql, timeoutSeconds, "$now", "$batch");
+        _count = Prepare("SELECT entries FROM replay_total WHERE id = 0", timeoutSeconds);
+        _register.Parameters["$max_entries"].Value = options.Limits.MaxEntries;
+        _register.Parameters["$max_per_partition"].Value = options.Limits.MaxEntriesPerPartition;
+        _sweep.Parameters["$batch"].Value = options.SweepBatchSize;
+    }
+
+    /// <summary>
+    /// Opens (creating when missing) the database file, switches it to WAL mode, and applies pending migrations.
+    /// </summary>
+    /// <param name="options">The file and limits.</param>
+    /// <param name="timeProvider">The clock deciding what has expired; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>The open store; dispose it to close the file.</returns>
+    /// <exception cref="SqliteException">The file cannot be opened or is not a database.</exception>
+    /// <exception cref="InvalidOperationException">The file is not in WAL mode after asking, or its schema is newer than this build.</exception>
+    public static async Task<SqliteReplayStore> OpenAsync(SqliteReplayStoreOptions options, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.DatabasePath);
+        ArgumentNullException.ThrowIfNull(options.Limits);
+        options.Limits.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.BusyTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.SweepInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SweepBatchSize);
+        timeProvider ??= TimeProvider.System;
+
+        SQLitePCL.Batteries_V2.Init();
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = options.DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = false,
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
+        };
+        var connection = new SqliteConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var busyMs = (long)options.BusyTimeout.TotalMilliseconds;
+            await ExecutePragmaAsync(connection, $"PRAGMA busy_timeout = {busyMs.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
+            var mode = await ExecutePragmaAsync(connection, "PRAGMA journal_mode = WAL", cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException($"SQLite refused WAL mode for the replay store (journal_mode is '{mode}').");
+            }
+
+            await ExecutePragmaAsync(connection, options.DurableCommits ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", cancellationToken).ConfigureAwait(false);
+            await SqliteSchemaMigrator.ApplyAsync(connection, SchemaComponent, Migrations, timeProvider, cancellationToken).ConfigureAwait(false);
+            return new SqliteReplayStore(connection, options, timeProvider);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ReplayCheckResult> TryRegisterAsync(string partition, string value, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        var now = _timeProvider.GetUtcNow();
+        if (!ReplayKeyRules.IsAcceptable(partition, value, expiresAt, now, _options.Limits))
+        {
+            return ReplayCheckResult.InvalidRequest;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var nowMs = now.ToUnixTimeMilliseconds();
+            if (now >= _nextSweep)
+            {
+                _nextSweep = now + _options.SweepInterval;
+                SweepOnce(nowMs);
+            }
+
+            if (TryInsert(partition, value, ToUnixMillisecondsCeiling(expiresAt), nowMs))
+            {
+                return ReplayCheckResult.Accepted;
+            }
+
+            if (IsLive(partition, value, nowMs))
+            {
+                return ReplayCheckResult.Replayed;
+            }
+
+            // Not live and not inserted: a bound refused it. Reclaim what has expired, then try once more.
+            if (SweepOnce(nowMs) > 0 && TryInsert(partition, value, ToUnixMillisecondsCeiling(expiresAt), nowMs))
+            {
+                return ReplayCheckResult.Accepted;
+            }
+
+            return IsLive(partition, value, nowMs) ? ReplayCheckResult.Replayed : ReplayCheckResult.CapacityExceeded;
+        }
+        catch (SqliteException)
+        {
+            return ReplayCheckResult.StoreUnavailable;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long> PurgeExpiredAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var nowMs = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+            long total = 0;
+            int removed;
+            do
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                removed = SweepOnce(nowMs);
+                total += removed;
+            }
+            while (removed == _options.SweepBatchSize);
+            return total;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long> CountAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return Convert.ToInt64(_count.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Closes the database file.</summary>
+    public void Dispose()
+    {
+        _gate.Wait();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _register.Dispose();
+            _isLive.Dispose();
+            _sweep.Dispose();
+            _count.Dispose();
+            _connection.Dispose();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Closes the database file.</summary>
+    /// <returns>A task completing when the file is closed.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    // Rounded up, so that storing in milliseconds never shortens the window the caller asked for.
+    private static long ToUnixMillisecondsCeiling(DateTimeOffset instant)
+    {
+        var ms = instant.ToUnixTimeMilliseconds();
+        return DateTimeOffset.FromUnixTimeMilliseconds(ms) < instant ? ms + 1 : ms;
+    }
+
+    private static async Task<string?> ExecutePragmaAsync(SqliteConnection connection, string pragma, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+#pragma warning disable CA2100 // Constant pragmas built from numbers, never user input.
+        command.CommandText = pragma;
+#pragma warning restore CA2100
+        return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    private SqliteCommand Prepare(string sql, int timeoutSeconds, params string[] parameterNames)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.CommandTimeout = timeoutSeconds;
+        foreach (var name in parameterNames)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        command.Prepare();
+        return command;
+    }
+
+    private bool TryInsert(string partition, string value, long expiresMs, long nowMs)
+    {
+        _register.Parameters["$partition"].Value = partition;
+        _register.Parameters["$value"].Value = value;
+        _register.Parameters["$expires"].Value = expiresMs;
+        _register.Parameters["$now"].Value = nowMs;
+        return _register.ExecuteNonQuery() == 1;
+    }
+
+    private bool IsLive(string partition, string value, long nowMs)
+    {
+        _isLive.Parameters["$partition"].Value = partition;
+        _isLive.Parameters["$value"].Value = value;
+        _isLive.Parameters["$now"].Value = nowMs;
+        return Convert.ToInt64(_isLive.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+    }
+
+    private int SweepOnce(long nowMs)
+    {
+        _sweep.Parameters["$now"].Value = nowMs;
+        return _sweep.ExecuteNonQuery();
+    }
+}
