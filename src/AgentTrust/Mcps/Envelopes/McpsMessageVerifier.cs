@@ -1,0 +1,451 @@
+using System.Text.Json.Nodes;
+using AgentTrust.Cryptography;
+using AgentTrust.Encoding;
+using AgentTrust.Errors;
+using AgentTrust.Mcps.Passports;
+using AgentTrust.Mcps.Replay;
+using AgentTrust.Mcps.Versions;
+
+namespace AgentTrust.Mcps.Envelopes;
+
+/// <summary>
+/// Verifies signed JSON-RPC messages in the order of mcps.md §6: bounds, strict parse, envelope, fields, window,
+/// signature encoding, passport and chain, signature, audience/origin, reply binding, status, trust level, runtime
+/// attestation, and the nonce LAST. Never throws on bad input: every outcome is a <see cref="McpsVerificationResult"/>;
+/// an internal fault yields MCPS-025 (fail closed).
+/// </summary>
+public sealed class McpsMessageVerifier
+{
+    private readonly McpsVerifierOptions _options;
+    private readonly TimeProvider _time;
+    private readonly PassportVerifier _passports;
+    private readonly IPassportResolver? _resolver;
+    private readonly INonceStore? _nonces;
+    private readonly IPassportStatusProvider? _status;
+
+    /// <summary>Creates a verifier.</summary>
+    /// <param name="options">The profile (default <see cref="McpsVerifierOptions.Default"/>).</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="anchors">The trust anchors passports chain to (default: none, so only self-issued passports, at level 0).</param>
+    /// <param name="nonces">The replay store; required by <see cref="VerifyAsync"/>.</param>
+    /// <param name="resolver">Where passports not embedded in the message are found.</param>
+    /// <param name="status">Where revocation status comes from.</param>
+    public McpsMessageVerifier(
+        McpsVerifierOptions? options = null,
+        TimeProvider? time = null,
+        PassportTrustStore? anchors = null,
+        INonceStore? nonces = null,
+        IPassportResolver? resolver = null,
+        IPassportStatusProvider? status = null)
+    {
+        _options = options ?? McpsVerifierOptions.Default;
+        _time = time ?? TimeProvider.System;
+        _passports = new PassportVerifier(anchors ?? PassportTrustStore.Empty, _options, _time);
+        _nonces = nonces;
+        _resolver = resolver;
+        _status = status;
+    }
+
+    /// <summary>The profile.</summary>
+    public McpsVerifierOptions Options => _options;
+
+    /// <summary>
+    /// Steps 1–9 and 12 with a key the caller supplies (no passport resolution, no status, no nonce store): the
+    /// envelope check of mcp-secure's <c>verifyMessage</c>, used for interop vectors and by callers that hold the key.
+    /// </summary>
+    public McpsVerificationResult VerifyWithKey(ReadOnlySpan<byte> message, VerificationKey key, McpsVerificationContext? context = null)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        context ??= McpsVerificationContext.None;
+        try
+        {
+            var prepared = Prepare(message, context, out var state);
+            if (prepared is not null)
+            {
+                return prepared;
+            }
+
+            return CheckSignature(state!, key, context) ?? Success(state!, 0);
+        }
+#pragma warning disable CA1031 // A verifier fails closed on any internal fault.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InternalError, McpsReasons.Internal));
+        }
+    }
+
+    /// <summary>The full verification of mcps.md §6 (steps 1–18).</summary>
+    /// <exception cref="InvalidOperationException">The verifier was created without a nonce store (a configuration error).</exception>
+    public async ValueTask<McpsVerificationResult> VerifyAsync(ReadOnlyMemory<byte> message, McpsVerificationContext? context = null, CancellationToken cancellationToken = default)
+    {
+        if (_nonces is null)
+        {
+            throw new InvalidOperationException("Full verification needs a nonce store (replay protection cannot be skipped).");
+        }
+
+        context ??= McpsVerificationContext.None;
+        try
+        {
+            var prepared = Prepare(message.Span, context, out var state);
+            if (prepared is not null)
+            {
+                return prepared;
+            }
+
+            // Step 10: resolve the passport.
+            var (passportJson, resolveFailure) = await ResolvePassportAsync(state!, cancellationToken).ConfigureAwait(false);
+            if (resolveFailure is not null)
+            {
+                return Fail(state!, resolveFailure);
+            }
+
+            // Step 11: verify the passport and its chain.
+            var passportResult = _passports.Verify(passportJson.Span);
+            if (!passportResult.IsValid)
+            {
+                return Fail(state!, new McpsFailure(passportResult.Code!.Value, passportResult.Reason!));
+            }
+
+            var passport = passportResult.Passport!;
+            if (passport.PassportId != state!.PassportId)
+            {
+                return Fail(state, new McpsFailure(McpsCode.InvalidPassport, McpsReasons.UnknownPassport));
+            }
+
+            // Step 12: the message signature, with the verified passport's own key.
+            if (CheckSignature(state, passport.PublicKey, context) is { } signatureFailure)
+            {
+                return signatureFailure;
+            }
+
+            // Step 13: audience and origin.
+            if (context.ExpectedAudience is not null && state.Kind == JsonRpcMessageKind.Request
+                && !string.Equals(MetaString(state, McpsEnvelopeConstants.AudienceMetaKey), context.ExpectedAudience, StringComparison.Ordinal))
+            {
+                return Fail(state, new McpsFailure(McpsCode.OriginMismatch, McpsReasons.AudienceMismatch));
+            }
+
+            if (context.ExpectedOrigin is not null && McpsOrigin.Check(passport.Origin, context.ExpectedOrigin) is { } originFailure)
+            {
+                return Fail(state, originFailure);
+            }
+
+            // Step 14: the reply binding.
+            if (context.ExpectedReplyTo is not null && state.Kind is JsonRpcMessageKind.Result or JsonRpcMessageKind.Error
+                && !string.Equals(MetaString(state, McpsEnvelopeConstants.ReplyToMetaKey), context.ExpectedReplyTo, StringComparison.Ordinal))
+            {
+                return Fail(state, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.ReplyMismatch));
+            }
+
+            // Step 15: revocation status, only meaningful for passports that reach an anchor.
+            var level = passportResult.TrustLevel;
+            if (passportResult.ReachesAnchor)
+            {
+                var (statusLevel, statusFailure) = await CheckStatusAsync(passport.PassportId, level, cancellationToken).ConfigureAwait(false);
+                if (statusFailure is not null)
+                {
+                    return Fail(state, statusFailure);
+                }
+
+                level = statusLevel;
+            }
+
+            // Step 16: minimum trust level.
+            if (level < context.MinimumTrustLevel)
+            {
+                return Fail(state, new McpsFailure(McpsCode.InsufficientTrust, McpsReasons.InsufficientTrust), level);
+            }
+
+            // Step 17: runtime attestation against the passport's pins.
+            if (context.CheckRuntimeAttestation && (passport.CodeDigest is not null || passport.ConfigDigest is not null)
+                && !RuntimeMatches(state, passport))
+            {
+                return Fail(state, new McpsFailure(McpsCode.CodeAttestationMismatch, McpsReasons.RuntimeMismatch), level);
+            }
+
+            // Step 18: the nonce, last, so that a rejected message never burns it.
+            var registration = await _nonces.TryRegisterAsync(state.PassportId, state.Nonce, state.Timestamp + _options.MaxAge, cancellationToken).ConfigureAwait(false);
+            return registration switch
+            {
+                NonceCheckResult.Accepted => Success(state, level),
+                NonceCheckResult.Replayed => Fail(state, new McpsFailure(McpsCode.ReplayDetected, McpsReasons.Replay), level),
+                NonceCheckResult.StoreFull => Fail(state, new McpsFailure(McpsCode.RateLimited, McpsReasons.NonceStoreFull), level),
+                _ => Fail(state, new McpsFailure(McpsCode.InternalError, McpsReasons.Internal), level),
+            };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A verifier fails closed on any internal fault.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InternalError, McpsReasons.Internal));
+        }
+    }
+
+    /// <summary>Steps 1–9. Returns a result when verification ends here (failure or unsigned), else null and the state.</summary>
+    private McpsVerificationResult? Prepare(ReadOnlySpan<byte> utf8, McpsVerificationContext context, out EnvelopeState? state)
+    {
+        state = null;
+
+        // Steps 1–2: bounds, then strict parse.
+        if (!McpsJson.TryParseObject(utf8, _options.Json, out var message, out var parseFailure))
+        {
+            return McpsVerificationResult.Fail(parseFailure!);
+        }
+
+        if (IsForeignFormat(message!))
+        {
+            return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.ForeignFormat));
+        }
+
+        // Step 3: locate the container.
+        if (McpsEnvelopeLocator.Locate(message!, out var containerNode, out var placement, out var metaParent) is { } locateFailure)
+        {
+            return McpsVerificationResult.Fail(locateFailure);
+        }
+
+        if (containerNode is null)
+        {
+            return context.RequireSignature
+                ? McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.MissingEnvelope))
+                : new McpsVerificationResult { IsValid = false, Reason = McpsReasons.Unsigned };
+        }
+
+        // Step 4: container shape.
+        if (containerNode is not JsonObject container
+            || McpsJson.GetString(container, "version") is not { } version
+            || McpsJson.GetString(container, "passport_id") is not { } passportId
+            || McpsJson.GetString(container, "nonce") is not { } nonce
+            || McpsJson.GetString(container, "timestamp") is not { } timestampText
+            || McpsJson.GetString(container, "signature") is not { } signatureText)
+        {
+            return Fail(placement, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadField));
+        }
+
+        // Step 5: version.
+        if (!IsAcceptedVersion(version, context))
+        {
+            return Fail(placement, new McpsFailure(McpsCode.VersionMismatch, McpsReasons.UnsupportedVersion));
+        }
+
+        // Step 6: passport id.
+        if (!McpsIdentifiers.IsPassportId(passportId))
+        {
+            return Fail(placement, new McpsFailure(McpsCode.InvalidPassport, McpsReasons.BadPassportId));
+        }
+
+        // Step 7: nonce.
+        if (!McpsIdentifiers.IsNonce(nonce))
+        {
+            return Fail(placement, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadNonce), passportId);
+        }
+
+        // Step 8: timestamp grammar, then window (before the signature, as the reference does).
+        if (!McpsTimestamp.TryParse(timestampText, out var timestamp))
+        {
+            return Fail(placement, new McpsFailure(McpsCode.TimestampOutOfWindow, McpsReasons.BadTimestamp), passportId);
+        }
+
+        var now = _time.GetUtcNow();
+        if (now - timestamp >= _options.MaxAge)
+        {
+            return Fail(placement, new McpsFailure(McpsCode.TimestampOutOfWindow, McpsReasons.TooOld), passportId);
+        }
+
+        if (timestamp - now >= _options.MaxFutureSkew)
+        {
+            return Fail(placement, new McpsFailure(McpsCode.TimestampOutOfWindow, McpsReasons.TooNew), passportId);
+        }
+
+        // Step 9: signature encoding.
+        if (!StrictBase64.TryDecode(signatureText, EcdsaP256.SignatureSize, out var signature))
+        {
+            return Fail(placement, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadSignatureEncoding), passportId);
+        }
+
+        var encoding = EcdsaP256.CheckEncoding(signature, _options.AcceptHighS);
+        if (encoding != SignatureStatus.Valid)
+        {
+            var reason = encoding == SignatureStatus.HighS ? McpsReasons.HighS : McpsReasons.BadSignatureEncoding;
+            return Fail(placement, new McpsFailure(McpsCode.InvalidSignature, reason), passportId);
+        }
+
+        JsonObject? meta = metaParent?[McpsEnvelopeConstants.Meta] as JsonObject;
+        state = new EnvelopeState(message!, JsonRpcMessageKinds.Classify(message!), placement, meta, passportId, nonce, timestampText, timestamp, signature);
+        return null;
+    }
+
+    /// <summary>Step 12: builds the preimage with the shared function and verifies it.</summary>
+    private McpsVerificationResult? CheckSignature(EnvelopeState state, VerificationKey key, McpsVerificationContext context)
+    {
+        if (key.Algorithm != SignatureAlgorithm.ES256)
+        {
+            return Fail(state, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.SignatureMismatch));
+        }
+
+        // Building the body in place removes only the container (and an emptied _meta); state.Meta keeps every other member.
+        var body = McpsPreimage.CanonicalBody(state.Message, state.Placement, _options.Json, inPlace: true);
+        state.MessageHash = McpsPreimage.MessageHash(body);
+        var signingInput = McpsPreimage.SigningInput(state.MessageHash, state.Nonce, state.PassportId, state.TimestampText, context.ChannelBinding);
+        return key.Verify(signingInput, state.Signature, _options.SignatureOptions) switch
+        {
+            SignatureStatus.Valid => null,
+            SignatureStatus.HighS => Fail(state, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.HighS)),
+            SignatureStatus.Mismatch => Fail(state, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.SignatureMismatch)),
+            _ => Fail(state, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadSignatureEncoding)),
+        };
+    }
+
+    private async ValueTask<(ReadOnlyMemory<byte> Json, McpsFailure? Failure)> ResolvePassportAsync(EnvelopeState state, CancellationToken cancellationToken)
+    {
+        if (state.Meta?[McpsEnvelopeConstants.PassportMetaKey] is JsonObject embedded
+            && McpsJson.GetString(embedded, "passport_id") == state.PassportId)
+        {
+            return (McpsJson.Serialize(embedded), null);
+        }
+
+        if (_resolver is null)
+        {
+            return (default, new McpsFailure(McpsCode.InvalidPassport, McpsReasons.UnknownPassport));
+        }
+
+        try
+        {
+            var resolved = await _resolver.ResolveAsync(state.PassportId, cancellationToken).ConfigureAwait(false);
+            return resolved is { } json
+                ? (json, null)
+                : (default, new McpsFailure(McpsCode.InvalidPassport, McpsReasons.UnknownPassport));
+        }
+        catch (PassportResolutionException)
+        {
+            return (default, new McpsFailure(McpsCode.AuthorityUnreachable, McpsReasons.StatusUnavailable));
+        }
+    }
+
+    private async ValueTask<(int Level, McpsFailure? Failure)> CheckStatusAsync(string passportId, int chainLevel, CancellationToken cancellationToken)
+    {
+        if (_options.StatusPolicy == StatusPolicy.None)
+        {
+            return (Math.Min(chainLevel, 1), null);
+        }
+
+        PassportStatus? status = null;
+        if (_status is not null)
+        {
+            try
+            {
+                status = await _status.GetStatusAsync(passportId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PassportResolutionException)
+            {
+                status = null;
+            }
+        }
+
+        return status switch
+        {
+            null => (0, new McpsFailure(McpsCode.AuthorityUnreachable, McpsReasons.StatusUnavailable)),
+            { Kind: PassportStatusKind.Revoked } => (0, new McpsFailure(McpsCode.PassportRevoked, McpsReasons.Revoked)),
+            { Kind: PassportStatusKind.Expired } => (0, new McpsFailure(McpsCode.PassportExpired, McpsReasons.Expired)),
+            { Kind: PassportStatusKind.Unknown } => (0, new McpsFailure(McpsCode.InvalidPassport, McpsReasons.UnknownPassport)),
+            { CurrentTrustLevel: { } current } => (Math.Min(chainLevel, current), null),
+            _ => (chainLevel, null),
+        };
+    }
+
+    private bool IsAcceptedVersion(string version, McpsVerificationContext context)
+    {
+        if (!McpsVersion.TryParse(version, out var parsed))
+        {
+            return false;
+        }
+
+        if (context.NegotiatedVersion is not null)
+        {
+            return McpsVersion.TryParse(context.NegotiatedVersion, out var negotiated) && parsed.Equals(negotiated);
+        }
+
+        foreach (var supported in _options.SupportedVersions)
+        {
+            if (McpsVersion.TryParse(supported, out var s) && s.Equals(parsed))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>mcps-go's wrapper (<c>mcps_version</c> + <c>message</c>) and SMCP 1.0 (<c>smcp</c> + <c>message</c>).</summary>
+    private static bool IsForeignFormat(JsonObject message) =>
+        message.ContainsKey("message") && (message.ContainsKey("mcps_version") || message.ContainsKey("smcp"));
+
+    private static bool RuntimeMatches(EnvelopeState state, AgentPassport passport)
+    {
+        if (state.Meta?[McpsEnvelopeConstants.RuntimeMetaKey] is not JsonObject runtime)
+        {
+            return false;
+        }
+
+        return (passport.CodeDigest is null || McpsJson.GetString(runtime, "code_digest") == passport.CodeDigest)
+            && (passport.ConfigDigest is null || McpsJson.GetString(runtime, "config_digest") == passport.ConfigDigest);
+    }
+
+    private static string? MetaString(EnvelopeState state, string key) =>
+        state.Meta is null ? null : McpsJson.GetString(state.Meta, key);
+
+    private static McpsVerificationResult Fail(EnvelopePlacement placement, McpsFailure failure, string? passportId = null) =>
+        new() { Code = failure.Code, Reason = failure.Reason, Placement = placement, PassportId = passportId };
+
+    private static McpsVerificationResult Fail(EnvelopeState state, McpsFailure failure, int level = 0) => new()
+    {
+        Code = failure.Code,
+        Reason = failure.Reason,
+        Placement = state.Placement,
+        PassportId = state.PassportId,
+        Nonce = state.Nonce,
+        Timestamp = state.Timestamp,
+        MessageHash = state.MessageHash,
+        EffectiveTrustLevel = level,
+    };
+
+    private static McpsVerificationResult Success(EnvelopeState state, int level) => new()
+    {
+        IsValid = true,
+        Placement = state.Placement,
+        PassportId = state.PassportId,
+        Nonce = state.Nonce,
+        Timestamp = state.Timestamp,
+        MessageHash = state.MessageHash,
+        EffectiveTrustLevel = level,
+    };
+
+    private sealed class EnvelopeState(
+        JsonObject message, JsonRpcMessageKind kind, EnvelopePlacement placement, JsonObject? meta,
+        string passportId, string nonce, string timestampText, DateTimeOffset timestamp, byte[] signature)
+    {
+        public JsonObject Message { get; } = message;
+
+        public JsonRpcMessageKind Kind { get; } = kind;
+
+        public EnvelopePlacement Placement { get; } = placement;
+
+        public JsonObject? Meta { get; } = meta;
+
+        public string PassportId { get; } = passportId;
+
+        public string Nonce { get; } = nonce;
+
+        public string TimestampText { get; } = timestampText;
+
+        public DateTimeOffset Timestamp { get; } = timestamp;
+
+        public byte[] Signature { get; } = signature;
+
+        public string? MessageHash { get; set; }
+    }
+}

@@ -1,0 +1,124 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using AgentTrust.Json;
+
+namespace AgentTrust.Mcps.Envelopes;
+
+/// <summary>
+/// The signing preimage of an MCPS message, "layout A" (mcps.md §5). This is the ONE place that builds the body,
+/// the <c>message_hash</c> and the signed payload: the signer and the verifier both call it.
+/// </summary>
+public static class McpsPreimage
+{
+    /// <summary>
+    /// The RFC 8785 bytes of the message body: the message without its container (P1: the top-level <c>mcps</c>;
+    /// P2: <c>_meta["io.agenttrust/mcps"]</c> of the kind's parent, and that <c>_meta</c> when it becomes empty).
+    /// Nothing else is removed.
+    /// </summary>
+    /// <param name="message">The message as it appears on the wire.</param>
+    /// <param name="placement">The placement whose container is removed.</param>
+    /// <param name="options">The canonicalisation profile (verifiers use <see cref="CanonicalJsonOptions.Strict"/>).</param>
+    /// <exception cref="CanonicalJsonException">The message holds something JCS cannot represent.</exception>
+    public static byte[] CanonicalBody(JsonObject message, EnvelopePlacement placement, CanonicalJsonOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return CanonicalBody(message, placement, options ?? CanonicalJsonOptions.Strict, inPlace: false);
+    }
+
+    /// <summary>As the public overload; <paramref name="inPlace"/> lets a caller that owns the node skip the copy.</summary>
+    internal static byte[] CanonicalBody(JsonObject message, EnvelopePlacement placement, CanonicalJsonOptions options, bool inPlace)
+    {
+        var body = inPlace ? message : (JsonObject)message.DeepClone();
+        if (placement == EnvelopePlacement.TopLevel)
+        {
+            body.Remove(McpsEnvelopeConstants.TopLevelMember);
+        }
+        else
+        {
+            McpsEnvelopeLocator.TryGetMetaParent(body, JsonRpcMessageKinds.Classify(body), out var parent, out _);
+            if (parent is not null && parent.TryGetPropertyValue(McpsEnvelopeConstants.Meta, out var metaNode) && metaNode is JsonObject meta)
+            {
+                meta.Remove(McpsEnvelopeConstants.MetaKey);
+                if (meta.Count == 0)
+                {
+                    parent.Remove(McpsEnvelopeConstants.Meta);
+                }
+            }
+        }
+
+        return McpsJson.Canonicalize(body, options);
+    }
+
+    /// <summary>Lowercase hex SHA-256 of the canonical body (64 characters).</summary>
+    public static string MessageHash(ReadOnlySpan<byte> canonicalBody) => McpsJson.Sha256Hex(canonicalBody);
+
+    /// <summary>
+    /// The signed bytes: <c>UTF-8(JCS({"channel_binding"?, "message_hash", "nonce", "passport_id", "timestamp"}))</c>.
+    /// The strings are written with RFC 8785 string escaping so no second canonicalisation pass is needed.
+    /// </summary>
+    public static byte[] SigningInput(string messageHash, string nonce, string passportId, string timestamp, string? channelBinding)
+    {
+        ArgumentNullException.ThrowIfNull(messageHash);
+        ArgumentNullException.ThrowIfNull(nonce);
+        ArgumentNullException.ThrowIfNull(passportId);
+        ArgumentNullException.ThrowIfNull(timestamp);
+        var payload = new StringBuilder(256).Append('{');
+        if (channelBinding is not null)
+        {
+            AppendMember(payload, "channel_binding", channelBinding).Append(',');
+        }
+
+        AppendMember(payload, "message_hash", messageHash).Append(',');
+        AppendMember(payload, "nonce", nonce).Append(',');
+        AppendMember(payload, "passport_id", passportId).Append(',');
+        AppendMember(payload, "timestamp", timestamp).Append('}');
+        return System.Text.Encoding.UTF8.GetBytes(payload.ToString());
+    }
+
+    private static StringBuilder AppendMember(StringBuilder builder, string name, string value)
+    {
+        AppendString(builder, name).Append(':');
+        return AppendString(builder, value);
+    }
+
+    /// <summary>Writes a JSON string with RFC 8785 escaping (mcps.md §2). Lone surrogates are refused.</summary>
+    internal static StringBuilder AppendString(StringBuilder builder, string value)
+    {
+        builder.Append('"');
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            switch (c)
+            {
+                case '"': builder.Append("\\\""); break;
+                case '\\': builder.Append("\\\\"); break;
+                case '\b': builder.Append("\\b"); break;
+                case '\t': builder.Append("\\t"); break;
+                case '\n': builder.Append("\\n"); break;
+                case '\f': builder.Append("\\f"); break;
+                case '\r': builder.Append("\\r"); break;
+                default:
+                    if (c < 0x20)
+                    {
+                        builder.Append("\\u00").Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    else if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+                    {
+                        builder.Append(c).Append(value[++i]);
+                    }
+                    else if (char.IsSurrogate(c))
+                    {
+                        throw new CanonicalJsonException(new CanonicalJsonError(Errors.McpsCode.NonCanonicalInput, McpsReasons.LoneSurrogate, "lone surrogate in a signed string"));
+                    }
+                    else
+                    {
+                        builder.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        return builder.Append('"');
+    }
+}

@@ -1,0 +1,176 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace AgentTrust.Mcps.Tools;
+
+/// <summary>
+/// A JSON file of pins (<c>{"version":1,"pins":[…]}</c>). Every change rewrites the file atomically: a temporary file
+/// in the same folder, flushed to disk, then renamed over the original, so a crash leaves the old or the new file,
+/// never a torn one. Calls within one process are serialised; the file is re-read on each operation.
+/// </summary>
+public sealed class FileToolPinStore : IToolPinStore, IDisposable
+{
+    private const int MaxFileBytes = 16 * 1024 * 1024;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Uses (and creates on first write) the file at <paramref name="path"/>.</summary>
+    public FileToolPinStore(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Path = System.IO.Path.GetFullPath(path);
+    }
+
+    /// <summary>The file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyDictionary<string, ToolPin>> GetAsync(string serverId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var pins = await LoadAsync(cancellationToken).ConfigureAwait(false);
+            return pins.Values.Where(p => p.ServerId == serverId).ToDictionary(p => p.ToolName, StringComparer.Ordinal);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Every pin in the file.</summary>
+    public async ValueTask<IReadOnlyList<ToolPin>> GetAllAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return [.. (await LoadAsync(cancellationToken).ConfigureAwait(false)).Values];
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> TryAddAsync(ToolPin pin, CancellationToken cancellationToken) =>
+        MutateAsync(pins => pins.TryAdd((pin.ServerId, pin.ToolName), pin), cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask ApproveAsync(ToolPin pin, CancellationToken cancellationToken) =>
+        await MutateAsync(pins =>
+        {
+            pins[(pin.ServerId, pin.ToolName)] = pin;
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public ValueTask<bool> RemoveAsync(string serverId, string toolName, CancellationToken cancellationToken) =>
+        MutateAsync(pins => pins.Remove((serverId, toolName)), cancellationToken);
+
+    /// <inheritdoc />
+    public void Dispose() => _gate.Dispose();
+
+    private async ValueTask<bool> MutateAsync(Func<Dictionary<(string, string), ToolPin>, bool> change, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var pins = await LoadAsync(cancellationToken).ConfigureAwait(false);
+            if (!change(pins))
+            {
+                return false;
+            }
+
+            await SaveAsync(pins, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<Dictionary<(string, string), ToolPin>> LoadAsync(CancellationToken cancellationToken)
+    {
+        var pins = new Dictionary<(string, string), ToolPin>();
+        if (!File.Exists(Path))
+        {
+            return pins;
+        }
+
+        var bytes = await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false);
+        if (bytes.Length > MaxFileBytes)
+        {
+            throw new InvalidDataException("The pin file exceeds 16 MiB.");
+        }
+
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false });
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException("The pin file is not valid JSON.", e);
+        }
+
+        if (root is not JsonObject obj || obj["pins"] is not JsonArray array)
+        {
+            throw new InvalidDataException("The pin file has no 'pins' array.");
+        }
+
+        foreach (var item in array)
+        {
+            if (item is not JsonObject p || McpsJson.GetString(p, "server") is not { } server || McpsJson.GetString(p, "tool") is not { } tool
+                || McpsJson.GetString(p, "tool_hash") is not { } hash || !McpsIdentifiers.IsLowerHex(hash, 64)
+                || !McpsTimestamp.TryParse(McpsJson.GetString(p, "pinned_at"), out var pinnedAt))
+            {
+                throw new InvalidDataException("The pin file holds a malformed pin.");
+            }
+
+            pins[(server, tool)] = new ToolPin(server, tool, hash, McpsJson.GetString(p, "signer"), pinnedAt);
+        }
+
+        return pins;
+    }
+
+    private async Task SaveAsync(Dictionary<(string, string), ToolPin> pins, CancellationToken cancellationToken)
+    {
+        var array = new JsonArray();
+        foreach (var pin in pins.Values.OrderBy(p => p.ServerId, StringComparer.Ordinal).ThenBy(p => p.ToolName, StringComparer.Ordinal))
+        {
+            array.Add((JsonNode)new JsonObject
+            {
+                ["server"] = pin.ServerId,
+                ["tool"] = pin.ToolName,
+                ["tool_hash"] = pin.ToolHash,
+                ["signer"] = pin.SignerPassportId,
+                ["pinned_at"] = McpsTimestamp.Format(pin.PinnedAt),
+            });
+        }
+
+        var document = new JsonObject { ["version"] = 1, ["pins"] = array };
+        var directory = System.IO.Path.GetDirectoryName(Path)!;
+        Directory.CreateDirectory(directory);
+        var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(Path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            {
+                await stream.WriteAsync(McpsJson.Serialize(document), cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, Path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+}
