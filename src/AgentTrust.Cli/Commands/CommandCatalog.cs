@@ -9,5 +9,7 @@ internal static class CommandCatalog
     {
         yield return Gateway.ProxyCommand.Create(context);
         yield return Keys.KeyCommand.Create(context);
+        yield return Receipts.ReceiptCommand.Create(context);
+        yield return AuditCommand.Create(context);
     }
 }

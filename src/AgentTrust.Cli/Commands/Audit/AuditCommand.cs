@@ -1,0 +1,262 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using AgentTrust.Audit;
+using AgentTrust.Cli.Commands.Receipts;
+using AgentTrust.Errors;
+using AgentTrust.Receipts;
+using Spectre.Console;
+
+namespace AgentTrust.Cli.Commands;
+
+/// <summary><c>agenttrust audit</c>: verify, show and checkpoint the hash-chained audit log.</summary>
+internal static class AuditCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("audit", "The hash-chained audit log of receipts (Signet-compatible, one chain per directory).");
+        command.Subcommands.Add(CreateVerify(context));
+        command.Subcommands.Add(CreateShow(context));
+        command.Subcommands.Add(CreateCheckpoint(context));
+        command.Subcommands.Add(AuditLoadCommand.Create(context));
+        return command;
+    }
+
+    /// <summary>Opens the log, turning a corrupt tail into exit 1 with MCPS-023.</summary>
+    public static async Task<AuditLog> OpenLogAsync(CliContext context, string directory, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AuditLog.OpenAsync(new AuditLogOptions { Directory = directory, Time = context.Time }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AuditLogException e)
+        {
+            throw CliFailure.Rejected(e.Code.ToCodeString(), e.Message);
+        }
+    }
+
+    private static Option<string?> DirOption() => new("--dir") { Description = "The log directory (default <AGENTTRUST_HOME or ~/.agenttrust>/audit)." };
+
+    private static Option<bool> JsonOption() => new("--json") { Description = "Print the result as JSON." };
+
+    private static Command CreateVerify(CliContext context)
+    {
+        var dir = DirOption();
+        var signatures = new Option<bool>("--signatures") { Description = "Also verify every receipt's signature (forensic mode)." };
+        var json = JsonOption();
+        var command = new Command("verify", "Verify the hash chain (and signatures with --signatures) and the checkpoints; exit 1 with the first broken record.")
+        {
+            dir, signatures, json,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var directory = parseResult.GetValue(dir) ?? ReceiptKeys.DefaultAuditDirectory(context);
+            if (!Directory.Exists(directory))
+            {
+                throw CliFailure.Environment("AT-FILE-NOT-FOUND", $"Directory '{directory}' does not exist.");
+            }
+
+            var asJson = parseResult.GetValue(json);
+            var options = new AuditVerificationOptions { Signatures = parseResult.GetValue(signatures), Time = context.Time };
+            AuditVerificationReport report;
+            if (!asJson && context.IsInteractive && !Console.IsErrorRedirected)
+            {
+                report = await AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }).Progress().StartAsync(async progress =>
+                {
+                    var task = progress.AddTask("Verifying audit log", maxValue: 1);
+                    var reporter = new Progress<AuditVerificationProgress>(p =>
+                    {
+                        task.MaxValue = Math.Max(1, p.TotalBytes);
+                        task.Value = p.BytesRead;
+                        task.Description = $"Verifying audit log ({p.RecordsVerified:N0} records)";
+                    });
+                    return await AuditVerifier.VerifyAsync(directory, options with { Progress = reporter }, cancellationToken).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+            }
+            else
+            {
+                report = await AuditVerifier.VerifyAsync(directory, options, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (asJson)
+            {
+                await context.Out.WriteLineAsync(ReportJson(report).ToJsonString()).ConfigureAwait(false);
+                return report.Valid ? ExitCodes.Success : ExitCodes.Rejected;
+            }
+
+            if (report.FirstBreak is { } broken)
+            {
+                await context.Error.WriteLineAsync($"Chain broken at {broken.File}:{broken.Line} ({broken.Reason})").ConfigureAwait(false);
+                if (broken.Expected is not null || broken.Actual is not null)
+                {
+                    await context.Error.WriteLineAsync($"  expected: {broken.Expected}").ConfigureAwait(false);
+                    await context.Error.WriteLineAsync($"  actual:   {broken.Actual}").ConfigureAwait(false);
+                }
+
+                throw CliFailure.Rejected(broken.Code.ToCodeString(), $"record {broken.RecordNumber} at {broken.File}:{broken.Line}: {broken.Reason}");
+            }
+
+            await context.Out.WriteLineAsync($"Chain intact: {report.RecordCount} records verified").ConfigureAwait(false);
+            if (options.Signatures)
+            {
+                await context.Out.WriteLineAsync($"Signatures: {report.SignaturesVerified} valid ({report.TrustedSignatures} with trusted keys), {report.UnsignedRecords} unsigned, {report.EncryptedUnverified} encrypted and unverified").ConfigureAwait(false);
+            }
+
+            if (report.AnchorsChecked > 0)
+            {
+                await context.Out.WriteLineAsync($"Checkpoints: {report.AnchorsChecked} matched").ConfigureAwait(false);
+            }
+
+            foreach (var warning in report.Warnings)
+            {
+                await context.Out.WriteLineAsync($"warning: {warning}").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateShow(CliContext context)
+    {
+        var dir = DirOption();
+        var since = new Option<string?>("--since") { Description = "Only records whose receipt time is within this period: 90s, 30m, 24h, 7d." };
+        var tool = new Option<string?>("--tool") { Description = "Only records for this tool." };
+        var json = JsonOption();
+        var command = new Command("show", "List the records of the audit log.") { dir, since, tool, json };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var directory = parseResult.GetValue(dir) ?? ReceiptKeys.DefaultAuditDirectory(context);
+            DateTimeOffset? from = parseResult.GetValue(since) is { } period ? context.Time.GetUtcNow() - ParsePeriod(period) : null;
+            var toolFilter = parseResult.GetValue(tool);
+            var rows = new List<JsonObject>();
+            foreach (var file in Directory.Exists(directory) ? Directory.GetFiles(directory, "*.jsonl").Order(StringComparer.Ordinal).ToArray() : Array.Empty<string>())
+            {
+                foreach (var line in await File.ReadAllLinesAsync(file, cancellationToken).ConfigureAwait(false))
+                {
+                    if (string.IsNullOrWhiteSpace(line) || JsonNode.Parse(line) is not JsonObject record || record["receipt"] is not JsonObject receipt)
+                    {
+                        continue;
+                    }
+
+                    var (time, toolName) = Describe(receipt);
+                    if ((from is { } f && (time is null || time < f)) || (toolFilter is not null && toolName != toolFilter))
+                    {
+                        continue;
+                    }
+
+                    rows.Add(record);
+                }
+            }
+
+            if (parseResult.GetValue(json))
+            {
+                await context.Out.WriteLineAsync(new JsonArray([.. rows]).ToJsonString()).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            foreach (var record in rows)
+            {
+                var receipt = (JsonObject)record["receipt"]!;
+                var (time, toolName) = Describe(receipt);
+                var version = receipt["v"]?.ToJsonString() ?? "-";
+                var kind = receipt.ContainsKey("sig") ? $"v{version}" : "unsigned";
+                var target = (receipt["action"] ?? receipt["agent_receipt"]?["action"])?["target"]?.GetValue<string>() ?? "";
+                var id = receipt["id"]?.GetValue<string>() ?? "";
+                var stamp = time?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-";
+                await context.Out.WriteLineAsync($"{stamp}  {kind,-8}  {toolName ?? "-",-24}  {target,-28}  {id}").ConfigureAwait(false);
+            }
+
+            await context.Out.WriteLineAsync($"{rows.Count} records").ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateCheckpoint(CliContext context)
+    {
+        var dir = DirOption();
+        var key = new Option<string>("--key") { Description = "The Ed25519 key that signs the checkpoint (default: the key named 'audit').", DefaultValueFactory = _ => "audit" };
+        var json = JsonOption();
+        var command = new Command("checkpoint", "Sign a checkpoint of the chain head into anchors/ (detects later truncation of the tail).") { dir, key, json };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var directory = parseResult.GetValue(dir) ?? ReceiptKeys.DefaultAuditDirectory(context);
+            var keyName = parseResult.GetValue(key)!;
+            var (signingKey, _) = await ReceiptKeys.OpenSigningKeyAsync(context, keyName, cancellationToken).ConfigureAwait(false);
+            using (signingKey)
+            {
+                await using var log = await OpenLogAsync(context, directory, cancellationToken).ConfigureAwait(false);
+                if (log.Head.RecordCount == 0)
+                {
+                    throw CliFailure.Rejected("AT-AUDIT-EMPTY", "The audit log is empty: nothing to checkpoint.");
+                }
+
+                var anchor = await log.CheckpointAsync(signingKey, keyName, cancellationToken).ConfigureAwait(false);
+                if (parseResult.GetValue(json))
+                {
+                    await context.Out.WriteLineAsync(anchor.ToJsonString()).ConfigureAwait(false);
+                }
+                else
+                {
+                    await context.Out.WriteLineAsync($"Checkpoint: {anchor.RecordCount} records, head {anchor.RecordHash}").ConfigureAwait(false);
+                    await context.Out.WriteLineAsync($"Written to {Path.Combine(directory, AuditAnchor.FolderName, AuditAnchor.FileName(anchor.RecordCount))}").ConfigureAwait(false);
+                }
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    internal static JsonObject ReportJson(AuditVerificationReport report) => new()
+    {
+        ["valid"] = report.Valid,
+        ["records"] = report.RecordCount,
+        ["log_id"] = report.LogId,
+        ["head"] = report.HeadHash,
+        ["signatures_verified"] = report.SignaturesVerified,
+        ["trusted_signatures"] = report.TrustedSignatures,
+        ["unsigned"] = report.UnsignedRecords,
+        ["encrypted_unverified"] = report.EncryptedUnverified,
+        ["anchors_checked"] = report.AnchorsChecked,
+        ["first_break"] = report.FirstBreak is { } b
+            ? new JsonObject
+            {
+                ["file"] = b.File,
+                ["line"] = b.Line,
+                ["record"] = b.RecordNumber,
+                ["code"] = b.Code.ToCodeString(),
+                ["reason"] = b.Reason,
+                ["expected"] = b.Expected,
+                ["actual"] = b.Actual,
+            }
+            : null,
+        ["warnings"] = new JsonArray([.. report.Warnings.Select(w => (JsonNode?)JsonValue.Create(w))]),
+    };
+
+    private static (DateTimeOffset? Time, string? Tool) Describe(JsonObject receipt)
+    {
+        var timeText = (receipt["ts"] ?? receipt["ts_response"] ?? receipt["ts_request"]) is JsonValue t && t.TryGetValue(out string? s) ? s : null;
+        DateTimeOffset? time = ReceiptEncoding.TryParseTimestamp(timeText, out var parsed) ? parsed : null;
+        var action = receipt["action"] ?? receipt["agent_receipt"]?["action"];
+        var tool = (action?["tool"] ?? receipt["tool"]) is JsonValue v && v.TryGetValue(out string? name) ? name : null;
+        return (time, tool);
+    }
+
+    private static TimeSpan ParsePeriod(string text)
+    {
+        if (text.Length >= 2 && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 && n < 1_000_000)
+        {
+            switch (text[^1])
+            {
+                case 's': return TimeSpan.FromSeconds(n);
+                case 'm': return TimeSpan.FromMinutes(n);
+                case 'h': return TimeSpan.FromHours(n);
+                case 'd': return TimeSpan.FromDays(n);
+            }
+        }
+
+        throw CliFailure.Usage($"--since: '{text}' is not a period such as 90s, 30m, 24h or 7d.");
+    }
+}

@@ -1,0 +1,177 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentTrust.Cryptography;
+using AgentTrust.Json;
+using AgentTrust.Receipts;
+
+namespace AgentTrust.Audit;
+
+/// <summary>
+/// A signed checkpoint of a chain head (receipts.md §7.6):
+/// <c>{"v":1,"type":"audit_anchor","log_id","record_count","record_hash","anchored_at","authority":{"pubkey","name"},"nonce","sig"}</c>,
+/// Ed25519 over the JCS of the object without <c>sig</c>. Stored as <c>anchors/&lt;record_count, 20 digits&gt;.anchor.json</c>
+/// beside the log, where Signet's <c>*.jsonl</c> walk never sees it. A Trust Authority signs the same object.
+/// </summary>
+public sealed class AuditAnchor
+{
+    /// <summary>The folder of anchors inside a log directory.</summary>
+    public const string FolderName = "anchors";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private AuditAnchor(JsonObject json, string logId, long recordCount, string recordHash, DateTimeOffset anchoredAt, string authorityKey)
+    {
+        Json = json;
+        LogId = logId;
+        RecordCount = recordCount;
+        RecordHash = recordHash;
+        AnchoredAt = anchoredAt;
+        AuthorityPublicKey = authorityKey;
+    }
+
+    /// <summary>The log id (the first record's hash).</summary>
+    public string LogId { get; }
+
+    /// <summary>The number of records covered.</summary>
+    public long RecordCount { get; }
+
+    /// <summary>The <c>record_hash</c> of record <see cref="RecordCount"/>.</summary>
+    public string RecordHash { get; }
+
+    /// <summary>When the anchor was signed.</summary>
+    public DateTimeOffset AnchoredAt { get; }
+
+    /// <summary>The signing authority's key, <c>ed25519:…</c>.</summary>
+    public string AuthorityPublicKey { get; }
+
+    internal JsonObject Json { get; }
+
+    /// <summary>The anchor as indented JSON.</summary>
+    public string ToJsonString() => Json.ToJsonString(Indented);
+
+    /// <summary>The file name of an anchor covering <paramref name="recordCount"/> records.</summary>
+    public static string FileName(long recordCount) => recordCount.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + ".anchor.json";
+
+    /// <summary>Signs an anchor of <paramref name="head"/>.</summary>
+    public static AuditAnchor Create(AuditHead head, SigningKey authorityKey, string authorityName, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(authorityKey);
+        ArgumentException.ThrowIfNullOrEmpty(authorityName);
+        if (head.LogId is null || head.RecordCount < 1)
+        {
+            throw new ArgumentException("An empty log cannot be anchored.", nameof(head));
+        }
+
+        var now = (time ?? TimeProvider.System).GetUtcNow();
+        var authorityPublicKey = ReceiptEncoding.FormatPublicKey(authorityKey.PublicKey);
+        var json = new JsonObject
+        {
+            ["v"] = 1,
+            ["type"] = "audit_anchor",
+            ["log_id"] = head.LogId,
+            ["record_count"] = head.RecordCount,
+            ["record_hash"] = head.RecordHash,
+            ["anchored_at"] = ReceiptEncoding.FormatTimestamp(now),
+            ["authority"] = new JsonObject { ["pubkey"] = authorityPublicKey, ["name"] = authorityName },
+            ["nonce"] = ReceiptEncoding.NewNonce(),
+        };
+        var signature = authorityKey.Sign(Signable(json, CanonicalJsonOptions.Signet));
+        json["sig"] = ReceiptEncoding.FormatSignature(signature);
+        ReceiptEncoding.TryParseTimestamp(json["anchored_at"]!.GetValue<string>(), out var anchoredAt);
+        return new AuditAnchor(json, head.LogId, head.RecordCount, head.RecordHash, anchoredAt, authorityPublicKey);
+    }
+
+    /// <summary>
+    /// Parses and checks an anchor: shape, member types and its signature with the embedded authority key (whether that
+    /// authority is trusted is the caller's decision). Never throws on bad input.
+    /// </summary>
+    public static AuditAnchor? TryParse(ReadOnlySpan<byte> utf8Json, out string? reason)
+    {
+        var json = Receipt.ParseObject(utf8Json, out reason);
+        if (json is null)
+        {
+            return null;
+        }
+
+        reason = "anchor_invalid";
+        string[] known = ["v", "type", "log_id", "record_count", "record_hash", "anchored_at", "authority", "nonce", "sig"];
+        if (json.Any(p => Array.IndexOf(known, p.Key) < 0) || !ReceiptShape.IsInteger(json["v"], 1)
+            || ReceiptShape.GetString(json, "type") != "audit_anchor"
+            || !ReceiptEncoding.IsHashTag(ReceiptShape.GetString(json, "log_id")) || !ReceiptEncoding.IsHashTag(ReceiptShape.GetString(json, "record_hash"))
+            || json["record_count"] is not JsonValue countValue || !countValue.TryGetValue(out long count) || count < 1
+            || !ReceiptEncoding.TryParseTimestamp(ReceiptShape.GetString(json, "anchored_at"), out var anchoredAt)
+            || json["authority"] is not JsonObject authority || authority.Count != 2 || ReceiptShape.GetString(authority, "name") is null
+            || !ReceiptEncoding.TryParsePublicKey(ReceiptShape.GetString(authority, "pubkey"), out var key)
+            || ReceiptShape.GetString(json, "nonce") is null
+            || !ReceiptEncoding.TryParseSignature(ReceiptShape.GetString(json, "sig"), out var signature))
+        {
+            return null;
+        }
+
+        if (key!.Verify(Signable(json, CanonicalJsonOptions.Strict), signature) != SignatureStatus.Valid)
+        {
+            reason = "anchor_bad_signature";
+            return null;
+        }
+
+        reason = null;
+        return new AuditAnchor(json, ReceiptShape.GetString(json, "log_id")!, count, ReceiptShape.GetString(json, "record_hash")!, anchoredAt,
+            ReceiptShape.GetString(authority, "pubkey")!);
+    }
+
+    /// <summary>Writes the anchor atomically to <c>anchors/</c> under <paramref name="logDirectory"/>.</summary>
+    public async Task WriteAsync(string logDirectory, CancellationToken cancellationToken = default)
+    {
+        var folder = Path.Combine(logDirectory, FolderName);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, FileName(RecordCount));
+        var temporary = path + ".tmp";
+        var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
+        await using (stream.ConfigureAwait(false))
+        {
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(ToJsonString() + "\n"), cancellationToken).ConfigureAwait(false);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Reads every anchor of a log directory. Files that fail to parse or verify are returned as problems.</summary>
+    public static (IReadOnlyList<AuditAnchor> Anchors, IReadOnlyList<(string File, string Reason)> Problems) ReadAll(string logDirectory)
+    {
+        var anchors = new List<AuditAnchor>();
+        var problems = new List<(string, string)>();
+        var folder = Path.Combine(logDirectory, FolderName);
+        if (!Directory.Exists(folder))
+        {
+            return (anchors, problems);
+        }
+
+        foreach (var file in Directory.GetFiles(folder, "*.anchor.json").Order(StringComparer.Ordinal))
+        {
+            var anchor = TryParse(File.ReadAllBytes(file), out var reason);
+            if (anchor is null)
+            {
+                problems.Add((file, reason ?? "anchor_invalid"));
+            }
+            else if (Path.GetFileName(file) != FileName(anchor.RecordCount))
+            {
+                problems.Add((file, "anchor_misnamed"));
+            }
+            else
+            {
+                anchors.Add(anchor);
+            }
+        }
+
+        return (anchors, problems);
+    }
+
+    private static byte[] Signable(JsonObject anchor, CanonicalJsonOptions options)
+    {
+        var copy = (JsonObject)anchor.DeepClone();
+        copy.Remove("sig");
+        return JsonCanonicalizer.Canonicalize(copy, options);
+    }
+}

@@ -1,0 +1,34 @@
+using AgentTrust.Receipts;
+
+namespace AgentTrust.Audit;
+
+/// <summary>What <see cref="AuditVerifier"/> checks.</summary>
+public sealed record AuditVerificationOptions
+{
+    /// <summary>Also verify every receipt's signature (forensic mode); otherwise only the hash chain and anchors.</summary>
+    public bool Signatures { get; init; }
+
+    /// <summary>Trust anchors for the signature sweep; without them valid receipts are only self-consistent.</summary>
+    public IReceiptTrustAnchors? TrustAnchors { get; init; }
+
+    /// <summary>
+    /// Resolves a signer key (<c>kid</c>, <c>ed25519:…</c>) to its 32-byte seed for Signet's encrypted params, or null.
+    /// Without it such records are counted as <see cref="AuditVerificationReport.EncryptedUnverified"/> (a warning, not a failure).
+    /// </summary>
+    public Func<string, byte[]?>? ParamsSeedResolver { get; init; }
+
+    /// <summary>Check the signed checkpoints in <c>anchors/</c> (default true).</summary>
+    public bool CheckAnchors { get; init; } = true;
+
+    /// <summary>Progress reports (about every 10 000 records and at the end).</summary>
+    public IProgress<AuditVerificationProgress>? Progress { get; init; }
+
+    /// <summary>The clock for the signature sweep.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
+
+/// <summary>Progress of a verification.</summary>
+/// <param name="RecordsVerified">Records checked so far.</param>
+/// <param name="BytesRead">Bytes read so far.</param>
+/// <param name="TotalBytes">Total bytes of the log files.</param>
+public sealed record AuditVerificationProgress(long RecordsVerified, long BytesRead, long TotalBytes);

@@ -1,0 +1,39 @@
+using AgentTrust.Errors;
+
+namespace AgentTrust.Audit;
+
+/// <summary>The first broken record: where (file, 1-based line in that file, record number in the chain) and why.</summary>
+/// <param name="File">The file.</param>
+/// <param name="Line">The 1-based line in the file.</param>
+/// <param name="RecordNumber">The 1-based position in the chain.</param>
+/// <param name="Code">MCPS-023 for the chain and anchors, MCPS-022/024 for a receipt.</param>
+/// <param name="Reason"><c>prev_hash_mismatch</c>, <c>record_hash_mismatch</c>, <c>unparsable</c>, <c>tail_truncated</c>,
+/// <c>anchor_mismatch</c>, <c>anchor_invalid</c>, or a receipt verdict reason such as <c>bad_signature</c>.</param>
+/// <param name="Expected">The expected hash, where one applies.</param>
+/// <param name="Actual">The stored hash, where one applies.</param>
+public sealed record AuditBreak(string File, long Line, long RecordNumber, McpsCode Code, string Reason, string? Expected, string? Actual);
+
+/// <summary>The result of verifying a log.</summary>
+/// <param name="Valid">True when the chain, anchors and (if asked) every signature verify.</param>
+/// <param name="RecordCount">Records walked (up to the first break).</param>
+/// <param name="LogId">The first record's hash.</param>
+/// <param name="HeadHash">The last verified record's hash.</param>
+/// <param name="SignaturesVerified">Receipts whose signatures verified.</param>
+/// <param name="TrustedSignatures">Of those, verified with anchored keys.</param>
+/// <param name="UnsignedRecords">Records without a signer (Signet <c>policy_violation</c>): reported, not failures.</param>
+/// <param name="EncryptedUnverified">Receipts with encrypted params that could not be decrypted, so not signature-checked.</param>
+/// <param name="AnchorsChecked">Anchors matched against the chain.</param>
+/// <param name="FirstBreak">The first broken record, or null.</param>
+/// <param name="Warnings">Things reported but not failures.</param>
+public sealed record AuditVerificationReport(
+    bool Valid,
+    long RecordCount,
+    string? LogId,
+    string HeadHash,
+    long SignaturesVerified,
+    long TrustedSignatures,
+    long UnsignedRecords,
+    long EncryptedUnverified,
+    long AnchorsChecked,
+    AuditBreak? FirstBreak,
+    IReadOnlyList<string> Warnings);
