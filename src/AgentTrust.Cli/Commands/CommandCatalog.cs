@@ -8,6 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create(CliContext context)
     {
         yield return Gateway.ProxyCommand.Create(context);
+        yield return Gateway.AgentProxyCommand.Create(context);
         yield return Keys.KeyCommand.Create(context);
         yield return Receipts.ReceiptCommand.Create(context);
         yield return AuditCommand.Create(context);

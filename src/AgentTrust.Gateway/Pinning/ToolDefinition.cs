@@ -1,32 +1,22 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using AgentTrust.Json;
+using AgentTrust.Mcps.Tools;
 
 namespace AgentTrust.Gateway.Pinning;
 
-/// <summary>
-/// The pinned form of a tool (mcps.md §10.2/§10.3): the tool object exactly as received in the raw
-/// <c>tools/list</c> JSON, without its own signature container, and its <c>tool_hash</c> (lowercase hex SHA-256 of JCS).
-/// </summary>
+/// <summary>Explains a changed tool definition member by member (the decision itself is the mcps pin checker's).</summary>
 internal static class ToolDefinition
 {
-    public const string SignatureKey = "io.agenttrust/tool-signature";
-
-    /// <summary>T': the tool without <c>_meta["io.agenttrust/tool-signature"]</c>, and without <c>_meta</c> if that emptied it.</summary>
+    /// <summary>The covered form of a tool (mcps.md §10.2 T'), as the pin hash covers it.</summary>
     public static JsonObject Covered(JsonObject tool)
     {
         var copy = (JsonObject)tool.DeepClone();
-        if (copy["_meta"] is JsonObject meta && meta.Remove(SignatureKey) && meta.Count == 0)
+        if (copy["_meta"] is JsonObject meta && meta.Remove(ToolSignatureProfiles.ContainerKey) && meta.Count == 0)
         {
             copy.Remove("_meta");
         }
 
         return copy;
     }
-
-    /// <summary>The tool hash of a covered definition.</summary>
-    public static string Hash(JsonObject covered) =>
-        Convert.ToHexStringLower(SHA256.HashData(JsonCanonicalizer.Canonicalize(covered)));
 
     /// <summary>The top-level members that differ between two definitions (added, removed or changed), sorted.</summary>
     public static IReadOnlyList<string> ChangedMembers(JsonObject pinned, JsonObject received)

@@ -2,46 +2,48 @@ using System.Text.Json.Nodes;
 using AgentTrust.Errors;
 using AgentTrust.Gateway.Messages;
 using AgentTrust.Gateway.Pipeline;
+using AgentTrust.Mcps;
+using AgentTrust.Mcps.Tools;
 
 namespace AgentTrust.Gateway.Pinning;
 
 /// <summary>
-/// Pins every tool in <c>tools/list</c> results (first sight: trust on first use, or refuse under strict pinning) and
-/// refuses a changed definition with MCPS-008 <c>pin_mismatch</c>, naming the members that changed and both hashes.
-/// A <c>tools/call</c> for a tool whose definition changed, or that was never listed, is refused before it reaches
-/// the server (MCPS-008 <c>pin_mismatch</c> / <c>unpinned_tool</c>). The old pin is kept: the server cannot replace it.
+/// Pins every tool in <c>tools/list</c> results with the mcps <see cref="ToolPinChecker"/> (first sight: trust on
+/// first use, or refuse under strict pinning) and refuses a changed definition with MCPS-008 <c>pin_mismatch</c>,
+/// naming the members that changed and both hashes. A <c>tools/call</c> for a tool whose definition changed, or that
+/// was never listed, is refused before it reaches the server (<c>pin_mismatch</c> / <c>unpinned_tool</c>). The old pin
+/// is kept: the server cannot replace it.
 /// </summary>
 public sealed class ToolPinStage : IRelayStage
 {
-    private readonly ToolPinStore _store;
+    private readonly ToolPinChecker _checker;
+    private readonly ToolDefinitionArchive _archive;
     private readonly string _serverIdentity;
-    private readonly bool _strict;
-    private readonly TimeProvider _time;
     private readonly HashSet<string> _blocked = new(StringComparer.Ordinal);
     private readonly object _gate = new();
 
     /// <summary>Creates the stage for one server.</summary>
-    /// <param name="store">Where pins live.</param>
+    /// <param name="store">Where pins live (mcps <see cref="FileToolPinStore"/> or <see cref="InMemoryToolPinStore"/>).</param>
     /// <param name="serverIdentity">The server identity part of the pin key (its passport id, or the command line / URL).</param>
-    /// <param name="strict">Refuse tools seen for the first time instead of pinning them.</param>
+    /// <param name="mode">Trust on first use, or strict.</param>
+    /// <param name="pinFile">The pin file path, to keep the pinned definitions beside it; null keeps them in memory.</param>
     /// <param name="timeProvider">Clock for the pin date.</param>
-    public ToolPinStage(ToolPinStore store, string serverIdentity, bool strict = false, TimeProvider? timeProvider = null)
+    public ToolPinStage(IToolPinStore store, string serverIdentity, PinMode mode = PinMode.Tofu, string? pinFile = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentException.ThrowIfNullOrEmpty(serverIdentity);
-        _store = store;
+        _checker = new ToolPinChecker(store, mode, timeProvider);
+        _archive = pinFile is null ? ToolDefinitionArchive.InMemory() : ToolDefinitionArchive.ForPinFile(pinFile);
         _serverIdentity = serverIdentity;
-        _strict = strict;
-        _time = timeProvider ?? TimeProvider.System;
     }
 
     /// <inheritdoc />
-    public ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
+    public async ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(exchange);
         if (exchange.Message.ToolName is not { } tool)
         {
-            return ValueTask.FromResult(StageResult.Continue);
+            return StageResult.Continue;
         }
 
         bool blocked;
@@ -52,85 +54,70 @@ public sealed class ToolPinStage : IRelayStage
 
         if (blocked)
         {
-            return ValueTask.FromResult(StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, "pin_mismatch", new JsonObject { ["tool"] = tool })));
+            return StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, McpsReasons.PinMismatch, new JsonObject { ["tool"] = tool }));
         }
 
-        if (_store.Find(_serverIdentity, tool) is null)
+        if (await _checker.CheckCallAsync(_serverIdentity, tool, null, cancellationToken).ConfigureAwait(false) is { } failure)
         {
-            return ValueTask.FromResult(StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, "unpinned_tool", new JsonObject { ["tool"] = tool })));
+            return StageResult.Reject(GatewayRejection.Mcps(failure.Code, failure.Reason, new JsonObject { ["tool"] = tool }));
         }
 
-        return ValueTask.FromResult(StageResult.Continue);
+        return StageResult.Continue;
     }
 
     /// <inheritdoc />
-    public ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
+    public async ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(exchange);
         var message = exchange.Message;
         if (message.Kind != MessageKind.Response || exchange.Request?.Message.Method != "tools/list"
             || message.Json["result"] is not JsonObject result || result["tools"] is not JsonArray tools)
         {
-            return ValueTask.FromResult(StageResult.Continue);
+            return StageResult.Continue;
         }
 
-        var mismatches = new JsonArray();
-        var unpinned = new JsonArray();
-        foreach (var node in tools)
+        var report = await _checker.CheckListAsync(_serverIdentity, tools, cancellationToken).ConfigureAwait(false);
+        var byName = tools.OfType<JsonObject>().Where(t => t["name"] is JsonValue).GroupBy(t => t["name"]!.ToString()).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        foreach (var added in report.Added)
         {
-            if (node is not JsonObject tool || tool["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var name))
-            {
-                return ValueTask.FromResult(StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, "bad_field")));
-            }
+            _archive.Record(_serverIdentity, added, ToolDefinition.Covered(byName[added]));
+        }
 
-            var covered = ToolDefinition.Covered(tool);
-            var hash = ToolDefinition.Hash(covered);
-            var pin = _store.Find(_serverIdentity, name);
-            if (pin is null)
-            {
-                if (_strict)
-                {
-                    unpinned.Add(name);
-                    continue;
-                }
-
-                pin = _store.AddIfAbsent(_serverIdentity, name, new ToolPin(hash, covered, _time.GetUtcNow()));
-            }
-
-            if (pin.ToolHash != hash)
+        if (report.Changed.Count > 0)
+        {
+            var mismatches = new JsonArray();
+            foreach (var change in report.Changed)
             {
                 lock (_gate)
                 {
-                    _blocked.Add(name);
+                    _blocked.Add(change.ToolName);
                 }
 
-                var changed = new JsonArray();
-                foreach (var member in ToolDefinition.ChangedMembers(pin.Definition, covered))
+                var entry = new JsonObject { ["tool"] = change.ToolName, ["pinned_hash"] = change.PinnedHash, ["received_hash"] = change.CurrentHash };
+                if (_archive.Find(_serverIdentity, change.ToolName) is { } pinned)
                 {
-                    changed.Add(member);
+                    entry["changed"] = new JsonArray([.. ToolDefinition.ChangedMembers(pinned, ToolDefinition.Covered(byName[change.ToolName])).Select(m => (JsonNode?)m)]);
                 }
 
-                mismatches.Add(new JsonObject { ["tool"] = name, ["changed"] = changed, ["pinned_hash"] = pin.ToolHash, ["received_hash"] = hash });
+                mismatches.Add(entry);
             }
-        }
 
-        if (mismatches.Count > 0)
-        {
             var first = (JsonObject)mismatches[0]!;
-            var details = new JsonObject
+            var details = new JsonObject { ["tool"] = first["tool"]!.DeepClone(), ["tools"] = mismatches };
+            if (first["changed"] is { } changed)
             {
-                ["tool"] = first["tool"]!.DeepClone(),
-                ["changed"] = first["changed"]!.DeepClone(),
-                ["tools"] = mismatches,
-            };
-            return ValueTask.FromResult(StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, "pin_mismatch", details)));
+                details["changed"] = changed.DeepClone();
+            }
+
+            return StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, McpsReasons.PinMismatch, details));
         }
 
-        if (unpinned.Count > 0)
+        if (report.Unpinned.Count > 0)
         {
-            return ValueTask.FromResult(StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, "unpinned_tool", new JsonObject { ["tools"] = unpinned })));
+            return StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, McpsReasons.UnpinnedTool,
+                new JsonObject { ["tools"] = new JsonArray([.. report.Unpinned.Select(n => (JsonNode?)n)]) }));
         }
 
-        return ValueTask.FromResult(StageResult.Continue);
+        return StageResult.Continue;
     }
 }

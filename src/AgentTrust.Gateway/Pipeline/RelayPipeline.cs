@@ -20,7 +20,11 @@ public sealed class RelayPipeline
     private readonly ConcurrentDictionary<string, RelayExchange> _clientRequests = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RelayExchange> _serverRequests = new(StringComparer.Ordinal);
 
-    /// <summary>Creates a pipeline running <paramref name="stages"/> in order.</summary>
+    /// <summary>
+    /// Creates a pipeline over <paramref name="stages"/>, listed from the client side to the server side: client
+    /// messages pass them in list order, server messages in reverse order (as layers of an onion), so the stage at the
+    /// trust boundary with a peer is the first to see that peer's messages and the last to touch messages sent to it.
+    /// </summary>
     public RelayPipeline(IEnumerable<IRelayStage> stages, MessageLimits? limits = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(stages);
@@ -42,7 +46,7 @@ public sealed class RelayPipeline
         var rejection = GatewayRejection.Mcps(McpsCode.InputLimitExceeded, "too_large");
         GatewayLog.UnreadableInput(_logger, Side(direction), rejection.Reason);
         return direction == RelayDirection.ClientToServer
-            ? new RelayOutcome(null, JsonWire.Serialize(rejection.ToErrorResponse(null)), rejection)
+            ? new RelayOutcome(null, ToClientError(rejection, null, null), rejection)
             : new RelayOutcome(null, null, rejection);
     }
 
@@ -64,7 +68,7 @@ public sealed class RelayPipeline
             // Answer the client so it never waits for a reply that cannot come. A server that prints garbage on
             // stdout is logged, not answered: it is not waiting for anything.
             return direction == RelayDirection.ClientToServer
-                ? new RelayOutcome(null, JsonWire.Serialize(rejection.ToErrorResponse(MessageParser.TryExtractId(input))), rejection)
+                ? new RelayOutcome(null, ToClientError(rejection, MessageParser.TryExtractId(input), null), rejection)
                 : new RelayOutcome(null, null, rejection);
         }
 
@@ -89,10 +93,14 @@ public sealed class RelayPipeline
         if (verdict.Rejection is { } rejection)
         {
             GatewayLog.MessageRefused(_logger, message.Kind.ToString(), message.Method ?? "-", Side(direction), rejection.McpsCode?.ToCodeString() ?? rejection.JsonRpcCode.ToString(System.Globalization.CultureInfo.InvariantCulture), rejection.Reason);
+            var toClient = direction == RelayDirection.ClientToServer ? message.Kind == MessageKind.Request : message.Kind != MessageKind.Request;
+            var error = message.Kind == MessageKind.Notification ? null
+                : toClient ? ToClientError(rejection, message.Id, direction == RelayDirection.ClientToServer ? exchange : request)
+                : JsonWire.Serialize(rejection.ToErrorResponse(message.Id));
             return message.Kind switch
             {
-                MessageKind.Request => new RelayOutcome(null, JsonWire.Serialize(rejection.ToErrorResponse(message.Id)), rejection),
-                MessageKind.Response or MessageKind.Error => new RelayOutcome(JsonWire.Serialize(rejection.ToErrorResponse(message.Id)), null, rejection),
+                MessageKind.Request => new RelayOutcome(null, error, rejection),
+                MessageKind.Response or MessageKind.Error => new RelayOutcome(error, null, rejection),
                 _ => new RelayOutcome(null, null, rejection),
             };
         }
@@ -108,8 +116,10 @@ public sealed class RelayPipeline
 
     private async ValueTask<StageResult> RunStagesAsync(RelayExchange exchange, CancellationToken cancellationToken)
     {
-        foreach (var stage in _stages)
+        var count = _stages.Count;
+        for (var i = 0; i < count; i++)
         {
+            var stage = exchange.Direction == RelayDirection.ClientToServer ? _stages[i] : _stages[count - 1 - i];
             StageResult result;
             try
             {
@@ -136,6 +146,21 @@ public sealed class RelayPipeline
         }
 
         return StageResult.Continue;
+    }
+
+    // Errors the gateway itself sends towards the client are signed by the stages that sign (countersigning).
+    private byte[] ToClientError(GatewayRejection rejection, System.Text.Json.Nodes.JsonNode? id, RelayExchange? request)
+    {
+        var response = rejection.ToErrorResponse(id);
+        foreach (var stage in _stages)
+        {
+            if (stage is IRejectionSigner signer)
+            {
+                signer.SignRejection(response, request);
+            }
+        }
+
+        return JsonWire.Serialize(response);
     }
 
     private static string Side(RelayDirection direction) => direction == RelayDirection.ClientToServer ? "client" : "server";
