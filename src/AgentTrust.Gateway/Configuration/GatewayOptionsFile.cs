@@ -29,8 +29,9 @@ public static class GatewayOptionsFile
     {
         try
         {
-            var options = JsonSerializer.Deserialize(json, GatewayOptionsJsonContext.Default.GatewayOptions)
+            var file = JsonSerializer.Deserialize(json, GatewayOptionsJsonContext.Default.GatewayOptionsFileModel)
                 ?? throw new InvalidDataException("configuration is null");
+            var options = file.ToOptions();
             Validate(options);
             return options;
         }
@@ -82,5 +83,79 @@ public static class GatewayOptionsFile
     AllowTrailingCommas = true,
     UseStringEnumConverter = true,
     PropertyNameCaseInsensitive = false)]
-[JsonSerializable(typeof(GatewayOptions))]
+[JsonSerializable(typeof(GatewayOptionsFileModel))]
 internal sealed partial class GatewayOptionsJsonContext : JsonSerializerContext;
+
+/// <summary>The file as written: every member optional; absent members keep the defaults of <see cref="GatewayOptions"/>.</summary>
+internal sealed class GatewayOptionsFileModel
+{
+    public string? TrustStore { get; set; }
+
+    public Uri? Authority { get; set; }
+
+    public int? MinTrust { get; set; }
+
+    public Dictionary<string, ToolRuleFileModel>? Tools { get; set; }
+
+    public string? Pins { get; set; }
+
+    public bool? StrictPins { get; set; }
+
+    public bool? DisablePins { get; set; }
+
+    public string? AuditDir { get; set; }
+
+    public FailurePolicy? FailurePolicy { get; set; }
+
+    public string? Key { get; set; }
+
+    public string? Passport { get; set; }
+
+    public int? MaxMessageBytes { get; set; }
+
+    public int? MaxDepth { get; set; }
+
+    public double? ShutdownTimeoutSeconds { get; set; }
+
+    public Uri? Upstream { get; set; }
+
+    public string? Listen { get; set; }
+
+    public List<string>? AllowedHosts { get; set; }
+
+    public List<string>? AllowedOrigins { get; set; }
+
+    public GatewayOptions ToOptions()
+    {
+        var defaults = new GatewayOptions();
+        return defaults with
+        {
+            TrustStore = TrustStore,
+            Authority = Authority,
+            MinTrust = MinTrust ?? defaults.MinTrust,
+            Tools = Tools?.ToDictionary(t => t.Key, t => new ToolRule { MinTrust = t.Value.MinTrust, RequireAttestation = t.Value.RequireAttestation ?? false }, StringComparer.Ordinal) ?? defaults.Tools,
+            Pins = Pins,
+            StrictPins = StrictPins ?? false,
+            DisablePins = DisablePins ?? false,
+            AuditDir = AuditDir,
+            FailurePolicy = FailurePolicy ?? defaults.FailurePolicy,
+            Key = Key,
+            Passport = Passport,
+            MaxMessageBytes = MaxMessageBytes ?? defaults.MaxMessageBytes,
+            MaxDepth = MaxDepth ?? defaults.MaxDepth,
+            ShutdownTimeoutSeconds = ShutdownTimeoutSeconds ?? defaults.ShutdownTimeoutSeconds,
+            Upstream = Upstream,
+            Listen = Listen,
+            AllowedHosts = AllowedHosts ?? defaults.AllowedHosts,
+            AllowedOrigins = AllowedOrigins ?? defaults.AllowedOrigins,
+        };
+    }
+}
+
+/// <summary>A per-tool rule as written in the file.</summary>
+internal sealed class ToolRuleFileModel
+{
+    public int? MinTrust { get; set; }
+
+    public bool? RequireAttestation { get; set; }
+}
