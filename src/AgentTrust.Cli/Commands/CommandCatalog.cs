@@ -12,5 +12,6 @@ internal static class CommandCatalog
         yield return Keys.KeyCommand.Create(context);
         yield return Receipts.ReceiptCommand.Create(context);
         yield return AuditCommand.Create(context);
+        yield return Authority.AuthorityCommand.Create(context);
     }
 }

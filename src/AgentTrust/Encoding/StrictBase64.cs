@@ -59,7 +59,16 @@ public static class StrictBase64
         }
 
         var buffer = new byte[Base64Url.GetMaxDecodedLength(text.Length)];
-        if (!Base64Url.TryDecodeFromChars(text, buffer, out var written))
+        int written;
+        try
+        {
+            // TryDecodeFromChars throws FormatException for some inputs (e.g. 44 URL-alphabet characters) instead of returning false.
+            if (!Base64Url.TryDecodeFromChars(text, buffer, out written))
+            {
+                return false;
+            }
+        }
+        catch (FormatException)
         {
             return false;
         }
