@@ -1,1 +1,8 @@
-BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+if (args.Length > 0 && args[0] == "gateway")
+{
+    // Console mode: whole-process round-trip latency through the gateway (see Gateway/GatewayLatencyBenchmark.cs).
+    return await AgentTrust.Bench.Gateway.GatewayLatencyBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
+}
+
+BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(AgentTrust.Bench.Gateway.GatewayLatencyBenchmark).Assembly).Run(args);
+return 0;

@@ -91,10 +91,10 @@ public static class MessageParser
     /// </summary>
     internal static JsonNode? TryExtractId(byte[] input)
     {
+        JsonNode? id = null;
         try
         {
             var reader = new Utf8JsonReader(input, new JsonReaderOptions { MaxDepth = 100_000 });
-            JsonNode? id = null;
             var seen = false;
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
@@ -128,7 +128,9 @@ public static class MessageParser
         }
         catch (JsonException)
         {
-            return null;
+            // Truncated or malformed after the id: a duplicate id would have returned already, so the id read so far
+            // is the only one.
+            return id;
         }
     }
 
