@@ -4,5 +4,10 @@ if (args.Length > 0 && args[0] == "gateway")
     return await AgentTrust.Bench.Gateway.GatewayLatencyBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
 }
 
+if (args.Length > 0 && args[0] == "gateway-cost")
+{
+    return await AgentTrust.Bench.Gateway.GatewayPipelineCostBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
+}
+
 BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(AgentTrust.Bench.Gateway.GatewayLatencyBenchmark).Assembly).Run(args);
 return 0;
