@@ -27,11 +27,11 @@ public static class GatewayPipelineFactory
     /// <param name="options">The configuration.</param>
     /// <param name="serverIdentity">The server identity for pins and receipts (command line or upstream URL).</param>
     /// <param name="identity">The gateway's own identity (countersigning, receipts), or null.</param>
-    /// <param name="trustStore">The local trust store (passports, anchors, revocation), or null.</param>
+    /// <param name="trust">Anchors, passport lookup and revocation status (local trust store and/or Trust Authority), or null.</param>
     /// <param name="audit">The audit log, or null.</param>
     /// <param name="timeProvider">The clock.</param>
     public static IReadOnlyList<IRelayStage> CreateServerSide(GatewayOptions options, string serverIdentity, GatewayIdentity? identity,
-        LocalTrustStore? trustStore, AuditLog? audit, TimeProvider? timeProvider = null)
+        TrustSources? trust, AuditLog? audit, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var time = timeProvider ?? TimeProvider.System;
@@ -44,7 +44,7 @@ public static class GatewayPipelineFactory
         if (options.RequiresVerification)
         {
             var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = ToStatusPolicy(options.FailurePolicy) };
-            var verifier = new McpsMessageVerifier(verifierOptions, time, trustStore?.Anchors, new InMemoryNonceStore(time: time), trustStore, trustStore);
+            var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, new InMemoryNonceStore(time: time), trust?.Resolver, trust?.Status);
             stages.Add(new McpsVerificationStage(verifier, options));
         }
 
@@ -69,19 +69,19 @@ public static class GatewayPipelineFactory
     /// <param name="options">The configuration.</param>
     /// <param name="serverIdentity">The server identity for pins and receipts.</param>
     /// <param name="identity">The agent's identity (required: it signs).</param>
-    /// <param name="trustStore">Anchors the server gateway's passport may chain to, or null (self-issued accepted at level 0).</param>
+    /// <param name="trust">Anchors the server gateway's passport may chain to, or null (self-issued accepted at level 0).</param>
     /// <param name="audit">The agent's audit log, or null.</param>
     /// <param name="timeProvider">The clock.</param>
     public static IReadOnlyList<IRelayStage> CreateAgentSide(GatewayOptions options, string serverIdentity, GatewayIdentity identity,
-        LocalTrustStore? trustStore, AuditLog? audit, TimeProvider? timeProvider = null)
+        TrustSources? trust, AuditLog? audit, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(identity);
         var time = timeProvider ?? TimeProvider.System;
         var stages = new List<IRelayStage>();
         AddPins(stages, options, serverIdentity, time);
-        var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = trustStore is null ? StatusPolicy.None : ToStatusPolicy(options.FailurePolicy) };
-        var verifier = new McpsMessageVerifier(verifierOptions, time, trustStore?.Anchors, new InMemoryNonceStore(time: time), trustStore, trustStore);
+        var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = trust is null ? StatusPolicy.None : ToStatusPolicy(options.FailurePolicy) };
+        var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, new InMemoryNonceStore(time: time), trust?.Resolver, trust?.Status);
         stages.Add(new CountersignatureVerificationStage(verifier, audit));
         stages.Add(new AgentSigningStage(identity, audit, serverIdentity, null, time));
         return stages;

@@ -29,7 +29,7 @@ internal static class GatewayPipelineCostBenchmark
             var keys = new FileKeyStore(Path.Combine(scratch, "keys"));
             using var agent = await GatewayIdentity.LoadOrCreateAsync(keys, "agent", Path.Combine(scratch, "agent.json"), () => null, TimeProvider.System);
             using var gateway = await GatewayIdentity.LoadOrCreateAsync(keys, "gateway", Path.Combine(scratch, "gateway.json"), () => null, TimeProvider.System);
-            var trust = LocalTrustStore.Open(Path.Combine(scratch, "trust"));
+            var trust = TrustSources.From(LocalTrustStore.Open(Path.Combine(scratch, "trust")));
             var serverOptions = new GatewayOptions { TrustStore = Path.Combine(scratch, "trust") };
 
             Console.WriteLine($"in-process cost per tools/call round trip (request + answer through the hop), {calls} calls");

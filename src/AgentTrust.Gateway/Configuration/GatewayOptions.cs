@@ -12,6 +12,9 @@ public sealed record GatewayOptions
     /// <summary>Trust Authority base URL for passports, status and revocation.</summary>
     public Uri? Authority { get; init; }
 
+    /// <summary>The Trust Authority's anchor name: the <c>issuer</c> of the passports it signs (default <c>agenttrust-ta</c>).</summary>
+    public string AuthorityName { get; init; } = "agenttrust-ta";
+
     /// <summary>Minimum effective trust level for every request (0–4).</summary>
     public int MinTrust { get; init; }
 

@@ -93,6 +93,8 @@ internal sealed class GatewayOptionsFileModel
 
     public Uri? Authority { get; set; }
 
+    public string? AuthorityName { get; set; }
+
     public int? MinTrust { get; set; }
 
     public Dictionary<string, ToolRuleFileModel>? Tools { get; set; }
@@ -132,6 +134,7 @@ internal sealed class GatewayOptionsFileModel
         {
             TrustStore = TrustStore,
             Authority = Authority,
+            AuthorityName = AuthorityName ?? defaults.AuthorityName,
             MinTrust = MinTrust ?? defaults.MinTrust,
             Tools = Tools?.ToDictionary(t => t.Key, t => new ToolRule { MinTrust = t.Value.MinTrust, RequireAttestation = t.Value.RequireAttestation ?? false }, StringComparer.Ordinal) ?? defaults.Tools,
             Pins = Pins,

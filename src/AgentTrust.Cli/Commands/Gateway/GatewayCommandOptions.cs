@@ -10,7 +10,9 @@ internal sealed class GatewayCommandOptions
 
     public Option<DirectoryInfo> TrustStore { get; } = new("--trust-store") { Description = "Directory of trusted anchors and known passports" };
 
-    public Option<Uri> Authority { get; } = new("--authority") { Description = "Trust Authority base URL" };
+    public Option<string> Authority { get; } = new("--authority") { Description = "Trust Authority base URL" };
+
+    public Option<string> AuthorityName { get; } = new("--authority-name") { Description = "The Trust Authority's anchor name, the issuer of its passports (default agenttrust-ta)" };
 
     public Option<int?> MinTrust { get; } = new("--min-trust") { Description = "Minimum effective trust level 0-4 for every request" };
 
@@ -32,7 +34,7 @@ internal sealed class GatewayCommandOptions
 
     public Option<double?> ShutdownTimeout { get; } = new("--shutdown-timeout") { Description = "Seconds the server gets to exit after the client closed, before it is killed (default 5)" };
 
-    public Option<Uri> Upstream { get; } = new("--upstream") { Description = "HTTP mode: the upstream MCP endpoint (Streamable HTTP)" };
+    public Option<string> Upstream { get; } = new("--upstream") { Description = "HTTP mode: the upstream MCP endpoint (Streamable HTTP)" };
 
     public Option<string> Listen { get; } = new("--listen") { Description = "HTTP mode: local address to listen on, 127.0.0.1:PORT" };
 
@@ -44,13 +46,18 @@ internal sealed class GatewayCommandOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Config, TrustStore, Authority, MinTrust, Pins, StrictPins, NoPins, AuditDir, FailurePolicy, Key, Passport, MaxMessageBytes, ShutdownTimeout, Upstream, Listen, AllowedHosts, AllowedOrigins })
+        foreach (var option in new Option[] { Config, TrustStore, Authority, AuthorityName, MinTrust, Pins, StrictPins, NoPins, AuditDir, FailurePolicy, Key, Passport, MaxMessageBytes, ShutdownTimeout, Upstream, Listen, AllowedHosts, AllowedOrigins })
         {
             command.Options.Add(option);
         }
 
         command.Arguments.Add(ServerCommand);
     }
+
+    private static Uri? HttpUrl(string? text, string option) =>
+        text is null ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri
+        : throw CliFailure.Usage($"{option} must be an absolute http or https URL");
 
     /// <summary>The file's settings overridden by the flags given.</summary>
     public GatewayOptions Resolve(ParseResult parse)
@@ -84,7 +91,8 @@ internal sealed class GatewayCommandOptions
         options = options with
         {
             TrustStore = parse.GetValue(TrustStore)?.FullName ?? options.TrustStore,
-            Authority = parse.GetValue(Authority) ?? options.Authority,
+            Authority = HttpUrl(parse.GetValue(Authority), "--authority") ?? options.Authority,
+            AuthorityName = parse.GetValue(AuthorityName) ?? options.AuthorityName,
             MinTrust = parse.GetValue(MinTrust) ?? options.MinTrust,
             Pins = parse.GetValue(Pins)?.FullName ?? options.Pins,
             StrictPins = parse.GetValue(StrictPins) || options.StrictPins,
@@ -95,7 +103,7 @@ internal sealed class GatewayCommandOptions
             Passport = parse.GetValue(Passport)?.FullName ?? options.Passport,
             MaxMessageBytes = parse.GetValue(MaxMessageBytes) ?? options.MaxMessageBytes,
             ShutdownTimeoutSeconds = parse.GetValue(ShutdownTimeout) ?? options.ShutdownTimeoutSeconds,
-            Upstream = parse.GetValue(Upstream) ?? options.Upstream,
+            Upstream = HttpUrl(parse.GetValue(Upstream), "--upstream") ?? options.Upstream,
             Listen = parse.GetValue(Listen) ?? options.Listen,
             AllowedHosts = parse.GetValue(AllowedHosts) is { Length: > 0 } hosts ? hosts : options.AllowedHosts,
             AllowedOrigins = parse.GetValue(AllowedOrigins) is { Length: > 0 } origins ? origins : options.AllowedOrigins,

@@ -6,6 +6,7 @@ using AgentTrust.Gateway.Identity;
 using AgentTrust.Gateway.Pipeline;
 using AgentTrust.Gateway.Stdio;
 using AgentTrust.KeyStore;
+using AgentTrust.TrustAuthority;
 using Microsoft.Extensions.Logging;
 
 namespace AgentTrust.Cli.Commands.Gateway;
@@ -31,16 +32,15 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     public LocalTrustStore? TrustStore { get; private set; }
 
+    /// <summary>Anchors, passport lookup and status from the trust store and/or the Trust Authority; null when neither is configured.</summary>
+    public TrustSources? Trust { get; private set; }
+
+    private HttpClient? AuthorityHttp { get; set; }
+
     public AuditLog? Audit { get; private set; }
 
     public static async Task<GatewayHost> OpenAsync(CliContext context, GatewayOptions options, bool requireIdentity, CancellationToken cancellationToken)
     {
-        if (options.Authority is not null)
-        {
-            // Fail closed: the Trust Authority client is not wired into this build; never relay unverified instead.
-            throw CliFailure.Environment("AT-GATEWAY-UNAVAILABLE", "--authority is not available in this build of the gateway yet; use --trust-store DIR");
-        }
-
         var host = new GatewayHost(context, options, LoggerFactory.Create(b => b.AddProvider(new TextWriterLoggerProvider(context.Error, LogLevel.Warning))));
         try
         {
@@ -54,6 +54,12 @@ internal sealed class GatewayHost : IAsyncDisposable
                 {
                     throw CliFailure.Environment("AT-ENV-FILE", $"trust store: {e.Message}");
                 }
+            }
+
+            host.Trust = host.TrustStore is null ? null : TrustSources.From(host.TrustStore);
+            if (options.Authority is { } authority)
+            {
+                host.Trust = await ConnectAuthorityAsync(host, authority, options, context, cancellationToken).ConfigureAwait(false);
             }
 
             if (options.Key is null && (options.Passport is not null || requireIdentity))
@@ -157,6 +163,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         }
 
         Identity?.Dispose();
+        AuthorityHttp?.Dispose();
         _loggers.Dispose();
     }
 
@@ -170,6 +177,30 @@ internal sealed class GatewayHost : IAsyncDisposable
         {
             throw CliFailure.Environment("AT-ENV-FILE", "the tool pin file is not readable as pins");
         }
+    }
+
+    // The authority's passport-signing key comes from its JWKS, fetched (and checked) by the client with the signed
+    // revocation list; without it no passport it issued can be verified, so an unreachable authority stops the start.
+    private static async Task<TrustSources> ConnectAuthorityAsync(GatewayHost host, Uri authority, GatewayOptions options, CliContext context, CancellationToken cancellationToken)
+    {
+        var baseAddress = authority.AbsoluteUri.EndsWith('/') ? authority : new Uri(authority.AbsoluteUri + "/");
+        host.AuthorityHttp = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var client = new TrustAuthorityClient(host.AuthorityHttp, new TrustAuthorityClientOptions
+        {
+            FailurePolicy = options.FailurePolicy switch
+            {
+                FailurePolicy.Cached => AuthorityFailurePolicy.FailOpenCached,
+                FailurePolicy.Open => AuthorityFailurePolicy.FailOpen,
+                _ => AuthorityFailurePolicy.FailClosed,
+            },
+        }, context.Time);
+        await client.SyncRevocationsAsync(cancellationToken).ConfigureAwait(false);
+        if (client.AuthorityKey is null)
+        {
+            throw CliFailure.Environment("MCPS-007", "the Trust Authority is unreachable or did not publish its key");
+        }
+
+        return TrustSources.From(options.AuthorityName, client.AuthorityKey, client, client, host.TrustStore);
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -25,6 +25,6 @@ internal static class ProxyCommand
     internal static async Task<int> RunAsync(CliContext context, GatewayOptions options, string[] serverCommand, CancellationToken cancellationToken)
     {
         await using var host = await GatewayHost.OpenAsync(context, options, requireIdentity: false, cancellationToken).ConfigureAwait(false);
-        return await host.RunAsync(serverCommand, identity => GatewayPipelineFactory.CreateServerSide(options, identity, host.Identity, host.TrustStore, host.Audit, context.Time), cancellationToken).ConfigureAwait(false);
+        return await host.RunAsync(serverCommand, identity => GatewayPipelineFactory.CreateServerSide(options, identity, host.Identity, host.Trust, host.Audit, context.Time), cancellationToken).ConfigureAwait(false);
     }
 }
