@@ -76,25 +76,30 @@ public sealed partial class PostgresReplayStore : IReplayStore, IAsyncDisposable
         CREATE TRIGGER replay_entries_counted_out AFTER DELETE ON replay_entries
             REFERENCING OLD TABLE AS deleted_rows FOR EACH STATEMENT EXECUTE FUNCTION replay_entries_counted_out();
         """,
+
+        // Version 2: who registered each value (attestation.md §3.3 re-presentation by the same presenter).
+        """ALTER TABLE replay_entries ADD COLUMN holder text COLLATE "C" """,
     ];
 
     // Inserts a new value when both bounds allow it, or re-arms an expired row in place; reports in the same round
     // trip whether a live row was already there (the outer query sees the snapshot from before the insert).
     private const string RegisterSql = """
         WITH registered AS (
-            INSERT INTO replay_entries AS e (partition, value, expires_at_ms)
-            SELECT @partition, @value, @expires
+            INSERT INTO replay_entries AS e (partition, value, expires_at_ms, holder)
+            SELECT @partition, @value, @expires, @holder
             WHERE (SELECT entries FROM replay_total WHERE id = 0) < @max_entries
               AND COALESCE((SELECT entries FROM replay_partition_counts WHERE partition = @partition), 0) < @max_per_partition
-            ON CONFLICT (partition, value) DO UPDATE SET expires_at_ms = excluded.expires_at_ms
+            ON CONFLICT (partition, value) DO UPDATE SET expires_at_ms = excluded.expires_at_ms, holder = excluded.holder
             WHERE e.expires_at_ms <= @now
             RETURNING 1)
-        SELECT EXISTS (SELECT 1 FROM registered),
-               EXISTS (SELECT 1 FROM replay_entries WHERE partition = @partition AND value = @value AND expires_at_ms > @now)
+        SELECT EXISTS (SELECT 1 FROM registered), live.found, live.holder
+        FROM (SELECT 1) AS one
+        LEFT JOIN (SELECT true AS found, holder FROM replay_entries
+                   WHERE partition = @partition AND value = @value AND expires_at_ms > @now) AS live ON true
         """;
 
-    private const string IsLiveSql =
-        "SELECT EXISTS (SELECT 1 FROM replay_entries WHERE partition = @partition AND value = @value AND expires_at_ms > @now)";
+    private const string LiveHolderSql =
+        "SELECT holder FROM replay_entries WHERE partition = @partition AND value = @value AND expires_at_ms > @now";
 
     private const string SweepSql = """
         DELETE FROM replay_entries WHERE ctid = ANY (ARRAY (
@@ -156,12 +161,16 @@ public sealed partial class PostgresReplayStore : IReplayStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask<ReplayCheckResult> TryRegisterAsync(string partition, string value, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    public async ValueTask<ReplayCheckResult> TryRegisterAsync(string partition, string value, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        (await TryRegisterAsync(partition, value, expiresAt, holder: null, cancellationToken).ConfigureAwait(false)).Result;
+
+    /// <inheritdoc />
+    public async ValueTask<ReplayRegistration> TryRegisterAsync(string partition, string value, DateTimeOffset expiresAt, string? holder, CancellationToken cancellationToken = default)
     {
         var now = _timeProvider.GetUtcNow();
-        if (!ReplayKeyRules.IsAcceptable(partition, value, expiresAt, now, _options.Limits))
+        if (!ReplayKeyRules.IsAcceptable(partition, value, expiresAt, now, _options.Limits) || !ReplayKeyRules.IsAcceptableHolder(holder, _options.Limits))
         {
-            return ReplayCheckResult.InvalidRequest;
+            return new ReplayRegistration(ReplayCheckResult.InvalidRequest, null);
         }
 
         var nowMs = now.ToUnixTimeMilliseconds();
@@ -170,36 +179,37 @@ public sealed partial class PostgresReplayStore : IReplayStore, IAsyncDisposable
         {
             await SweepIfDueAsync(now, nowMs, cancellationToken).ConfigureAwait(false);
 
-            var (registered, wasLive) = await RegisterAsync(partition, value, expiresMs, nowMs, cancellationToken).ConfigureAwait(false);
+            var (registered, wasLive, liveHolder) = await RegisterAsync(partition, value, expiresMs, holder, nowMs, cancellationToken).ConfigureAwait(false);
             if (registered)
             {
-                return ReplayCheckResult.Accepted;
+                return new ReplayRegistration(ReplayCheckResult.Accepted, holder);
             }
 
             if (wasLive)
             {
-                return ReplayCheckResult.Replayed;
+                return new ReplayRegistration(ReplayCheckResult.Replayed, liveHolder);
             }
 
             // Neither registered nor live before: a bound refused it, or a concurrent writer registered it after our
             // snapshot. Reclaim what has expired, try once more, and ask again with a fresh snapshot.
             if (await SweepOnceAsync(nowMs, cancellationToken).ConfigureAwait(false) > 0)
             {
-                (registered, _) = await RegisterAsync(partition, value, expiresMs, nowMs, cancellationToken).ConfigureAwait(false);
+                (registered, _, _) = await RegisterAsync(partition, value, expiresMs, holder, nowMs, cancellationToken).ConfigureAwait(false);
                 if (registered)
                 {
-                    return ReplayCheckResult.Accepted;
+                    return new ReplayRegistration(ReplayCheckResult.Accepted, holder);
                 }
             }
 
-            return await IsLiveAsync(partition, value, nowMs, cancellationToken).ConfigureAwait(false)
-                ? ReplayCheckResult.Replayed
-                : ReplayCheckResult.CapacityExceeded;
+            var (live, currentHolder) = await GetLiveAsync(partition, value, nowMs, cancellationToken).ConfigureAwait(false);
+            return live
+                ? new ReplayRegistration(ReplayCheckResult.Replayed, currentHolder)
+                : new ReplayRegistration(ReplayCheckResult.CapacityExceeded, null);
         }
         catch (NpgsqlException exception) when (!cancellationToken.IsCancellationRequested)
         {
             LogStoreUnavailable(_logger, exception);
-            return ReplayCheckResult.StoreUnavailable;
+            return new ReplayRegistration(ReplayCheckResult.StoreUnavailable, null);
         }
     }
 
@@ -254,31 +264,39 @@ public sealed partial class PostgresReplayStore : IReplayStore, IAsyncDisposable
         return DateTimeOffset.FromUnixTimeMilliseconds(ms) < instant ? ms + 1 : ms;
     }
 
-    private async Task<(bool Registered, bool WasLive)> RegisterAsync(string partition, string value, long expiresMs, long nowMs, CancellationToken cancellationToken)
+    private async Task<(bool Registered, bool WasLive, string? Holder)> RegisterAsync(string partition, string value, long expiresMs, string? holder, long nowMs, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand(RegisterSql);
         command.Parameters.AddWithValue("partition", partition);
         command.Parameters.AddWithValue("value", value);
         command.Parameters.AddWithValue("expires", expiresMs);
+        command.Parameters.Add(new NpgsqlParameter<string?>("holder", NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = holder });
         command.Parameters.AddWithValue("now", nowMs);
         command.Parameters.AddWithValue("max_entries", _options.Limits.MaxEntries);
         command.Parameters.AddWithValue("max_per_partition", _options.Limits.MaxEntriesPerPartition);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            return (false, false);
+            return (false, false, null);
         }
 
-        return (reader.GetBoolean(0), reader.GetBoolean(1));
+        var live = !reader.IsDBNull(1);
+        return (reader.GetBoolean(0), live, live && !reader.IsDBNull(2) ? reader.GetString(2) : null);
     }
 
-    private async Task<bool> IsLiveAsync(string partition, string value, long nowMs, CancellationToken cancellationToken)
+    private async Task<(bool Live, string? Holder)> GetLiveAsync(string partition, string value, long nowMs, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(IsLiveSql);
+        await using var command = _dataSource.CreateCommand(LiveHolderSql);
         command.Parameters.AddWithValue("partition", partition);
         command.Parameters.AddWithValue("value", value);
         command.Parameters.AddWithValue("now", nowMs);
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return (false, null);
+        }
+
+        return (true, reader.IsDBNull(0) ? null : reader.GetString(0));
     }
 
     private async Task SweepIfDueAsync(DateTimeOffset now, long nowMs, CancellationToken cancellationToken)

@@ -56,20 +56,23 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
             DELETE FROM replay_partition_counts WHERE partition = OLD.partition AND entries <= 0;
         END;
         """,
+
+        // Version 2: who registered each value (attestation.md §3.3 re-presentation by the same presenter).
+        "ALTER TABLE replay_entries ADD COLUMN holder TEXT",
     ];
 
     // Inserts a new value when both bounds allow it, or re-arms an expired row in place (the row count does not
     // change then). One row changed means first use.
     private const string RegisterSql = """
-        INSERT INTO replay_entries (partition, value, expires_at_ms)
-        SELECT $partition, $value, $expires
+        INSERT INTO replay_entries (partition, value, expires_at_ms, holder)
+        SELECT $partition, $value, $expires, $holder
         WHERE (SELECT entries FROM replay_total WHERE id = 0) < $max_entries
           AND COALESCE((SELECT entries FROM replay_partition_counts WHERE partition = $partition), 0) < $max_per_partition
-        ON CONFLICT (partition, value) DO UPDATE SET expires_at_ms = excluded.expires_at_ms
+        ON CONFLICT (partition, value) DO UPDATE SET expires_at_ms = excluded.expires_at_ms, holder = excluded.holder
         WHERE replay_entries.expires_at_ms <= $now
         """;
 
-    private const string IsLiveSql = "SELECT EXISTS (SELECT 1 FROM replay_entries WHERE partition = $partition AND value = $value AND expires_at_ms > $now)";
+    private const string LiveHolderSql = "SELECT holder FROM replay_entries WHERE partition = $partition AND value = $value AND expires_at_ms > $now";
 
     private const string SweepSql = """
         DELETE FROM replay_entries WHERE (partition, value) IN (
@@ -94,8 +97,8 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
         _timeProvider = timeProvider;
         _nextSweep = timeProvider.GetUtcNow();
         var timeoutSeconds = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds));
-        _register = Prepare(RegisterSql, timeoutSeconds, "$partition", "$value", "$expires", "$max_entries", "$max_per_partition", "$now");
-        _isLive = Prepare(IsLiveSql, timeoutSeconds, "$partition", "$value", "$now");
+        _register = Prepare(RegisterSql, timeoutSeconds, "$partition", "$value", "$expires", "$holder", "$max_entries", "$max_per_partition", "$now");
+        _isLive = Prepare(LiveHolderSql, timeoutSeconds, "$partition", "$value", "$now");
         _sweep = Prepare(SweepSql, timeoutSeconds, "$now", "$batch");
         _count = Prepare("SELECT entries FROM replay_total WHERE id = 0", timeoutSeconds);
         _register.Parameters["$max_entries"].Value = options.Limits.MaxEntries;
@@ -156,12 +159,16 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
     }
 
     /// <inheritdoc />
-    public async ValueTask<ReplayCheckResult> TryRegisterAsync(string partition, string value, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    public async ValueTask<ReplayCheckResult> TryRegisterAsync(string partition, string value, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        (await TryRegisterAsync(partition, value, expiresAt, holder: null, cancellationToken).ConfigureAwait(false)).Result;
+
+    /// <inheritdoc />
+    public async ValueTask<ReplayRegistration> TryRegisterAsync(string partition, string value, DateTimeOffset expiresAt, string? holder, CancellationToken cancellationToken = default)
     {
         var now = _timeProvider.GetUtcNow();
-        if (!ReplayKeyRules.IsAcceptable(partition, value, expiresAt, now, _options.Limits))
+        if (!ReplayKeyRules.IsAcceptable(partition, value, expiresAt, now, _options.Limits) || !ReplayKeyRules.IsAcceptableHolder(holder, _options.Limits))
         {
-            return ReplayCheckResult.InvalidRequest;
+            return new ReplayRegistration(ReplayCheckResult.InvalidRequest, null);
         }
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -175,27 +182,30 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
                 SweepOnce(nowMs);
             }
 
-            if (TryInsert(partition, value, ToUnixMillisecondsCeiling(expiresAt), nowMs))
+            var expiresMs = ToUnixMillisecondsCeiling(expiresAt);
+            if (TryInsert(partition, value, expiresMs, holder, nowMs))
             {
-                return ReplayCheckResult.Accepted;
+                return new ReplayRegistration(ReplayCheckResult.Accepted, holder);
             }
 
-            if (IsLive(partition, value, nowMs))
+            if (TryGetLive(partition, value, nowMs, out var liveHolder))
             {
-                return ReplayCheckResult.Replayed;
+                return new ReplayRegistration(ReplayCheckResult.Replayed, liveHolder);
             }
 
             // Not live and not inserted: a bound refused it. Reclaim what has expired, then try once more.
-            if (SweepOnce(nowMs) > 0 && TryInsert(partition, value, ToUnixMillisecondsCeiling(expiresAt), nowMs))
+            if (SweepOnce(nowMs) > 0 && TryInsert(partition, value, expiresMs, holder, nowMs))
             {
-                return ReplayCheckResult.Accepted;
+                return new ReplayRegistration(ReplayCheckResult.Accepted, holder);
             }
 
-            return IsLive(partition, value, nowMs) ? ReplayCheckResult.Replayed : ReplayCheckResult.CapacityExceeded;
+            return TryGetLive(partition, value, nowMs, out liveHolder)
+                ? new ReplayRegistration(ReplayCheckResult.Replayed, liveHolder)
+                : new ReplayRegistration(ReplayCheckResult.CapacityExceeded, null);
         }
         catch (SqliteException)
         {
-            return ReplayCheckResult.StoreUnavailable;
+            return new ReplayRegistration(ReplayCheckResult.StoreUnavailable, null);
         }
         finally
         {
@@ -305,21 +315,30 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
         return command;
     }
 
-    private bool TryInsert(string partition, string value, long expiresMs, long nowMs)
+    private bool TryInsert(string partition, string value, long expiresMs, string? holder, long nowMs)
     {
         _register.Parameters["$partition"].Value = partition;
         _register.Parameters["$value"].Value = value;
         _register.Parameters["$expires"].Value = expiresMs;
+        _register.Parameters["$holder"].Value = (object?)holder ?? DBNull.Value;
         _register.Parameters["$now"].Value = nowMs;
         return _register.ExecuteNonQuery() == 1;
     }
 
-    private bool IsLive(string partition, string value, long nowMs)
+    private bool TryGetLive(string partition, string value, long nowMs, out string? holder)
     {
         _isLive.Parameters["$partition"].Value = partition;
         _isLive.Parameters["$value"].Value = value;
         _isLive.Parameters["$now"].Value = nowMs;
-        return Convert.ToInt64(_isLive.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+        using var reader = _isLive.ExecuteReader();
+        if (!reader.Read())
+        {
+            holder = null;
+            return false;
+        }
+
+        holder = reader.IsDBNull(0) ? null : reader.GetString(0);
+        return true;
     }
 
     private int SweepOnce(long nowMs)

@@ -13,5 +13,6 @@ internal static class CommandCatalog
         yield return Receipts.ReceiptCommand.Create(context);
         yield return AuditCommand.Create(context);
         yield return Authority.AuthorityCommand.Create(context);
+        yield return Attest.AttestCommand.Create(context);
     }
 }

@@ -62,7 +62,8 @@ public static class StrictBase64
         int written;
         try
         {
-            // TryDecodeFromChars throws FormatException for some inputs (e.g. 44 URL-alphabet characters) instead of returning false.
+            // Base64Url.TryDecodeFromChars throws FormatException (rather than returning false) for some inputs,
+            // for example a final quantum with non-zero unused bits; a strict decoder must only say no.
             if (!Base64Url.TryDecodeFromChars(text, buffer, out written))
             {
                 return false;

@@ -5,17 +5,12 @@ namespace AgentTrust.KeyStore;
 
 /// <summary>
 /// A directory of Signet-compatible key files: <c>&lt;name&gt;.key</c> (the private key, encrypted unless the caller
-/// explicitly asks otherwise) and <c>&lt;name&gt;.pub</c>. Files are created 0600 inside a 0700 directory on Unix and
-/// written atomically (temporary file, then rename); the <c>.pub</c> is written first and removed again if the
-/// <c>.key</c> cannot be written.
+/// explicitly asks otherwise) and <c>&lt;name&gt;.pub</c>. Files are created 0600 inside a 0700 directory on Unix
+/// (owner-only access control lists on Windows) and written atomically (temporary file, then rename); the <c>.pub</c>
+/// is written first and removed again if the <c>.key</c> cannot be written.
 /// </summary>
 public sealed class FileKeyStore
 {
-    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode GroupAndOther = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
     private readonly TimeProvider _time;
 
     /// <summary>Creates a store over <paramref name="directory"/> (created on first write).</summary>
@@ -96,13 +91,15 @@ public sealed class FileKeyStore
         return new StoredKey(name, key, HasPrivateKey: false, IsEncrypted: false, SignetKeyFile.FormatCreatedAt(now), owner);
     }
 
-    /// <summary>Lists the stored keys (one entry per <c>.pub</c> file), sorted by name. Files that fail to parse are reported as errors.</summary>
-    /// <exception cref="KeyStoreException">A <c>.pub</c> file is invalid.</exception>
-    public async Task<IReadOnlyList<StoredKey>> ListAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Lists the stored keys (one entry per <c>.pub</c> file), sorted by name. A file that cannot be read becomes a
+    /// <see cref="KeyStoreProblem"/> and does not hide the others.
+    /// </summary>
+    public async Task<KeyStoreListing> ListAsync(CancellationToken cancellationToken = default)
     {
         if (!System.IO.Directory.Exists(Directory))
         {
-            return [];
+            return new KeyStoreListing([], []);
         }
 
         var names = System.IO.Directory.EnumerateFiles(Directory, "*.pub")
@@ -110,13 +107,21 @@ public sealed class FileKeyStore
             .Where(KeyNames.IsValid)
             .Order(StringComparer.Ordinal)
             .ToList();
-        var result = new List<StoredKey>(names.Count);
+        var keys = new List<StoredKey>(names.Count);
+        var problems = new List<KeyStoreProblem>();
         foreach (var name in names)
         {
-            result.Add(await GetAsync(name!, cancellationToken).ConfigureAwait(false));
+            try
+            {
+                keys.Add(await GetAsync(name!, cancellationToken).ConfigureAwait(false));
+            }
+            catch (KeyStoreException e)
+            {
+                problems.Add(new KeyStoreProblem(name!, e.Error, e.FormatError, e.Message));
+            }
         }
 
-        return result;
+        return new KeyStoreListing(keys, problems);
     }
 
     /// <summary>Reads the public information of one key.</summary>
@@ -228,22 +233,7 @@ public sealed class FileKeyStore
     {
         try
         {
-            if (OperatingSystem.IsWindows())
-            {
-                System.IO.Directory.CreateDirectory(Directory);
-                return;
-            }
-
-            if (!System.IO.Directory.Exists(Directory))
-            {
-                System.IO.Directory.CreateDirectory(Directory, DirectoryMode);
-            }
-
-            var mode = File.GetUnixFileMode(Directory);
-            if ((mode & GroupAndOther) != 0)
-            {
-                File.SetUnixFileMode(Directory, DirectoryMode);
-            }
+            OwnerOnlyFiles.EnsureDirectory(Directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -257,19 +247,7 @@ public sealed class FileKeyStore
         try
         {
             File.Delete(temporary);
-            var options = new FileStreamOptions
-            {
-                Mode = System.IO.FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                Options = FileOptions.Asynchronous,
-            };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = FileMode;
-            }
-
-            await using (var stream = new FileStream(temporary, options))
+            await using (var stream = OwnerOnlyFiles.CreateNew(temporary))
             {
                 await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -17,7 +17,4 @@ public enum KeyFormat
 
     /// <summary>The text <c>ed25519:&lt;base64 public key&gt;</c> used in Signet receipts.</summary>
     Ed25519PublicKeyText,
-
-    /// <summary>A raw Ed25519 seed (32 bytes), or its base64 text, or base64 of seed‖public key.</summary>
-    Ed25519Seed,
 }

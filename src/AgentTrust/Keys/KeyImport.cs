@@ -37,7 +37,7 @@ public static class KeyImport
             throw new KeyFormatException(KeyFormatError.UnrecognisedFormat, "The input is not text (binary DER is not accepted; use PEM).");
         }
 
-        var trimmed = text.AsSpan().Trim();
+        var trimmed = text.AsSpan().TrimStart('\uFEFF').Trim();
         if (PemKeys.LooksLikePem(trimmed))
         {
             if (!PemKeys.TryImport(trimmed, out var signing, out var verification, out var error, out var message))
@@ -55,7 +55,7 @@ public static class KeyImport
 
         if (trimmed.StartsWith("{", StringComparison.Ordinal))
         {
-            return ImportJson(content, trimmed.ToString(), passphrase);
+            return ImportJson(System.Text.Encoding.UTF8.GetBytes(trimmed.ToString()), trimmed.ToString(), passphrase);
         }
 
         throw new KeyFormatException(KeyFormatError.UnrecognisedFormat, "The input is not a PEM key, a JWK, a Signet key file or an 'ed25519:' public key.");
@@ -194,17 +194,54 @@ public static class KeyImport
         }
     }
 
+    private static void CheckJwkType(JsonElement root)
+    {
+        var kty = StringMember(root, "kty");
+        var crv = StringMember(root, "crv");
+        var alg = StringMember(root, "alg");
+        var expectedAlg = (kty, crv) switch
+        {
+            ("EC", "P-256") => SignatureAlgorithms.ES256Name,
+            ("OKP", "Ed25519") => SignatureAlgorithms.EdDSAName,
+            ("EC" or "OKP", _) => throw new KeyFormatException(KeyFormatError.UnsupportedAlgorithm, $"Invalid JWK: curve '{crv}' is not accepted (only P-256 and Ed25519)."),
+            _ => throw new KeyFormatException(KeyFormatError.UnsupportedAlgorithm, $"Invalid JWK: key type '{kty}' is not accepted (only EC P-256 and OKP Ed25519)."),
+        };
+        if (alg is not null && alg != expectedAlg)
+        {
+            throw new KeyFormatException(KeyFormatError.UnsupportedAlgorithm, $"Invalid JWK: alg '{alg}' does not match a {crv} key (expected {expectedAlg}).");
+        }
+    }
+
+    private static bool HasCanonicalCoordinates(JsonElement root)
+    {
+        var x = StringMember(root, "x");
+        var y = StringMember(root, "y");
+        var d = StringMember(root, "d");
+        return x is not null && StrictBase64.TryDecodeUrl(x, 32, out _)
+            && (y is null || StrictBase64.TryDecodeUrl(y, 32, out _))
+            && (d is null || StrictBase64.TryDecodeUrl(d, 32, out _))
+            && (StringMember(root, "kty") == "EC") == (y is not null);
+    }
+
+    private static string? StringMember(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
     private static ImportedKey ImportJwk(JsonElement root)
     {
+        CheckJwkType(root);
         if (!JsonWebKey.TryParse(root, out var jwk, out var error))
         {
-            var code = error is not null && (error.Contains("not accepted", StringComparison.Ordinal) || error.Contains("does not match", StringComparison.Ordinal))
-                ? KeyFormatError.UnsupportedAlgorithm
-                : error is not null && error.Contains("not on P-256", StringComparison.Ordinal) ? KeyFormatError.InvalidKey : KeyFormatError.Malformed;
+            // Type, curve and alg passed above: what is left is encoding (Malformed) or a point off the curve (InvalidKey).
+            var code = HasCanonicalCoordinates(root) ? KeyFormatError.InvalidKey : KeyFormatError.Malformed;
             throw new KeyFormatException(code, $"Invalid JWK: {error}.");
         }
 
-        if (!jwk!.HasPrivateKey)
+        if (jwk!.Use is not null and not "sig")
+        {
+            throw new KeyFormatException(KeyFormatError.UnsupportedAlgorithm, $"Invalid JWK: use '{jwk.Use}' is not a signature key.");
+        }
+
+        if (!jwk.HasPrivateKey)
         {
             return new ImportedKey(KeyFormat.Jwk, jwk.ToVerificationKey(), null, null);
         }

@@ -416,7 +416,7 @@ public static class PemKeys
             throw new KeyFormatException(KeyFormatError.Empty, "The PEM text is empty or too large.");
         }
 
-        if (pem.Contains("Proc-Type:", StringComparison.OrdinalIgnoreCase) || pem.Contains("ENCRYPTED", StringComparison.Ordinal))
+        if (pem.Contains("Proc-Type:", StringComparison.OrdinalIgnoreCase) || pem.Contains("-----BEGIN ENCRYPTED ", StringComparison.Ordinal))
         {
             throw new KeyFormatException(KeyFormatError.EncryptedNotSupported, "Encrypted PEM keys are not accepted; decrypt the key first (for example with openssl pkcs8).");
         }

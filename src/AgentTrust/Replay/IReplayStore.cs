@@ -30,6 +30,25 @@ public interface IReplayStore
     ValueTask<ReplayCheckResult> TryRegisterAsync(string partition, string value, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Like <see cref="TryRegisterAsync(string, string, DateTimeOffset, CancellationToken)"/>, and also records who
+    /// registered the value; a later registration of the live value gets <see cref="ReplayCheckResult.Replayed"/> with
+    /// that holder, so the caller can apply a rule such as attestation.md §3.3 ("the same MCPS presenter may present
+    /// the same token again"). The holder is bounded like a partition. Stores that cannot record holders answer with
+    /// a null holder, which <see cref="ReplayRegistration.IsReplayBy"/> never matches (fail closed).
+    /// </summary>
+    /// <param name="partition">Who the value belongs to (passport id, issuer, signer key).</param>
+    /// <param name="value">The one-time value (nonce, <c>jti</c>).</param>
+    /// <param name="expiresAt">The instant from which the value may be registered again.</param>
+    /// <param name="holder">Who presents the value now (for example the MCPS passport id); null for nobody.</param>
+    /// <param name="cancellationToken">Cancels the operation (an <see cref="OperationCanceledException"/> is thrown).</param>
+    /// <returns>The outcome and, for a replay, the holder of the live registration.</returns>
+    async ValueTask<ReplayRegistration> TryRegisterAsync(string partition, string value, DateTimeOffset expiresAt, string? holder, CancellationToken cancellationToken = default)
+    {
+        var result = await TryRegisterAsync(partition, value, expiresAt, cancellationToken).ConfigureAwait(false);
+        return new ReplayRegistration(result, null);
+    }
+
+    /// <summary>
     /// Removes entries whose expiry has passed. Stores also reclaim expired entries on their own, amortised over
     /// registrations; call this to reclaim eagerly (for example from a maintenance job).
     /// </summary>

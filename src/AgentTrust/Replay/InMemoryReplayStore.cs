@@ -16,7 +16,7 @@ public sealed class InMemoryReplayStore : IReplayStore
     private const int ReclaimBudgetPerCall = 8;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<(string Partition, string Value), long> _expiryTicks = [];
+    private readonly Dictionary<(string Partition, string Value), Entry> _entries = [];
     private readonly Dictionary<string, long> _partitionCounts = new(StringComparer.Ordinal);
     private readonly PriorityQueue<(string Partition, string Value), long> _byExpiry = new();
     private readonly ReplayStoreOptions _options;
@@ -39,22 +39,33 @@ public sealed class InMemoryReplayStore : IReplayStore
         {
             lock (_gate)
             {
-                return _expiryTicks.Count;
+                return _entries.Count;
             }
         }
     }
 
-    /// <summary>The synchronous form of <see cref="TryRegisterAsync"/> (this store never waits on I/O).</summary>
+    /// <summary>The synchronous form of <see cref="TryRegisterAsync(string, string, DateTimeOffset, CancellationToken)"/> (this store never waits on I/O).</summary>
     /// <param name="partition">Who the value belongs to.</param>
     /// <param name="value">The one-time value.</param>
     /// <param name="expiresAt">The instant from which the value may be registered again.</param>
     /// <returns>The outcome; only <see cref="ReplayCheckResult.Accepted"/> allows the message through.</returns>
-    public ReplayCheckResult TryRegister(string partition, string value, DateTimeOffset expiresAt)
+    public ReplayCheckResult TryRegister(string partition, string value, DateTimeOffset expiresAt) =>
+        TryRegister(partition, value, expiresAt, holder: null).Result;
+
+    /// <summary>
+    /// The synchronous form of <see cref="TryRegisterAsync(string, string, DateTimeOffset, string?, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="partition">Who the value belongs to.</param>
+    /// <param name="value">The one-time value.</param>
+    /// <param name="expiresAt">The instant from which the value may be registered again.</param>
+    /// <param name="holder">Who presents the value now; null for nobody.</param>
+    /// <returns>The outcome and, for a replay, the holder of the live registration.</returns>
+    public ReplayRegistration TryRegister(string partition, string value, DateTimeOffset expiresAt, string? holder)
     {
         var now = _timeProvider.GetUtcNow();
-        if (!ReplayKeyRules.IsAcceptable(partition, value, expiresAt, now, _options))
+        if (!ReplayKeyRules.IsAcceptable(partition, value, expiresAt, now, _options) || !ReplayKeyRules.IsAcceptableHolder(holder, _options))
         {
-            return ReplayCheckResult.InvalidRequest;
+            return new ReplayRegistration(ReplayCheckResult.InvalidRequest, null);
         }
 
         var nowTicks = now.UtcTicks;
@@ -64,18 +75,18 @@ public sealed class InMemoryReplayStore : IReplayStore
         {
             Reclaim(nowTicks, ReclaimBudgetPerCall);
 
-            ref var held = ref CollectionsMarshal.GetValueRefOrNullRef(_expiryTicks, key);
+            ref var held = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, key);
             if (!Unsafe.IsNullRef(ref held))
             {
-                if (held > nowTicks)
+                if (held.ExpiryTicks > nowTicks)
                 {
-                    return ReplayCheckResult.Replayed;
+                    return new ReplayRegistration(ReplayCheckResult.Replayed, held.Holder);
                 }
 
                 // Expired but not reclaimed yet: re-arm in place. The old heap node becomes stale and is skipped.
-                held = expiry;
+                held = new Entry(expiry, holder);
                 _byExpiry.Enqueue(key, expiry);
-                return ReplayCheckResult.Accepted;
+                return new ReplayRegistration(ReplayCheckResult.Accepted, holder);
             }
 
             if (IsFull(partition))
@@ -83,14 +94,14 @@ public sealed class InMemoryReplayStore : IReplayStore
                 Reclaim(nowTicks, int.MaxValue);
                 if (IsFull(partition))
                 {
-                    return ReplayCheckResult.CapacityExceeded;
+                    return new ReplayRegistration(ReplayCheckResult.CapacityExceeded, null);
                 }
             }
 
-            _expiryTicks.Add(key, expiry);
+            _entries.Add(key, new Entry(expiry, holder));
             CollectionsMarshal.GetValueRefOrAddDefault(_partitionCounts, partition, out _)++;
             _byExpiry.Enqueue(key, expiry);
-            return ReplayCheckResult.Accepted;
+            return new ReplayRegistration(ReplayCheckResult.Accepted, holder);
         }
     }
 
@@ -99,6 +110,13 @@ public sealed class InMemoryReplayStore : IReplayStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(TryRegister(partition, value, expiresAt));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ReplayRegistration> TryRegisterAsync(string partition, string value, DateTimeOffset expiresAt, string? holder, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(TryRegister(partition, value, expiresAt, holder));
     }
 
     /// <summary>Removes every expired entry now.</summary>
@@ -127,7 +145,7 @@ public sealed class InMemoryReplayStore : IReplayStore
     }
 
     private bool IsFull(string partition) =>
-        _expiryTicks.Count >= _options.MaxEntries
+        _entries.Count >= _options.MaxEntries
         || (_partitionCounts.TryGetValue(partition, out var inPartition) && inPartition >= _options.MaxEntriesPerPartition);
 
     // Pops heap nodes whose expiry has passed, at most 'budget' of them; returns how many entries were removed.
@@ -139,12 +157,12 @@ public sealed class InMemoryReplayStore : IReplayStore
             _byExpiry.Dequeue();
 
             // A node is stale when its entry was re-armed with a later expiry (or already removed).
-            if (!_expiryTicks.TryGetValue(key, out var held) || held != nodeExpiry)
+            if (!_entries.TryGetValue(key, out var held) || held.ExpiryTicks != nodeExpiry)
             {
                 continue;
             }
 
-            _expiryTicks.Remove(key);
+            _entries.Remove(key);
             ref var inPartition = ref CollectionsMarshal.GetValueRefOrNullRef(_partitionCounts, key.Partition);
             if (--inPartition == 0)
             {
@@ -156,4 +174,6 @@ public sealed class InMemoryReplayStore : IReplayStore
 
         return removed;
     }
+
+    private readonly record struct Entry(long ExpiryTicks, string? Holder);
 }

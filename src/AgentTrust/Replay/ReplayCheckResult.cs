@@ -1,7 +1,7 @@
 namespace AgentTrust.Replay;
 
 /// <summary>
-/// The outcome of <see cref="IReplayStore.TryRegisterAsync"/>. Only <see cref="Accepted"/> means "first use";
+/// The outcome of <see cref="IReplayStore.TryRegisterAsync(string, string, DateTimeOffset, CancellationToken)"/>. Only <see cref="Accepted"/> means "first use";
 /// every other value must make the caller reject the message (fail closed). The zero value is deliberately a
 /// rejection, so an uninitialised result can never read as accepted.
 /// </summary>

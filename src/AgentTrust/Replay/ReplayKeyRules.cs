@@ -29,6 +29,19 @@ public static class ReplayKeyRules
             && expiresAt > now;
     }
 
+    /// <summary>
+    /// True when <paramref name="holder"/> is null, or non-empty, free of NUL, well-formed UTF-16 and within the
+    /// partition byte limit of <paramref name="options"/>.
+    /// </summary>
+    /// <param name="holder">The holder to record.</param>
+    /// <param name="options">The limits.</param>
+    /// <returns>Whether the holder may go to storage.</returns>
+    public static bool IsAcceptableHolder(string? holder, ReplayStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return holder is null || IsAcceptableString(holder, options.MaxPartitionBytes);
+    }
+
     private static bool IsAcceptableString(string? text, int maxBytes)
     {
         // A UTF-16 code unit encodes to at least one UTF-8 byte: reject on char length first, so an absurd

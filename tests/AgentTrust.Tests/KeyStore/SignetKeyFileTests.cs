@@ -39,6 +39,20 @@ public class SignetKeyFileTests
         Assert.Equal(System.Text.Encoding.UTF8.GetBytes(Vector.GetProperty("aad_jcs").GetString()!), aad);
     }
 
+    [Theory]
+    [InlineData("ed25519", "demo-bot", 3, 65536)]
+    [InlineData("es256", "A_z-0", 1, 64)]
+    [InlineData("ed25519", "x", 16, 1048576)]
+    public void Associated_data_equals_the_jcs_canonicalisation_of_the_metadata_object(string label, string name, int t, int m)
+    {
+        var metadata = new JsonObject
+        {
+            ["v"] = 1, ["algorithm"] = label, ["name"] = name, ["kdf"] = "argon2id",
+            ["kdf_params"] = new JsonObject { ["t"] = t, ["m"] = m, ["p"] = 1 }, ["cipher"] = "xchacha20poly1305",
+        };
+        Assert.Equal(AgentTrust.Json.JsonCanonicalizer.Canonicalize(metadata), SignetKeyFile.BuildAssociatedData(label, name, t, m, 1));
+    }
+
     [Fact]
     public void Writing_with_the_vector_salt_and_nonce_reproduces_the_signet_file_byte_for_byte()
     {

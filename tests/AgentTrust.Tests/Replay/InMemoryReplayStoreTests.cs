@@ -51,9 +51,32 @@ public sealed class InMemoryReplayStoreTests
     }
 
     [Fact]
+    public async Task A_store_that_cannot_record_holders_reports_none_so_no_holder_ever_matches()
+    {
+        var clock = ManualTimeProvider.AtUnixSeconds(1_800_000_000);
+        IReplayStore store = new PlainStore(new InMemoryReplayStore(timeProvider: clock));
+        var expiry = clock.GetUtcNow() + TimeSpan.FromMinutes(5);
+        Assert.Equal(new ReplayRegistration(ReplayCheckResult.Accepted, null), await store.TryRegisterAsync("p", "v", expiry, "asp_a"));
+        var again = await store.TryRegisterAsync("p", "v", expiry, "asp_a");
+        Assert.Equal(ReplayCheckResult.Replayed, again.Result);
+        Assert.False(again.IsReplayBy("asp_a"));
+    }
+
+    [Fact]
     public void Options_must_be_positive()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new InMemoryReplayStore(new ReplayStoreOptions { MaxEntries = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new InMemoryReplayStore(new ReplayStoreOptions { MaxValueBytes = -1 }));
     }
+}
+
+/// <summary>A store implementing only the plain registration (relies on the interface's default holder method).</summary>
+internal sealed class PlainStore(IReplayStore inner) : IReplayStore
+{
+    public ValueTask<ReplayCheckResult> TryRegisterAsync(string partition, string value, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        inner.TryRegisterAsync(partition, value, expiresAt, cancellationToken);
+
+    public ValueTask<long> PurgeExpiredAsync(CancellationToken cancellationToken = default) => inner.PurgeExpiredAsync(cancellationToken);
+
+    public ValueTask<long> CountAsync(CancellationToken cancellationToken = default) => inner.CountAsync(cancellationToken);
 }

@@ -10,6 +10,8 @@ public sealed class PostgresReplayStoreConformanceTests(PostgresServer server) :
 {
     protected override bool SharesAcrossInstances => true;
 
+    protected override bool CapacityIsExactUnderConcurrency => false;
+
     // One database for the class, one schema per location: far cheaper than a database each.
     protected override async Task<string> CreateLocationAsync() =>
         await server.CreateSchemaAsync(await server.SharedDatabaseAsync(nameof(PostgresReplayStoreConformanceTests)), "replay");
@@ -37,8 +39,34 @@ public sealed class PostgresReplayStoreTests(PostgresServer server)
         await using var command = dataSource.CreateCommand("SELECT count(*), max(version) FROM agenttrust_schema_versions WHERE component = 'replay'");
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
-        Assert.Equal(1, reader.GetInt64(0));
-        Assert.Equal(1, reader.GetInt32(1));
+        Assert.Equal(2, reader.GetInt64(0));
+        Assert.Equal(2, reader.GetInt32(1));
+    }
+
+    [Fact]
+    public async Task A_version_1_database_is_upgraded_on_open_and_keeps_its_entries()
+    {
+        var database = await server.CreateDatabaseAsync("replay_upgrade");
+        var expiry = _clock.GetUtcNow() + TimeSpan.FromMinutes(5);
+        await using (var store = await PostgresReplayStore.OpenAsync(database, timeProvider: _clock))
+        {
+            Assert.Equal(ReplayCheckResult.Accepted, await store.TryRegisterAsync("asp_a", "n", expiry));
+        }
+
+        // Take the database back to version 1: no holder column, no version-2 row.
+        await using (var dataSource = NpgsqlDataSource.Create(database))
+        {
+            await using var command = dataSource.CreateCommand(
+                "ALTER TABLE replay_entries DROP COLUMN holder; DELETE FROM agenttrust_schema_versions WHERE version = 2;");
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using (var store = await PostgresReplayStore.OpenAsync(database, timeProvider: _clock))
+        {
+            Assert.Equal(new ReplayRegistration(ReplayCheckResult.Replayed, null), await store.TryRegisterAsync("asp_a", "n", expiry, "asp_x"));
+            Assert.Equal(ReplayCheckResult.Accepted, (await store.TryRegisterAsync("asp_a", "m", expiry, "asp_x")).Result);
+            Assert.True((await store.TryRegisterAsync("asp_a", "m", expiry, "asp_y")).IsReplayBy("asp_x"));
+        }
     }
 
     [Fact]

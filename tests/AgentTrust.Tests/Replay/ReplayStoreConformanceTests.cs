@@ -20,6 +20,12 @@ public abstract class ReplayStoreConformanceTests : IAsyncLifetime
     /// <summary>Whether two stores opened on one location share their entries (SQLite file, PostgreSQL database).</summary>
     protected abstract bool SharesAcrossInstances { get; }
 
+    /// <summary>
+    /// Whether the capacity bound holds exactly under concurrent writers. PostgreSQL reads its counters before the
+    /// insert, so concurrent writers may overshoot by at most their number (documented on the store).
+    /// </summary>
+    protected virtual bool CapacityIsExactUnderConcurrency => true;
+
     /// <summary>Makes a fresh, empty location.</summary>
     protected abstract Task<string> CreateLocationAsync();
 
@@ -296,6 +302,31 @@ public abstract class ReplayStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Parallel_registrations_against_a_small_capacity_fill_it_and_then_refuse()
+    {
+        const int Capacity = 50;
+        var store = await FreshAsync(new ReplayStoreOptions { MaxEntries = Capacity });
+        var expiry = Expiry;
+        var results = await Task.WhenAll(Enumerable.Range(0, 200)
+            .Select(i => Task.Run(async () => await store.TryRegisterAsync($"asp_{i % 5}", $"n{i}", expiry))));
+
+        var accepted = results.Count(r => r == ReplayCheckResult.Accepted);
+        Assert.All(results, r => Assert.True(r is ReplayCheckResult.Accepted or ReplayCheckResult.CapacityExceeded, r.ToString()));
+        Assert.Equal(accepted, await store.CountAsync());
+        if (CapacityIsExactUnderConcurrency)
+        {
+            Assert.Equal(Capacity, accepted);
+        }
+        else
+        {
+            Assert.InRange(accepted, Capacity, Capacity + 64);
+        }
+
+        // Full now, whatever the overshoot: a new value is refused.
+        Assert.Equal(ReplayCheckResult.CapacityExceeded, await store.TryRegisterAsync("asp_late", "n", expiry));
+    }
+
+    [Fact]
     public async Task Instances_on_one_location_share_entries_and_survive_reopening()
     {
         if (!SharesAcrossInstances)
@@ -317,6 +348,106 @@ public abstract class ReplayStoreConformanceTests : IAsyncLifetime
         Assert.Equal(1, await reopened.CountAsync());
         Clock.Set(expiry);
         Assert.Equal(ReplayCheckResult.Accepted, await reopened.TryRegisterAsync("asp_a", "n", Expiry));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Random_traffic_matches_a_reference_model(int seed)
+    {
+        const int MaxEntries = 20;
+        const int MaxPerPartition = 8;
+        var store = await FreshAsync(new ReplayStoreOptions { MaxEntries = MaxEntries, MaxEntriesPerPartition = MaxPerPartition });
+        var random = new Random(seed);
+        var model = new Dictionary<(string Partition, string Value), DateTimeOffset>();
+        var seen = new HashSet<ReplayCheckResult>();
+        for (var step = 0; step < 300; step++)
+        {
+            Clock.Advance(TimeSpan.FromMilliseconds(random.Next(0, 120)));
+            var now = Clock.GetUtcNow();
+            var key = ($"asp_{random.Next(3)}", $"n{random.Next(15)}");
+            var expiresAt = now + TimeSpan.FromMilliseconds(random.Next(1, 3000));
+
+            var live = model.Where(e => e.Value > now).ToList();
+            ReplayCheckResult expected;
+            if (live.Any(e => e.Key == key))
+            {
+                expected = ReplayCheckResult.Replayed;
+            }
+            else if (live.Count >= MaxEntries || live.Count(e => e.Key.Partition == key.Item1) >= MaxPerPartition)
+            {
+                expected = ReplayCheckResult.CapacityExceeded;
+            }
+            else
+            {
+                expected = ReplayCheckResult.Accepted;
+                model[key] = expiresAt;
+            }
+
+            Assert.Equal((step, expected), (step, await store.TryRegisterAsync(key.Item1, key.Item2, expiresAt)));
+            seen.Add(expected);
+            if (random.Next(25) == 0)
+            {
+                await store.PurgeExpiredAsync();
+                Assert.Equal(model.Count(e => e.Value > now), await store.CountAsync());
+            }
+        }
+
+        // The run exercised every outcome, so the comparison above meant something.
+        Assert.Equal(3, seen.Count);
+    }
+
+    [Fact]
+    public async Task The_holder_of_a_live_value_is_reported_to_a_replay()
+    {
+        var store = await FreshAsync();
+        var expiry = Expiry;
+        var first = await store.TryRegisterAsync("https://issuer.example", "jti-1", expiry, "asp_presenter");
+        Assert.Equal(new ReplayRegistration(ReplayCheckResult.Accepted, "asp_presenter"), first);
+
+        var again = await store.TryRegisterAsync("https://issuer.example", "jti-1", expiry, "asp_other");
+        Assert.Equal(new ReplayRegistration(ReplayCheckResult.Replayed, "asp_presenter"), again);
+        Assert.True(again.IsReplayBy("asp_presenter"));
+        Assert.False(again.IsReplayBy("asp_other"));
+        Assert.False(again.IsReplayBy("ASP_PRESENTER"));
+        Assert.False(again.IsReplayBy(null));
+
+        // Registered without a holder: nobody can claim it, not even another anonymous presentation.
+        Assert.Equal(ReplayCheckResult.Accepted, (await store.TryRegisterAsync("https://issuer.example", "jti-2", expiry, null)).Result);
+        var anonymous = await store.TryRegisterAsync("https://issuer.example", "jti-2", expiry, "asp_presenter");
+        Assert.Equal(new ReplayRegistration(ReplayCheckResult.Replayed, null), anonymous);
+        Assert.False(anonymous.IsReplayBy("asp_presenter"));
+        Assert.False(anonymous.IsReplayBy(null));
+
+        // The plain registration sees the same entries.
+        Assert.Equal(ReplayCheckResult.Replayed, await store.TryRegisterAsync("https://issuer.example", "jti-1", expiry));
+
+        // After expiry the next registration owns the value.
+        Clock.Set(expiry);
+        Assert.Equal(new ReplayRegistration(ReplayCheckResult.Accepted, "asp_other"), await store.TryRegisterAsync("https://issuer.example", "jti-1", Expiry, "asp_other"));
+        Assert.True((await store.TryRegisterAsync("https://issuer.example", "jti-1", Expiry, "asp_presenter")).IsReplayBy("asp_other"));
+    }
+
+    [Fact]
+    public async Task Bad_holders_are_refused_before_storage()
+    {
+        var store = await FreshAsync();
+        Assert.Equal(ReplayCheckResult.InvalidRequest, (await store.TryRegisterAsync("p", "v", Expiry, "")).Result);
+        Assert.Equal(ReplayCheckResult.InvalidRequest, (await store.TryRegisterAsync("p", "v", Expiry, "asp\0x")).Result);
+        Assert.Equal(ReplayCheckResult.InvalidRequest, (await store.TryRegisterAsync("p", "v", Expiry, "asp_\udc00")).Result);
+        Assert.Equal(ReplayCheckResult.InvalidRequest, (await store.TryRegisterAsync("p", "v", Expiry, new string('h', 10_000_000))).Result);
+        Assert.Equal(0, await store.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_cancelled_registration_throws_and_registers_nothing()
+    {
+        var store = await FreshAsync();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await store.TryRegisterAsync("asp_a", "n", Expiry, cancelled.Token));
+        Assert.Equal(ReplayCheckResult.Accepted, await store.TryRegisterAsync("asp_a", "n", Expiry));
     }
 
     private async Task DisposeStoreAsync(IReplayStore store)

@@ -63,8 +63,35 @@ public sealed class SqliteReplayStoreTests : IDisposable
         command.CommandText = "SELECT COUNT(*), MAX(version) FROM agenttrust_schema_versions WHERE component = 'replay'";
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
-        Assert.Equal(1, reader.GetInt64(0));
-        Assert.Equal(1, reader.GetInt64(1));
+        Assert.Equal(2, reader.GetInt64(0));
+        Assert.Equal(2, reader.GetInt64(1));
+    }
+
+    [Fact]
+    public async Task A_version_1_file_is_upgraded_on_open_and_keeps_its_entries()
+    {
+        var path = _directory.File("v1.db");
+        var expiry = _clock.GetUtcNow() + TimeSpan.FromMinutes(5);
+        await using (var store = await OpenAsync(path))
+        {
+            Assert.Equal(ReplayCheckResult.Accepted, await store.TryRegisterAsync("asp_a", "n", expiry));
+        }
+
+        // Take the file back to version 1: no holder column, no version-2 row.
+        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "ALTER TABLE replay_entries DROP COLUMN holder; DELETE FROM agenttrust_schema_versions WHERE version = 2;";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using (var store = await OpenAsync(path))
+        {
+            Assert.Equal(new ReplayRegistration(ReplayCheckResult.Replayed, null), await store.TryRegisterAsync("asp_a", "n", expiry, "asp_x"));
+            Assert.Equal(ReplayCheckResult.Accepted, (await store.TryRegisterAsync("asp_a", "m", expiry, "asp_x")).Result);
+            Assert.True((await store.TryRegisterAsync("asp_a", "m", expiry, "asp_y")).IsReplayBy("asp_x"));
+        }
     }
 
     [Fact]

@@ -52,7 +52,7 @@ internal sealed class TemporaryPostgresServer : IAsyncDisposable
 
     public static async Task<TemporaryPostgresServer> StartAsync(CancellationToken cancellationToken = default)
     {
-        var binDirectory = FindBinDirectory();
+        var binDirectory = FindBinDirectory(Environment.GetEnvironmentVariable("PATH"), "/usr/lib/postgresql");
         var asServiceUser = Environment.IsPrivilegedProcess;
         if (asServiceUser)
         {
@@ -185,9 +185,14 @@ internal sealed class TemporaryPostgresServer : IAsyncDisposable
         return safe.ToString()[..Math.Min(safe.Length, 40)];
     }
 
-    private static string FindBinDirectory()
+    /// <summary>
+    /// The directory holding initdb and pg_ctl: the first on <paramref name="searchPath"/>, else the newest
+    /// <c><paramref name="installedRoot"/>/*/bin</c>. Throws with instructions when there is none, so tests fail
+    /// (never skip) on a machine without PostgreSQL.
+    /// </summary>
+    internal static string FindBinDirectory(string? searchPath, string installedRoot)
     {
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var directory in (searchPath ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             if (File.Exists(Path.Combine(directory, "initdb")) && File.Exists(Path.Combine(directory, "pg_ctl")))
             {
@@ -195,10 +200,9 @@ internal sealed class TemporaryPostgresServer : IAsyncDisposable
             }
         }
 
-        const string Installed = "/usr/lib/postgresql";
-        if (Directory.Exists(Installed))
+        if (Directory.Exists(installedRoot))
         {
-            var newest = Directory.GetDirectories(Installed)
+            var newest = Directory.GetDirectories(installedRoot)
                 .Select(d => (Directory: Path.Combine(d, "bin"), Version: int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0))
                 .Where(d => File.Exists(Path.Combine(d.Directory, "initdb")) && File.Exists(Path.Combine(d.Directory, "pg_ctl")))
                 .OrderByDescending(d => d.Version)

@@ -54,13 +54,19 @@ internal static class KeyCommand
     private static Command CreateList(CliContext context)
     {
         var json = JsonOption();
-        var command = new Command("list", "List the stored keys (public information only).") { json };
+        var command = new Command("list", "List the stored keys (public information only). Unreadable key files are reported on stderr (exit 1) without hiding the others.") { json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var store = OpenStore(context);
-            var keys = await Run(() => store.ListAsync(cancellationToken)).ConfigureAwait(false);
-            await KeyOutput.WriteListAsync(context, store, keys, parseResult.GetValue(json)).ConfigureAwait(false);
-            return ExitCodes.Success;
+            var listing = await Run(() => store.ListAsync(cancellationToken)).ConfigureAwait(false);
+            await KeyOutput.WriteListAsync(context, store, listing, parseResult.GetValue(json)).ConfigureAwait(false);
+            foreach (var problem in listing.Problems)
+            {
+                var failure = KeyErrors.FromStore(new KeyStoreException(problem.Error, problem.Message, problem.FormatError));
+                await context.Error.WriteLineAsync($"agenttrust: error {failure.Code}: {problem.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
+            }
+
+            return listing.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.Rejected;
         });
         return command;
     }

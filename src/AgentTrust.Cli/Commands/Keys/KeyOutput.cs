@@ -30,8 +30,9 @@ internal static class KeyOutput
         await context.Out.WriteAsync(text.ToString()).ConfigureAwait(false);
     }
 
-    public static async Task WriteListAsync(CliContext context, FileKeyStore store, IReadOnlyList<StoredKey> keys, bool json)
+    public static async Task WriteListAsync(CliContext context, FileKeyStore store, KeyStoreListing listing, bool json)
     {
+        var keys = listing.Keys;
         if (json)
         {
             await WriteJsonAsync(context, writer =>
@@ -45,12 +46,24 @@ internal static class KeyOutput
                 }
 
                 writer.WriteEndArray();
+                writer.WriteStartArray("problems");
+                foreach (var problem in listing.Problems)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("name", problem.Name);
+                    writer.WriteString("error", problem.Error.ToString());
+                    writer.WriteString("format_error", problem.FormatError.ToString());
+                    writer.WriteString("message", problem.Message);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
                 writer.WriteEndObject();
             }).ConfigureAwait(false);
             return;
         }
 
-        if (keys.Count == 0)
+        if (keys.Count == 0 && listing.Problems.Count == 0)
         {
             await context.Out.WriteLineAsync(FormattableString.Invariant($"No keys in {store.Directory}.")).ConfigureAwait(false);
             return;
