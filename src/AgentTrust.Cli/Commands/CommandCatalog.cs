@@ -14,5 +14,9 @@ internal static class CommandCatalog
         yield return AuditCommand.Create(context);
         yield return Authority.AuthorityCommand.Create(context);
         yield return Attest.AttestCommand.Create(context);
+        yield return Mcps.PassportCommand.Create(context);
+        yield return Mcps.SignCommand.Create(context);
+        yield return Mcps.VerifyCommand.Create(context);
+        yield return Mcps.ToolCommand.Create(context);
     }
 }

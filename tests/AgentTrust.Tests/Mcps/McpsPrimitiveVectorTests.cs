@@ -51,17 +51,38 @@ public class McpsPrimitiveVectorTests
         }
 
         var input = McpsVectors.Utf8(McpsVectors.Text(entry["input_json"]));
-        var ok = JsonCanonicalizer.TryCanonicalize(input, CanonicalJsonOptions.Strict, out var canonical, out var error);
         var text = McpsVectors.Text(entry["input_json"]);
-        if (text == "9007199254740993" || text == "\"\\ud800\"")
+
+        // Plain RFC 8785 (agenttrust canon): matches every entry except the lone surrogate (deviation row "jcs \ud800").
+        var plainOk = JsonCanonicalizer.TryCanonicalize(input, CanonicalJsonOptions.Default, out var plain, out var plainError);
+        if (text == "\"\\ud800\"")
         {
-            // Deviation rows "jcs 9007199254740993" and "jcs \ud800": AgentTrust rejects with MCPS-017.
-            Assert.False(ok);
-            Assert.Equal(McpsCode.NonCanonicalInput, error!.Code);
+            Assert.False(plainOk);
+            Assert.Equal(McpsCode.NonCanonicalInput, plainError!.Code);
+            Assert.Equal("lone_surrogate", plainError.Reason);
+        }
+        else
+        {
+            Assert.True(plainOk, plainError?.ToString());
+            AssertExpected(entry, plain);
+        }
+
+        // The strict input profile of verifiers additionally refuses integer literals a double cannot hold exactly
+        // (deviation row "jcs 9007199254740993"; 123456789012345680000 falls under the same mcps.md §2 rule).
+        var strictOk = JsonCanonicalizer.TryCanonicalize(input, CanonicalJsonOptions.Strict, out var strict, out var strictError);
+        if (text is "9007199254740993" or "123456789012345680000" or "\"\\ud800\"")
+        {
+            Assert.False(strictOk);
+            Assert.Equal(McpsCode.NonCanonicalInput, strictError!.Code);
             return;
         }
 
-        Assert.True(ok, error?.ToString());
+        Assert.True(strictOk, strictError?.ToString());
+        AssertExpected(entry, strict);
+    }
+
+    private static void AssertExpected(JsonObject entry, byte[] canonical)
+    {
         Assert.Equal((string)entry["expected_utf8_hex"]!, Convert.ToHexStringLower(canonical));
         Assert.Equal((string)entry["sha256_hex"]!, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(canonical)));
     }

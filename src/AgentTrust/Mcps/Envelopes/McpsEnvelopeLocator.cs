@@ -94,11 +94,8 @@ internal static class McpsEnvelopeLocator
             return null;
         }
 
-        if (parentIsNotObject)
-        {
-            return new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadMeta);
-        }
-
+        // A non-object params/result/error.data cannot carry P2; without P1 the message is simply unsigned.
+        _ = parentIsNotObject;
         return null;
     }
 }

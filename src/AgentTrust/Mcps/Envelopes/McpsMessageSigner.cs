@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentTrust.Cryptography;
 using AgentTrust.Encoding;
@@ -44,12 +45,23 @@ public sealed class McpsMessageSigner
     /// <exception cref="ArgumentException">The input is not a single strict JSON-RPC object, or is already signed.</exception>
     public byte[] Sign(ReadOnlySpan<byte> message, McpsSignOptions? options = null)
     {
-        if (!McpsJson.TryParseObject(message, CanonicalJsonOptions.Strict, out var parsed, out var failure))
+        if (!JsonCanonicalizer.TryCanonicalize(message, CanonicalJsonOptions.Strict, out var canonical, out var error))
         {
-            throw new ArgumentException($"The message cannot be signed: {failure}.", nameof(message));
+            throw new ArgumentException($"The message cannot be signed: {McpsJson.FromCanonicalError(error)}.", nameof(message));
         }
 
-        return McpsJson.Serialize(Sign(parsed!, options));
+        options ??= McpsSignOptions.Default;
+        if (options.Audience is null && options.ReplyTo is null && options.EmbeddedPassport is null && TrySignCanonical(canonical, options, out var fast))
+        {
+            return fast;
+        }
+
+        if (JsonNode.Parse(canonical) is not JsonObject parsed)
+        {
+            throw new ArgumentException("The message is not a JSON object.", nameof(message));
+        }
+
+        return McpsJson.Serialize(SignCore(parsed, canonical, options));
     }
 
     /// <summary>Signs a message object in place and returns it.</summary>
@@ -58,6 +70,14 @@ public sealed class McpsMessageSigner
     public JsonObject Sign(JsonObject message, McpsSignOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(message);
+        return SignCore(message, null, options);
+    }
+
+    /// <param name="message">The message; modified in place.</param>
+    /// <param name="canonical">The RFC 8785 bytes of <paramref name="message"/> as given, when the caller has them.</param>
+    /// <param name="options">The options.</param>
+    private JsonObject SignCore(JsonObject message, byte[]? canonical, McpsSignOptions? options)
+    {
         options ??= McpsSignOptions.Default;
         var kind = JsonRpcMessageKinds.Classify(message);
         if (kind == JsonRpcMessageKind.Unknown)
@@ -76,36 +96,48 @@ public sealed class McpsMessageSigner
         }
 
         var placement = options.Placement;
-        JsonObject? meta = null;
+        var modified = false;
+        JsonObject? parent = null;
         if (placement == EnvelopePlacement.Meta)
         {
-            var parent = EnsureMetaParent(message, kind);
+            parent = EnsureMetaParent(message, kind, ref modified);
             if (parent is null)
             {
                 placement = EnvelopePlacement.TopLevel;
             }
             else
             {
-                meta = parent[McpsEnvelopeConstants.Meta] as JsonObject ?? [];
-                parent[McpsEnvelopeConstants.Meta] = meta;
+                var members = new List<KeyValuePair<string, JsonNode?>>();
                 if (options.Audience is not null && kind == JsonRpcMessageKind.Request)
                 {
-                    meta[McpsEnvelopeConstants.AudienceMetaKey] = options.Audience;
+                    members.Add(new(McpsEnvelopeConstants.AudienceMetaKey, options.Audience));
                 }
 
                 if (options.ReplyTo is not null && kind is JsonRpcMessageKind.Result or JsonRpcMessageKind.Error)
                 {
-                    meta[McpsEnvelopeConstants.ReplyToMetaKey] = options.ReplyTo;
+                    members.Add(new(McpsEnvelopeConstants.ReplyToMetaKey, options.ReplyTo));
                 }
 
                 if (options.EmbeddedPassport is not null)
                 {
-                    meta[McpsEnvelopeConstants.PassportMetaKey] = options.EmbeddedPassport.DeepClone();
+                    members.Add(new(McpsEnvelopeConstants.PassportMetaKey, options.EmbeddedPassport.DeepClone()));
+                }
+
+                if (members.Count > 0)
+                {
+                    var meta = MetaOf(parent);
+                    foreach (var (key, value) in members)
+                    {
+                        meta[key] = value;
+                    }
+
+                    modified = true;
                 }
             }
         }
 
-        var body = McpsPreimage.CanonicalBody(message, placement, CanonicalJsonOptions.Strict, inPlace: false);
+        canonical = modified || canonical is null ? McpsJson.Canonicalize(message, CanonicalJsonOptions.Strict) : canonical;
+        var body = McpsPreimage.BodyFromCanonicalMessage(canonical, placement, kind);
         var nonce = McpsIdentifiers.NewNonce();
         var timestamp = McpsTimestamp.Format(_time.GetUtcNow());
         var signingInput = McpsPreimage.SigningInput(McpsPreimage.MessageHash(body), nonce, PassportId, timestamp, options.ChannelBinding);
@@ -124,14 +156,107 @@ public sealed class McpsMessageSigner
         }
         else
         {
-            meta![McpsEnvelopeConstants.MetaKey] = container;
+            MetaOf(parent!)[McpsEnvelopeConstants.MetaKey] = container;
         }
 
         return message;
     }
 
+    /// <summary>
+    /// The fast path for the common case (parent object present, nothing added to <c>_meta</c>): the container is
+    /// inserted into the canonical text directly (at the front of its object), so the message is parsed only once.
+    /// Returns false when the slow path must decide (unusual shapes, errors to report).
+    /// </summary>
+    private bool TrySignCanonical(byte[] canonical, McpsSignOptions options, out byte[] signed)
+    {
+        signed = [];
+        if (!CanonicalSplice.TryFindValue(canonical, [], out _, out _, out var rootType) || rootType != JsonTokenType.StartObject
+            || Has(canonical, [McpsEnvelopeConstants.TopLevelMember]))
+        {
+            return false;
+        }
+
+        var kind = Has(canonical, ["method"])
+            ? (Has(canonical, ["id"]) ? JsonRpcMessageKind.Request : JsonRpcMessageKind.Notification)
+            : Has(canonical, ["result"]) ? JsonRpcMessageKind.Result : Has(canonical, ["error"]) ? JsonRpcMessageKind.Error : JsonRpcMessageKind.Unknown;
+        string[] parentPath = kind switch
+        {
+            JsonRpcMessageKind.Request or JsonRpcMessageKind.Notification => ["params"],
+            JsonRpcMessageKind.Result => ["result"],
+            JsonRpcMessageKind.Error => ["error", "data"],
+            _ => [],
+        };
+        if (parentPath.Length == 0)
+        {
+            return false;
+        }
+
+        int insertAt;
+        string prefix;
+        string suffix;
+        if (options.Placement == EnvelopePlacement.TopLevel)
+        {
+            insertAt = 1;
+            prefix = "\"mcps\":";
+            suffix = canonical.Length > 2 ? "," : "";
+        }
+        else
+        {
+            if (!CanonicalSplice.TryFindValue(canonical, parentPath, out var parentStart, out var parentEnd, out var parentType) || parentType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            string[] metaPath = [.. parentPath, McpsEnvelopeConstants.Meta];
+            if (CanonicalSplice.TryFindValue(canonical, metaPath, out var metaStart, out var metaEnd, out var metaType))
+            {
+                if (metaType != JsonTokenType.StartObject || Has(canonical, [.. metaPath, McpsEnvelopeConstants.MetaKey]))
+                {
+                    return false;
+                }
+
+                insertAt = metaStart + 1;
+                prefix = "\"" + McpsEnvelopeConstants.MetaKey + "\":";
+                suffix = metaEnd - metaStart > 2 ? "," : "";
+            }
+            else
+            {
+                insertAt = parentStart + 1;
+                prefix = "\"_meta\":{\"" + McpsEnvelopeConstants.MetaKey + "\":";
+                suffix = parentEnd - parentStart > 2 ? "}," : "}";
+            }
+        }
+
+        var body = McpsPreimage.BodyFromCanonicalMessage(canonical, options.Placement, kind);
+        var nonce = McpsIdentifiers.NewNonce();
+        var timestamp = McpsTimestamp.Format(_time.GetUtcNow());
+        var signingInput = McpsPreimage.SigningInput(McpsPreimage.MessageHash(body), nonce, PassportId, timestamp, options.ChannelBinding);
+        var container = prefix + "{\"version\":\"" + McpsEnvelopeConstants.Version + "\",\"passport_id\":\"" + PassportId + "\",\"nonce\":\"" + nonce
+            + "\",\"timestamp\":\"" + timestamp + "\",\"signature\":\"" + StrictBase64.Encode(_key.Sign(signingInput)) + "\"}" + suffix;
+        var insert = System.Text.Encoding.UTF8.GetBytes(container);
+        signed = new byte[canonical.Length + insert.Length];
+        canonical.AsSpan(0, insertAt).CopyTo(signed);
+        insert.CopyTo(signed, insertAt);
+        canonical.AsSpan(insertAt).CopyTo(signed.AsSpan(insertAt + insert.Length));
+        return true;
+    }
+
+    private static bool Has(byte[] canonical, ReadOnlySpan<string> path) => CanonicalSplice.TryFindMember(canonical, path, out _, out _);
+
+    private static JsonObject MetaOf(JsonObject parent)
+    {
+        if (parent[McpsEnvelopeConstants.Meta] is JsonObject meta)
+        {
+            return meta;
+        }
+
+        meta = [];
+        parent[McpsEnvelopeConstants.Meta] = meta;
+        return meta;
+    }
+
     /// <summary>Creates the P2 parent where the rules allow it; null when the message can only carry P1.</summary>
-    private static JsonObject? EnsureMetaParent(JsonObject message, JsonRpcMessageKind kind)
+    private static JsonObject? EnsureMetaParent(JsonObject message, JsonRpcMessageKind kind, ref bool modified)
     {
         switch (kind)
         {
@@ -140,6 +265,7 @@ public sealed class McpsMessageSigner
                 {
                     var created = new JsonObject();
                     message["params"] = created;
+                    modified = true;
                     return created;
                 }
 
@@ -156,6 +282,7 @@ public sealed class McpsMessageSigner
                 {
                     var created = new JsonObject();
                     error["data"] = created;
+                    modified = true;
                     return created;
                 }
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AgentTrust.Cryptography;
 using AgentTrust.Encoding;
 using AgentTrust.Errors;
+using AgentTrust.Json;
 using AgentTrust.Mcps.Passports;
 using AgentTrust.Mcps.Replay;
 using AgentTrust.Mcps.Versions;
@@ -22,6 +23,9 @@ public sealed class McpsMessageVerifier
     private readonly IPassportResolver? _resolver;
     private readonly INonceStore? _nonces;
     private readonly IPassportStatusProvider? _status;
+    private readonly Dictionary<string, PassportVerificationResult> _passportCache = new(StringComparer.Ordinal);
+    private const int PassportCacheSize = 4096;
+    private readonly Dictionary<string, PassportStatus> _statusCache = new(StringComparer.Ordinal);
 
     /// <summary>Creates a verifier.</summary>
     /// <param name="options">The profile (default <see cref="McpsVerifierOptions.Default"/>).</param>
@@ -100,8 +104,8 @@ public sealed class McpsMessageVerifier
                 return Fail(state!, resolveFailure);
             }
 
-            // Step 11: verify the passport and its chain.
-            var passportResult = _passports.Verify(passportJson.Span);
+            // Step 11: verify the passport and its chain (a verified chain is reused while every member is in validity).
+            var passportResult = VerifyPassportCached(passportJson.Span);
             if (!passportResult.IsValid)
             {
                 return Fail(state!, new McpsFailure(passportResult.Code!.Value, passportResult.Reason!));
@@ -186,24 +190,68 @@ public sealed class McpsMessageVerifier
         }
     }
 
+    private PassportVerificationResult VerifyPassportCached(ReadOnlySpan<byte> passportJson)
+    {
+        if (passportJson.Length > AgentPassport.MaxBytes)
+        {
+            return _passports.Verify(passportJson);
+        }
+
+        var key = McpsJson.Sha256Hex(passportJson);
+        var now = _time.GetUtcNow();
+        lock (_passportCache)
+        {
+            if (_passportCache.TryGetValue(key, out var cached) && now >= cached.ValidFrom && now < cached.ValidUntil)
+            {
+                return cached;
+            }
+        }
+
+        var result = _passports.Verify(passportJson);
+        if (result.IsValid)
+        {
+            lock (_passportCache)
+            {
+                if (_passportCache.Count >= PassportCacheSize)
+                {
+                    _passportCache.Clear();
+                }
+
+                _passportCache[key] = result;
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Steps 1–9. Returns a result when verification ends here (failure or unsigned), else null and the state.</summary>
     private McpsVerificationResult? Prepare(ReadOnlySpan<byte> utf8, McpsVerificationContext context, out EnvelopeState? state)
     {
         state = null;
 
-        // Steps 1–2: bounds, then strict parse.
-        if (!McpsJson.TryParseObject(utf8, _options.Json, out var message, out var parseFailure))
+        // Steps 1–2: bounds, then strict parse (the canonical form is kept: the body is cut from it).
+        if (utf8.Length > _options.Json.MaxInputBytes)
         {
-            return McpsVerificationResult.Fail(parseFailure!);
+            return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InputLimitExceeded, McpsReasons.TooLarge));
         }
 
-        if (IsForeignFormat(message!))
+        if (!JsonCanonicalizer.TryCanonicalize(utf8, _options.Json, out var canonical, out var canonicalError))
+        {
+            return McpsVerificationResult.Fail(McpsJson.FromCanonicalError(canonicalError));
+        }
+
+        if (JsonNode.Parse(canonical, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = _options.Json.MaxDepth + 1 }) is not JsonObject message)
+        {
+            return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadField));
+        }
+
+        if (IsForeignFormat(message))
         {
             return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.ForeignFormat));
         }
 
         // Step 3: locate the container.
-        if (McpsEnvelopeLocator.Locate(message!, out var containerNode, out var placement, out var metaParent) is { } locateFailure)
+        if (McpsEnvelopeLocator.Locate(message, out var containerNode, out var placement, out var metaParent) is { } locateFailure)
         {
             return McpsVerificationResult.Fail(locateFailure);
         }
@@ -275,7 +323,7 @@ public sealed class McpsMessageVerifier
         }
 
         JsonObject? meta = metaParent?[McpsEnvelopeConstants.Meta] as JsonObject;
-        state = new EnvelopeState(message!, JsonRpcMessageKinds.Classify(message!), placement, meta, passportId, nonce, timestampText, timestamp, signature);
+        state = new EnvelopeState(canonical, JsonRpcMessageKinds.Classify(message), placement, meta, passportId, nonce, timestampText, timestamp, signature);
         return null;
     }
 
@@ -287,8 +335,7 @@ public sealed class McpsMessageVerifier
             return Fail(state, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.SignatureMismatch));
         }
 
-        // Building the body in place removes only the container (and an emptied _meta); state.Meta keeps every other member.
-        var body = McpsPreimage.CanonicalBody(state.Message, state.Placement, _options.Json, inPlace: true);
+        var body = McpsPreimage.BodyFromCanonicalMessage(state.Canonical, state.Placement, state.Kind);
         state.MessageHash = McpsPreimage.MessageHash(body);
         var signingInput = McpsPreimage.SigningInput(state.MessageHash, state.Nonce, state.PassportId, state.TimestampText, context.ChannelBinding);
         return key.Verify(signingInput, state.Signature, _options.SignatureOptions) switch
@@ -343,6 +390,26 @@ public sealed class McpsMessageVerifier
             catch (PassportResolutionException)
             {
                 status = null;
+            }
+        }
+
+        var now = _time.GetUtcNow();
+        lock (_statusCache)
+        {
+            if (status is { ValidUntil: { } until } && until > now)
+            {
+                if (_statusCache.Count >= PassportCacheSize)
+                {
+                    _statusCache.Clear();
+                }
+
+                _statusCache[passportId] = status;
+            }
+            else if (status is null && _statusCache.TryGetValue(passportId, out var cached))
+            {
+                // Required: a cached status inside its validity; Cached: up to MaxStatusAge past it (mcps.md §7.5).
+                var limit = cached.ValidUntil!.Value + (_options.StatusPolicy == StatusPolicy.Cached ? _options.MaxStatusAge : TimeSpan.Zero);
+                status = now <= limit ? cached : null;
             }
         }
 
@@ -425,10 +492,10 @@ public sealed class McpsMessageVerifier
     };
 
     private sealed class EnvelopeState(
-        JsonObject message, JsonRpcMessageKind kind, EnvelopePlacement placement, JsonObject? meta,
+        byte[] canonical, JsonRpcMessageKind kind, EnvelopePlacement placement, JsonObject? meta,
         string passportId, string nonce, string timestampText, DateTimeOffset timestamp, byte[] signature)
     {
-        public JsonObject Message { get; } = message;
+        public byte[] Canonical { get; } = canonical;
 
         public JsonRpcMessageKind Kind { get; } = kind;
 

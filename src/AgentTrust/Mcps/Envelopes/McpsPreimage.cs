@@ -22,31 +22,36 @@ public static class McpsPreimage
     public static byte[] CanonicalBody(JsonObject message, EnvelopePlacement placement, CanonicalJsonOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return CanonicalBody(message, placement, options ?? CanonicalJsonOptions.Strict, inPlace: false);
+        var canonical = McpsJson.Canonicalize(message, options ?? CanonicalJsonOptions.Strict);
+        return BodyFromCanonicalMessage(canonical, placement, JsonRpcMessageKinds.Classify(message));
     }
 
-    /// <summary>As the public overload; <paramref name="inPlace"/> lets a caller that owns the node skip the copy.</summary>
-    internal static byte[] CanonicalBody(JsonObject message, EnvelopePlacement placement, CanonicalJsonOptions options, bool inPlace)
+    /// <summary>
+    /// The body from the RFC 8785 bytes of the whole message (the ONE body function: <see cref="McpsMessageSigner"/>
+    /// and <see cref="McpsMessageVerifier"/> both end here). Removing members from canonical text keeps it canonical.
+    /// </summary>
+    internal static byte[] BodyFromCanonicalMessage(byte[] canonicalMessage, EnvelopePlacement placement, JsonRpcMessageKind kind)
     {
-        var body = inPlace ? message : (JsonObject)message.DeepClone();
         if (placement == EnvelopePlacement.TopLevel)
         {
-            body.Remove(McpsEnvelopeConstants.TopLevelMember);
-        }
-        else
-        {
-            McpsEnvelopeLocator.TryGetMetaParent(body, JsonRpcMessageKinds.Classify(body), out var parent, out _);
-            if (parent is not null && parent.TryGetPropertyValue(McpsEnvelopeConstants.Meta, out var metaNode) && metaNode is JsonObject meta)
-            {
-                meta.Remove(McpsEnvelopeConstants.MetaKey);
-                if (meta.Count == 0)
-                {
-                    parent.Remove(McpsEnvelopeConstants.Meta);
-                }
-            }
+            return CanonicalSplice.RemoveMember(canonicalMessage, [McpsEnvelopeConstants.TopLevelMember]);
         }
 
-        return McpsJson.Canonicalize(body, options);
+        ReadOnlySpan<string> meta = kind switch
+        {
+            JsonRpcMessageKind.Request or JsonRpcMessageKind.Notification => ["params", McpsEnvelopeConstants.Meta],
+            JsonRpcMessageKind.Result => ["result", McpsEnvelopeConstants.Meta],
+            JsonRpcMessageKind.Error => ["error", "data", McpsEnvelopeConstants.Meta],
+            _ => [],
+        };
+        if (meta.IsEmpty)
+        {
+            return canonicalMessage;
+        }
+
+        string[] container = [.. meta, McpsEnvelopeConstants.MetaKey];
+        var body = CanonicalSplice.RemoveMember(canonicalMessage, container);
+        return CanonicalSplice.RemoveIfEmptyObject(body, meta);
     }
 
     /// <summary>Lowercase hex SHA-256 of the canonical body (64 characters).</summary>

@@ -46,6 +46,9 @@ public sealed record McpsVerifierOptions
     /// <summary>How revocation status is obtained (default <see cref="Passports.StatusPolicy.Required"/>).</summary>
     public StatusPolicy StatusPolicy { get; init; } = StatusPolicy.Required;
 
+    /// <summary>Under <see cref="StatusPolicy.Cached"/>: how long past its <c>ValidUntil</c> a cached status is still accepted while the authority is unreachable (default 1 h).</summary>
+    public TimeSpan MaxStatusAge { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>The signature options derived from <see cref="AcceptHighS"/>.</summary>
     internal Cryptography.SignatureVerificationOptions SignatureOptions =>
         AcceptHighS ? Cryptography.SignatureVerificationOptions.HighSCompatible : Cryptography.SignatureVerificationOptions.Default;

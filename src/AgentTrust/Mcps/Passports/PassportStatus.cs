@@ -16,10 +16,11 @@ public enum PassportStatusKind
     Expired,
 }
 
-/// <summary>A status answer: the kind and, when the authority knows it, the current trust level.</summary>
+/// <summary>A status answer: the kind, the current trust level when known, and how long the answer holds.</summary>
 /// <param name="Kind">The status.</param>
 /// <param name="CurrentTrustLevel">The level currently assigned at the authority, or null.</param>
-public sealed record PassportStatus(PassportStatusKind Kind, int? CurrentTrustLevel = null);
+/// <param name="ValidUntil">Until when the answer may be reused from cache (null: not cacheable).</param>
+public sealed record PassportStatus(PassportStatusKind Kind, int? CurrentTrustLevel = null, DateTimeOffset? ValidUntil = null);
 
 /// <summary>Supplies revocation status (a stapled-status cache, a Trust Authority client, or a fixed list in tests).</summary>
 public interface IPassportStatusProvider

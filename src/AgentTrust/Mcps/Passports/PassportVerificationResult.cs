@@ -44,6 +44,12 @@ public sealed record PassportVerificationResult
     /// </summary>
     public int TrustLevel => IsValid && ReachesAnchor ? Math.Min(ClaimedLevel, LevelCap) : 0;
 
+    /// <summary>For a valid result: the first instant at which every passport of the chain is inside its validity.</summary>
+    public DateTimeOffset ValidFrom { get; init; }
+
+    /// <summary>For a valid result: the first instant at which a passport of the chain has expired.</summary>
+    public DateTimeOffset ValidUntil { get; init; }
+
     internal static PassportVerificationResult Fail(McpsFailure failure, AgentPassport? passport = null) =>
         new() { IsValid = false, Code = failure.Code, Reason = failure.Reason, Passport = passport };
 }

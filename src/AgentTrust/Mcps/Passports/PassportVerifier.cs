@@ -123,6 +123,8 @@ public sealed class PassportVerifier
                 SelfSignatureValid = VerifySignature(passport, passport.PublicKey, signatureOptions) == SignatureStatus.Valid,
                 ClaimedLevel = passport.ClaimedTrustLevel,
                 LevelCap = 0,
+                ValidFrom = passport.IssuedAt - _options.MaxFutureSkew,
+                ValidUntil = passport.ExpiresAt,
             };
         }
 
@@ -136,6 +138,8 @@ public sealed class PassportVerifier
         var current = passport;
         var levelCap = 4;
         var ancestors = 0;
+        var validFrom = passport.IssuedAt - _options.MaxFutureSkew;
+        var validUntil = passport.ExpiresAt;
         while (true)
         {
             if (_anchors.TryGet(current.Issuer, out var anchor))
@@ -154,6 +158,8 @@ public sealed class PassportVerifier
                     ChainLength = ancestors + 1,
                     ClaimedLevel = passport.ClaimedTrustLevel,
                     LevelCap = Math.Min(levelCap, anchor.MaxTrustLevel),
+                    ValidFrom = validFrom,
+                    ValidUntil = validUntil,
                 };
             }
 
@@ -209,6 +215,8 @@ public sealed class PassportVerifier
             }
 
             levelCap = Math.Min(levelCap, parent.ClaimedTrustLevel);
+            validFrom = parent.IssuedAt - _options.MaxFutureSkew > validFrom ? parent.IssuedAt - _options.MaxFutureSkew : validFrom;
+            validUntil = parent.ExpiresAt < validUntil ? parent.ExpiresAt : validUntil;
             ancestors++;
             current = parent;
         }

@@ -1,0 +1,122 @@
+using System.Text.Json;
+
+namespace AgentTrust.Mcps.Envelopes;
+
+/// <summary>
+/// Removes members from RFC 8785 text without re-canonicalising: removing a member from a sorted, whitespace-free
+/// object leaves it sorted and whitespace-free, so the result is exactly the JCS form of the smaller value.
+/// </summary>
+internal static class CanonicalSplice
+{
+    /// <summary>
+    /// The byte range of the member at <paramref name="path"/> (object member names from the root), from its name's
+    /// opening quote to the end of its value; false when any step is missing or not an object.
+    /// </summary>
+    public static bool TryFindMember(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int start, out int end) =>
+        TryFind(canonical, path, out start, out _, out end, out _);
+
+    /// <summary>The value at <paramref name="path"/>: its start and end offsets and its token type (the root for an empty path).</summary>
+    public static bool TryFindValue(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int valueStart, out int end, out JsonTokenType type)
+    {
+        if (path.IsEmpty)
+        {
+            var root = new Utf8JsonReader(canonical);
+            valueStart = 0;
+            end = canonical.Length;
+            type = root.Read() ? root.TokenType : JsonTokenType.None;
+            return type != JsonTokenType.None;
+        }
+
+        return TryFind(canonical, path, out _, out valueStart, out end, out type);
+    }
+
+    private static bool TryFind(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int start, out int valueStart, out int end, out JsonTokenType type)
+    {
+        start = end = valueStart = 0;
+        type = JsonTokenType.None;
+        var reader = new Utf8JsonReader(canonical, new JsonReaderOptions { MaxDepth = 1024 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        for (var level = 0; level < path.Length; level++)
+        {
+            var found = false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var nameStart = (int)reader.TokenStartIndex;
+                if (reader.ValueTextEquals(path[level]))
+                {
+                    if (!reader.Read())
+                    {
+                        return false;
+                    }
+
+                    if (level == path.Length - 1)
+                    {
+                        valueStart = (int)reader.TokenStartIndex;
+                        type = reader.TokenType;
+                        reader.Skip();
+                        start = nameStart;
+                        end = (int)reader.BytesConsumed;
+                        return true;
+                    }
+
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        return false;
+                    }
+
+                    found = true;
+                    break;
+                }
+
+                reader.Read();
+                reader.Skip();
+            }
+
+            if (!found)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Removes the member at <paramref name="path"/> (with its separating comma); the input when absent.</summary>
+    public static byte[] RemoveMember(byte[] canonical, ReadOnlySpan<string> path)
+    {
+        if (!TryFindMember(canonical, path, out var start, out var end))
+        {
+            return canonical;
+        }
+
+        if (end < canonical.Length && canonical[end] == (byte)',')
+        {
+            end++;
+        }
+        else if (start > 0 && canonical[start - 1] == (byte)',')
+        {
+            start--;
+        }
+
+        var result = new byte[canonical.Length - (end - start)];
+        canonical.AsSpan(0, start).CopyTo(result);
+        canonical.AsSpan(end).CopyTo(result.AsSpan(start));
+        return result;
+    }
+
+    /// <summary>Removes the member at <paramref name="path"/> when its value is the empty object <c>{}</c>.</summary>
+    public static byte[] RemoveIfEmptyObject(byte[] canonical, ReadOnlySpan<string> path)
+    {
+        if (!TryFindMember(canonical, path, out var start, out var end) || end - start < 2
+            || canonical[end - 1] != (byte)'}' || canonical[end - 2] != (byte)'{' || canonical[end - 3] != (byte)':')
+        {
+            return canonical;
+        }
+
+        return RemoveMember(canonical, path);
+    }
+}
