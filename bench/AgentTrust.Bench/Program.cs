@@ -10,6 +10,18 @@ if (args.Length > 0 && args[0] == "--interleaved")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "audit-profile")
+{
+    AgentTrust.Bench.AuditProfile.Run(20_000);
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "audit-measure")
+{
+    await AgentTrust.Bench.AuditMeasure.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000).ConfigureAwait(false);
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "gateway")
 {
     // Console mode: whole-process round-trip latency through the gateway (see Gateway/GatewayLatencyBenchmark.cs).

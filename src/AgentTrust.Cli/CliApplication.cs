@@ -21,7 +21,8 @@ internal static class CliApplication
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
         var root = BuildRoot(context);
-        var parseResult = root.Parse(args);
+        // No response files: "@FILE" is an argument value (receipt sign --params @FILE), never a list of arguments.
+        var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parseResult.Errors.Count > 0)
         {
             foreach (var error in parseResult.Errors)

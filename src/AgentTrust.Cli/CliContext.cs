@@ -12,6 +12,12 @@ internal sealed class CliContext
 
     public required TextWriter Out { get; init; }
 
+    /// <summary>
+    /// Standard output as bytes, for commands whose output must be byte-exact (<c>canon</c>). When null, such
+    /// commands write the (always valid UTF-8) bytes through <see cref="Out"/>.
+    /// </summary>
+    public Stream? StandardOutput { get; init; }
+
     public required TextWriter Error { get; init; }
 
     public required Func<string, string?> GetEnvironmentVariable { get; init; }
@@ -48,6 +54,7 @@ internal sealed class CliContext
         {
             StandardInput = Console.OpenStandardInput(),
             Out = stdout,
+            StandardOutput = Console.OpenStandardOutput(),
             Error = stderr,
             GetEnvironmentVariable = System.Environment.GetEnvironmentVariable,
             IsInteractive = !Console.IsInputRedirected,

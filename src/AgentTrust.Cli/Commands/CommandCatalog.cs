@@ -18,5 +18,6 @@ internal static class CommandCatalog
         yield return Mcps.SignCommand.Create(context);
         yield return Mcps.VerifyCommand.Create(context);
         yield return Mcps.ToolCommand.Create(context);
+        yield return Canon.CanonCommand.Create(context);
     }
 }

@@ -62,7 +62,10 @@ public sealed class AuditLog : IAsyncDisposable
         return log;
     }
 
-    /// <summary>Appends a receipt (stored as its canonical JSON) and returns once it is durable.</summary>
+    /// <summary>
+    /// Appends a receipt (stored as its canonical JSON) and returns once it is durable. Cancellation is honoured only
+    /// before the record is queued: a queued record is written (and acknowledged) even if the caller stops waiting.
+    /// </summary>
     /// <exception cref="AuditLogException">The writer has stopped on a corrupt chain (MCPS-023).</exception>
     public ValueTask<AuditAppendResult> AppendAsync(Receipt receipt, CancellationToken cancellationToken = default)
     {

@@ -37,15 +37,30 @@ internal static class AuditRecordFormat
     /// <summary>Hashes <c>{"prev_hash":prev,"receipt":receipt}</c> (keys already in JCS order).</summary>
     public static void HashCanonical(string prevHash, ReadOnlySpan<byte> canonicalReceipt, Span<byte> digest)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> prev = stackalloc byte[HashTagLength];
-        var written = System.Text.Encoding.ASCII.GetBytes(prevHash, prev);
-        hash.AppendData(HashPrefix);
-        hash.AppendData(prev[..written]);
-        hash.AppendData(HashMiddle);
-        hash.AppendData(canonicalReceipt);
-        hash.AppendData("}"u8);
-        hash.GetHashAndReset(digest);
+        // One contiguous preimage and a one-shot hash: no hash object per record.
+        var length = HashPrefix.Length + prevHash.Length + HashMiddle.Length + canonicalReceipt.Length + 1;
+        byte[]? rented = null;
+        var buffer = length <= 2048 ? stackalloc byte[2048] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            var at = 0;
+            HashPrefix.CopyTo(buffer);
+            at += HashPrefix.Length;
+            at += System.Text.Encoding.ASCII.GetBytes(prevHash, buffer[at..]);
+            HashMiddle.CopyTo(buffer[at..]);
+            at += HashMiddle.Length;
+            canonicalReceipt.CopyTo(buffer[at..]);
+            at += canonicalReceipt.Length;
+            buffer[at++] = (byte)'}';
+            SHA256.HashData(buffer[..at], digest);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>True when <paramref name="stated"/> (ASCII bytes of <c>sha256:hex</c>) equals the digest.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using AgentTrust.Errors;
 using AgentTrust.Receipts;
 
@@ -47,7 +48,8 @@ public static class AuditVerifier
         long totalBytes = files.Sum(f => new FileInfo(f).Length);
         long bytesRead = 0;
         var buffer = new byte[1 << 20];
-        for (var f = 0; f < files.Count && state.Break is null; f++)
+        state.StartWorkers(cancellationToken);
+        for (var f = 0; f < files.Count && !state.Stopped; f++)
         {
             var file = files[f];
             var isLast = f == files.Count - 1;
@@ -57,7 +59,7 @@ public static class AuditVerifier
                 var filled = 0;
                 long line = 0;
                 var eof = false;
-                while (state.Break is null)
+                while (!state.Stopped)
                 {
                     if (!eof)
                     {
@@ -68,7 +70,7 @@ public static class AuditVerifier
                     }
 
                     var start = 0;
-                    while (state.Break is null)
+                    while (!state.Stopped)
                     {
                         var newline = Array.IndexOf(buffer, (byte)'\n', start, filled - start);
                         if (newline < 0)
@@ -93,11 +95,11 @@ public static class AuditVerifier
                     filled -= start;
                     if (eof)
                     {
-                        if (filled > 0 && state.Break is null)
+                        if (filled > 0 && !state.Stopped)
                         {
                             if (isLast)
                             {
-                                state.Warnings.Add("partial_last_line");
+                                state.AddWarning("partial_last_line");
                             }
                             else
                             {
@@ -122,6 +124,7 @@ public static class AuditVerifier
             }
         }
 
+        await state.FinishAsync().ConfigureAwait(false);
         if (state.Break is null && anchors.Count > 0)
         {
             var highest = anchors.Values.MaxBy(a => a.RecordCount)!;
@@ -143,7 +146,11 @@ public static class AuditVerifier
         private long _trusted;
         private long _unsigned;
         private long _encrypted;
-        private long _anchorsMatched;
+        private readonly List<long> _anchorsMatched = [];
+        private readonly object _gate = new();
+        private Channel<SignatureWork>? _work;
+        private Task[] _workers = [];
+        private volatile SignatureFailure? _signatureFailure;
 
         public long Count { get; private set; }
 
@@ -167,19 +174,15 @@ public static class AuditVerifier
                 return;
             }
 
-            if (extra && !Warnings.Contains("unsigned_record_members"))
+            if (extra)
             {
-                Warnings.Add("unsigned_record_members");
+                AddWarning("unsigned_record_members");
             }
 
-            if (options.Signatures)
+            if (_work is not null)
             {
-                var failure = await CheckSignatureAsync(bytes[receiptRange], ct).ConfigureAwait(false);
-                if (failure is not null)
-                {
-                    Break = new AuditBreak(file, line, number, failure.Value.Code, failure.Value.Reason, null, null);
-                    return;
-                }
+                // Signatures are checked by workers on every core while the walk goes on; the earliest failure wins.
+                await _work.Writer.WriteAsync(new SignatureWork(number, file, line, prev!, bytes[receiptRange].ToArray()), ct).ConfigureAwait(false);
             }
 
             Count = number;
@@ -193,15 +196,93 @@ public static class AuditVerifier
                     return;
                 }
 
-                _anchorsMatched++;
+                _anchorsMatched.Add(number);
+            }
+        }
+
+        public bool Stopped => Break is not null || _signatureFailure is not null;
+
+        public void StartWorkers(CancellationToken ct)
+        {
+            if (!options.Signatures)
+            {
+                return;
+            }
+
+            _work = Channel.CreateBounded<SignatureWork>(new BoundedChannelOptions(4096) { SingleWriter = true });
+            _workers = [.. Enumerable.Range(0, Math.Clamp(Environment.ProcessorCount, 1, 8)).Select(_ => Task.Run(() => WorkAsync(ct), ct))];
+        }
+
+        public async Task FinishAsync()
+        {
+            if (_work is null)
+            {
+                return;
+            }
+
+            _work.Writer.TryComplete();
+            await Task.WhenAll(_workers).ConfigureAwait(false);
+            if (_signatureFailure is { } failure && (Break is null || failure.Break.RecordNumber < Break.RecordNumber))
+            {
+                Break = failure.Break;
+                Count = failure.Break.RecordNumber - 1;
+                Head = failure.PrevHash;
+            }
+        }
+
+        private async Task WorkAsync(CancellationToken ct)
+        {
+            await foreach (var item in _work!.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                if (_signatureFailure is { } known && known.Break.RecordNumber < item.Number)
+                {
+                    continue;
+                }
+
+                (McpsCode Code, string Reason)? failure;
+                try
+                {
+                    failure = await CheckSignatureAsync(item.Receipt, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A failing key resolver or trust anchor must not stall the walk: fail closed on this record.
+                    failure = (McpsCode.InternalError, "internal_error");
+                }
+
+                if (failure is not null)
+                {
+                    lock (_gate)
+                    {
+                        if (_signatureFailure is null || item.Number < _signatureFailure.Break.RecordNumber)
+                        {
+                            _signatureFailure = new SignatureFailure(new AuditBreak(item.File, item.Line, item.Number, failure.Value.Code, failure.Value.Reason, null, null), item.PrevHash);
+                        }
+                    }
+                }
             }
         }
 
         public AuditVerificationReport Report(long anchors)
         {
             _ = anchors;
-            return new AuditVerificationReport(Break is null, Count, LogId, Head, _signatures, _trusted, _unsigned, _encrypted, _anchorsMatched, Break, Warnings);
+            return new AuditVerificationReport(Break is null, Count, LogId, Head, _signatures, _trusted, _unsigned, _encrypted, _anchorsMatched.Count(n => n <= Count), Break, Warnings);
         }
+
+        public void AddWarning(string warning)
+        {
+            lock (_gate)
+            {
+                if (!Warnings.Contains(warning))
+                {
+                    Warnings.Add(warning);
+                }
+            }
+        }
+
+        private sealed record SignatureWork(long Number, string File, long Line, string PrevHash, byte[] Receipt);
+
+        private sealed record SignatureFailure(AuditBreak Break, string PrevHash);
 
         private string? CheckChain(ReadOnlySpan<byte> line, out Range receipt, out string? prev, out string? stated, out string? recomputed, out bool extra)
         {
@@ -222,9 +303,10 @@ public static class AuditVerifier
             return reason;
         }
 
-        private async ValueTask<(McpsCode Code, string Reason)?> CheckSignatureAsync(ReadOnlyMemory<byte> receiptBytes, CancellationToken ct)
+        private async ValueTask<(McpsCode Code, string Reason)?> CheckSignatureAsync(byte[] receiptBytes, CancellationToken ct)
         {
-            var json = Receipt.ParseObject(receiptBytes.Span, out var reason);
+            // CheckRecordHash validated these exact bytes under the strict profile a moment ago.
+            var json = Receipt.ParseObject(receiptBytes, alreadyValidated: true, out var reason);
             if (json is null)
             {
                 return (McpsCode.ReceiptInvalid, reason ?? "malformed");
@@ -232,7 +314,7 @@ public static class AuditVerifier
 
             if (!json.ContainsKey("sig") && !json.ContainsKey("signer") && !json.ContainsKey("server"))
             {
-                _unsigned++;
+                Interlocked.Increment(ref _unsigned);
                 return null;
             }
 
@@ -242,11 +324,8 @@ public static class AuditVerifier
                 var seed = kid is null ? null : options.ParamsSeedResolver?.Invoke(kid);
                 if (seed is null)
                 {
-                    _encrypted++;
-                    if (!Warnings.Contains("encrypted_params_unverified"))
-                    {
-                        Warnings.Add("encrypted_params_unverified");
-                    }
+                    Interlocked.Increment(ref _encrypted);
+                    AddWarning("encrypted_params_unverified");
 
                     return null;
                 }
@@ -270,17 +349,17 @@ public static class AuditVerifier
                 return (verdict.Code ?? McpsCode.ReceiptInvalid, verdict.Reason ?? "invalid");
             }
 
-            _signatures++;
+            Interlocked.Increment(ref _signatures);
             if (verdict.Level == ReceiptTrustLevel.Trusted)
             {
-                _trusted++;
+                Interlocked.Increment(ref _trusted);
             }
 
             foreach (var warning in verdict.Warnings)
             {
-                if (warning != "integrity_only" && warning != "unanchored" && !Warnings.Contains(warning))
+                if (warning != "integrity_only" && warning != "unanchored")
                 {
-                    Warnings.Add(warning);
+                    AddWarning(warning);
                 }
             }
 

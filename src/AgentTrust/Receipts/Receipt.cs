@@ -59,9 +59,12 @@ public sealed class Receipt
         => TryParse(utf8Json, out var reason) ?? throw new FormatException($"Not a receipt: {reason}.");
 
     /// <summary>Validates the text under the strict profile (bounds first), then parses it into an object.</summary>
-    internal static JsonObject? ParseObject(ReadOnlySpan<byte> utf8Json, out string? reason)
+    internal static JsonObject? ParseObject(ReadOnlySpan<byte> utf8Json, out string? reason) => ParseObject(utf8Json, alreadyValidated: false, out reason);
+
+    /// <summary>As <see cref="ParseObject(ReadOnlySpan{byte}, out string?)"/>; skips validation when the caller just validated the same bytes under the strict profile.</summary>
+    internal static JsonObject? ParseObject(ReadOnlySpan<byte> utf8Json, bool alreadyValidated, out string? reason)
     {
-        if (!JsonCanonicalizer.TryValidate(utf8Json, CanonicalJsonOptions.Strict, out var error))
+        if (!alreadyValidated && !JsonCanonicalizer.TryValidate(utf8Json, CanonicalJsonOptions.Strict, out var error))
         {
             reason = error!.Reason;
             return null;

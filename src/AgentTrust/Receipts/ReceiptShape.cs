@@ -11,6 +11,7 @@ internal static class ReceiptShape
 {
     private static readonly string[] ActionRequired = ["tool", "params", "params_hash", "target", "transport"];
     private static readonly string[] ActionOptional = ["session", "call_id", "response_hash", "trace_id", "parent_receipt_id"];
+    private static readonly string[] ActionMembers = [.. ActionRequired, .. ActionOptional];
     private static readonly string[] SignerMembers = ["pubkey", "name", "owner"];
     private static readonly string[] PartyMembers = ["pubkey", "name"];
     private static readonly string[] PolicyMembers = ["policy_hash", "policy_name", "matched_rules", "decision", "reason"];
@@ -128,8 +129,22 @@ internal static class ReceiptShape
     }
 
     internal static bool IsInteger(JsonNode? node, int expected)
-        => node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out int n) && n == expected
-           && v.ToJsonString() == expected.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    {
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
+        {
+            return false;
+        }
+
+        // Parsed values keep their literal: "1.0" or "1e0" is not the integer 1 of the format.
+        if (value.TryGetValue(out JsonElement element))
+        {
+            return element.TryGetInt32(out var parsed) && parsed == expected && element.GetRawText().Length == CountDigits(expected);
+        }
+
+        return value.TryGetValue(out int n) && n == expected;
+    }
+
+    private static int CountDigits(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
 
     internal static bool IsString(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String;
 
@@ -147,7 +162,7 @@ internal static class ReceiptShape
             }
         }
 
-        foreach (var name in (string[])[.. required, .. optional])
+        foreach (var name in optional.Length == 0 ? required : (string[])[.. required, .. optional])
         {
             if (!obj.TryGetPropertyValue(name, out var node))
             {
@@ -166,7 +181,14 @@ internal static class ReceiptShape
             }
         }
 
-        Unknown(obj, [.. required, .. optional, .. unsigned], unknown, prefix);
+        foreach (var property in obj)
+        {
+            if (Array.IndexOf(required, property.Key) < 0 && Array.IndexOf(optional, property.Key) < 0 && Array.IndexOf(unsigned, property.Key) < 0)
+            {
+                unknown.Add(prefix + property.Key);
+            }
+        }
+
         return null;
     }
 
@@ -193,7 +215,7 @@ internal static class ReceiptShape
             }
         }
 
-        Unknown(action, [.. ActionRequired, .. ActionOptional], unknown, prefix);
+        Unknown(action, ActionMembers, unknown, prefix);
         var hash = GetString(action, "params_hash");
         return hash is "" || ReceiptEncoding.IsHashTag(hash) ? null : "malformed";
     }
@@ -255,7 +277,14 @@ internal static class ReceiptShape
             }
         }
 
-        Unknown(obj, [.. required, .. optional], unknown, prefix);
+        foreach (var property in obj)
+        {
+            if (Array.IndexOf(required, property.Key) < 0 && Array.IndexOf(optional, property.Key) < 0)
+            {
+                unknown.Add(prefix + property.Key);
+            }
+        }
+
         return null;
     }
 

@@ -23,6 +23,8 @@ internal static class SignetVectors
     public static SigningKey Key(string name)
         => SigningKey.Import(SignatureAlgorithm.EdDSA, Convert.FromHexString(Root.Value["keys"]![name]!["seed_hex"]!.GetValue<string>()));
 
+    public static byte[] Seed(string name) => Convert.FromHexString(Root.Value["keys"]![name]!["seed_hex"]!.GetValue<string>());
+
     public static string PublicKey(string name) => Root.Value["keys"]![name]!["pubkey"]!.GetValue<string>();
 
     public static PinnedReceiptKeys AllFixedKeys() => new PinnedReceiptKeys()

@@ -103,7 +103,7 @@ internal static class JcsNodeWriter
     {
         if (value.TryGetValue<JsonElement>(out var element))
         {
-            WriteText(ref output, buffer, JsonMarshal.GetRawUtf8Value(element), options, depth);
+            WriteElementValue(ref output, buffer, element, options, depth);
             return;
         }
 
@@ -183,6 +183,36 @@ internal static class JcsNodeWriter
         }
 
         WriteLiteral(ref output, literal[..length], options);
+    }
+
+    /// <summary>
+    /// A scalar parsed from JSON text: literals and numbers directly, strings without escapes as they are (after a UTF-8
+    /// check); anything else (escaped strings, whose surrogate escapes need checking) through the byte canonicaliser.
+    /// </summary>
+    private static void WriteElementValue(ref JcsOutput output, PooledBufferWriter buffer, JsonElement element, CanonicalJsonOptions options, int depth)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.True:
+                output.Write("true"u8);
+                return;
+            case JsonValueKind.False:
+                output.Write("false"u8);
+                return;
+            case JsonValueKind.Null:
+                output.Write("null"u8);
+                return;
+            case JsonValueKind.Number:
+                WriteLiteral(ref output, raw, options);
+                return;
+            case JsonValueKind.String when raw.IndexOf((byte)'\\') < 0 && Utf8.IsValid(raw):
+                output.Write(raw);
+                return;
+            default:
+                WriteText(ref output, buffer, raw, options, depth);
+                return;
+        }
     }
 
     /// <summary>An integer or decimal written by .NET, treated as the number literal it is on the wire.</summary>
