@@ -1,3 +1,8 @@
+if (args.Length > 0 && args[0] == "authority-load")
+{
+    return await AgentTrust.Bench.Authority.AuthorityLoad.RunAsync(args[1..]).ConfigureAwait(false);
+}
+
 if (args.Length > 0 && args[0] == "--interleaved-attestation")
 {
     AgentTrust.Bench.AttestationInterleavedRatios.Run(args[1..]);

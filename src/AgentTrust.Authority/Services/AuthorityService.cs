@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using AgentTrust.Authority.Http;
 using AgentTrust.Authority.Logging;
 using AgentTrust.Authority.Metrics;
+using AgentTrust.Audit;
 using AgentTrust.Authority.Storage;
 using AgentTrust.Cryptography;
 using AgentTrust.Encoding;
@@ -434,20 +435,11 @@ internal sealed partial class AuthorityService
                 return Problems.Create(StatusCodes.Status401Unauthorized, McpsCode.InvalidSignature, "signature_mismatch");
             }
 
-            var now = Now();
-            var anchor = new JsonObject
-            {
-                ["v"] = 1,
-                ["type"] = "audit_anchor",
-                ["log_id"] = logId,
-                ["record_count"] = recordCount,
-                ["record_hash"] = recordHash,
-                ["anchored_at"] = McpsTimestamp.Format(now),
-                ["authority"] = new JsonObject { ["pubkey"] = _keys.AnchorPublicKeyText, ["name"] = _options.Name },
-                ["nonce"] = "rnd_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
-            };
-            AuthoritySignedDocument.SignEd25519(anchor, _keys.AnchorKey);
-            var anchorText = System.Text.Encoding.UTF8.GetString(JsonCanonicalizer.Canonicalize(anchor, CanonicalJsonOptions.Strict));
+            // The anchor object and its signed preimage come from the audit-log code (receipts.md §7.6), the same
+            // function a local writer uses, so verifiers of either kind read TA anchors unchanged.
+            var anchor = AuditAnchor.Create(new AuditHead(logId, recordCount, recordHash), _keys.AnchorKey, _options.Name, _time);
+            var now = anchor.AnchoredAt;
+            var anchorText = System.Text.Encoding.UTF8.GetString(JsonCanonicalizer.Canonicalize(JsonNode.Parse(anchor.ToJsonString()), CanonicalJsonOptions.Strict));
             var outcome = await _repository.RecordCheckpointAsync(new CheckpointRecord(logId, recordCount, recordHash, submitter, now, anchorText), cancellationToken).ConfigureAwait(false);
             switch (outcome.Kind)
             {

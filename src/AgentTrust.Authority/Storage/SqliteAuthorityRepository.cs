@@ -51,7 +51,12 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
         """,
     ];
 
+    private const int MaxIdleConnections = 64;
+
     private readonly string _connectionString;
+    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteConnection> _idle = [];
+    private int _idleCount;
+    private bool _disposed;
 
     static SqliteAuthorityRepository() => SQLitePCL.Batteries_V2.Init();
 
@@ -70,7 +75,7 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
-            Pooling = true,
+            Pooling = false,
             DefaultTimeout = 30,
         }.ToString();
     }
@@ -81,7 +86,8 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     /// <inheritdoc />
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL", cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken).ConfigureAwait(false);
@@ -102,14 +108,16 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     /// <inheritdoc />
     public async Task PingAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await ScalarAsync(connection, null, "SELECT 1", cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task StoreChallengeAsync(string challenge, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var command = Command(connection, null, "INSERT INTO challenges (challenge, expires_at) VALUES ($c, $e)", ("$c", challenge), ("$e", expiresAt.ToUnixTimeMilliseconds()));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -117,7 +125,8 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     /// <inheritdoc />
     public async Task<ChallengeOutcome> ConsumeChallengeAsync(string challenge, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var ms = now.ToUnixTimeMilliseconds();
         long? expires = null;
@@ -160,7 +169,8 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     /// <inheritdoc />
     public async Task<int> PurgeChallengesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var command = Command(connection, null, "DELETE FROM challenges WHERE expires_at <= $n", ("$n", now.ToUnixTimeMilliseconds()));
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -169,7 +179,8 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     public async Task<bool> InsertPassportAsync(PassportRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var command = Command(
             connection,
             null,
@@ -189,7 +200,8 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     /// <inheritdoc />
     public async Task<PassportRecord?> GetPassportAsync(string passportId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var command = Command(
             connection,
             null,
@@ -202,7 +214,8 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     /// <inheritdoc />
     public async Task<RevocationOutcome> RevokeAsync(string passportId, string reason, string actor, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var select = Command(connection, transaction, "SELECT revoked_at FROM passports WHERE passport_id = $id", ("$id", passportId));
         var state = await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
@@ -242,7 +255,8 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     /// <inheritdoc />
     public async Task<TrustLevelOutcome> SetTrustLevelAsync(string passportId, int level, string reason, string actor, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         int oldLevel;
         bool revoked;
@@ -283,7 +297,8 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     /// <inheritdoc />
     public async Task<IReadOnlyList<TrustLevelChange>> GetTrustLevelHistoryAsync(string passportId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var command = Command(
             connection,
             null,
@@ -302,7 +317,8 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     /// <inheritdoc />
     public async Task<RevocationSnapshot> GetRevocationsAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var command = Command(
             connection,
             null,
@@ -322,7 +338,8 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     /// <inheritdoc />
     public async Task AddAdminTokenAsync(byte[] tokenHash, string label, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var command = Command(
             connection,
             null,
@@ -336,7 +353,8 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     /// <inheritdoc />
     public async Task<IReadOnlyList<AdminTokenRecord>> GetAdminTokensAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var command = Command(connection, null, "SELECT token_hash, label FROM admin_tokens ORDER BY created_at");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<AdminTokenRecord>();
@@ -352,7 +370,8 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     public async Task<CheckpointOutcome> RecordCheckpointAsync(CheckpointRecord proposed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(proposed);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var current = await ReadCheckpointAsync(connection, transaction, proposed.LogId, cancellationToken).ConfigureAwait(false);
         var decision = CheckpointRules.Decide(current, proposed);
@@ -383,15 +402,26 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     /// <inheritdoc />
     public async Task<CheckpointRecord?> GetCheckpointAsync(string logId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = lease.Connection;
         return await ReadCheckpointAsync(connection, null, logId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        SqliteConnection.ClearAllPools();
-        return ValueTask.CompletedTask;
+        _disposed = true;
+        while (_idle.TryTake(out var connection))
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed class ConnectionLease(SqliteAuthorityRepository owner, SqliteConnection connection) : IAsyncDisposable
+    {
+        public SqliteConnection Connection => connection;
+
+        public ValueTask DisposeAsync() => owner.ReturnAsync(connection);
     }
 
     private static async Task<CheckpointRecord?> ReadCheckpointAsync(SqliteConnection connection, SqliteTransaction? transaction, string logId, CancellationToken cancellationToken)
@@ -422,20 +452,45 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
 
     private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    // Connections are opened and configured once (synchronous=FULL, busy timeout, foreign keys are per connection),
+    // then reused: re-running the pragmas on every request cost more than the lookup itself.
+    private async Task<ConnectionLease> OpenAsync(CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_idle.TryTake(out var idle))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            return new ConnectionLease(this, idle);
+        }
+
         var connection = new SqliteConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, null, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON", cancellationToken).ConfigureAwait(false);
-            return connection;
+            return new ConnectionLease(this, connection);
         }
         catch
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    private ValueTask ReturnAsync(SqliteConnection connection)
+    {
+        if (!_disposed && connection.State == ConnectionState.Open && Interlocked.Increment(ref _idleCount) <= MaxIdleConnections)
+        {
+            _idle.Add(connection);
+            return ValueTask.CompletedTask;
+        }
+
+        if (!_disposed && connection.State == ConnectionState.Open)
+        {
+            Interlocked.Decrement(ref _idleCount);
+        }
+
+        return connection.DisposeAsync();
     }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)

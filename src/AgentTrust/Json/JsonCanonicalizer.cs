@@ -62,7 +62,7 @@ public static class JsonCanonicalizer
     public static bool TryValidate(ReadOnlySpan<byte> utf8Json, CanonicalJsonOptions? options, out CanonicalJsonError? error)
     {
         options = Validate(options);
-        error = JcsDocument.CheckBounds(utf8Json, options, out var deepest);
+        error = JcsDocument.CheckBounds(utf8Json, options, out var deepest, out var maxTokens);
         if (error is not null)
         {
             return false;
@@ -71,7 +71,7 @@ public static class JsonCanonicalizer
         var document = new JcsDocument(utf8Json, options);
         try
         {
-            error = document.Parse(deepest) ?? document.SortMembers();
+            error = document.Parse(deepest, maxTokens) ?? document.SortMembers();
             return error is null;
         }
         finally
@@ -133,7 +133,7 @@ public static class JsonCanonicalizer
     /// <summary>The byte canonicaliser without option validation (used for text embedded in nodes too).</summary>
     internal static bool Run(ReadOnlySpan<byte> utf8Json, IBufferWriter<byte> output, CanonicalJsonOptions options, out CanonicalJsonError? error)
     {
-        error = JcsDocument.CheckBounds(utf8Json, options, out var deepest);
+        error = JcsDocument.CheckBounds(utf8Json, options, out var deepest, out var maxTokens);
         if (error is not null)
         {
             return false;
@@ -142,7 +142,7 @@ public static class JsonCanonicalizer
         var document = new JcsDocument(utf8Json, options);
         try
         {
-            error = document.Parse(deepest) ?? document.SortMembers();
+            error = document.Parse(deepest, maxTokens) ?? document.SortMembers();
             if (error is not null)
             {
                 return false;

@@ -310,8 +310,20 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
             return AuthorityResult<JsonObject>.Failure(McpsCode.AuthorityUnreachable, "status_unavailable");
         }
 
-        var check = AuthoritySignedDocument.VerifyEd25519(answer.Value!, anchorKey);
-        return check.IsValid ? answer : AuthorityResult<JsonObject>.Failure(check.Code!.Value, check.Reason!, answer.HttpStatus);
+        // Parsed and signature-checked by the audit-log code; the signer must be this authority's anchor key.
+        var anchor = AgentTrust.Audit.AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(answer.Value!.ToJsonString()), out _);
+        var expectedKey = AuthoritySignedDocument.Ed25519Prefix + StrictBase64.Encode(anchorKey.RawPublicKey.Span);
+        if (anchor is null || !string.Equals(anchor.AuthorityPublicKey, expectedKey, StringComparison.Ordinal))
+        {
+            return AuthorityResult<JsonObject>.Failure(McpsCode.InvalidSignature, "signature_mismatch", answer.HttpStatus);
+        }
+
+        if (!string.Equals(anchor.LogId, logId, StringComparison.Ordinal) || anchor.RecordCount != recordCount || !string.Equals(anchor.RecordHash, recordHash, StringComparison.Ordinal))
+        {
+            return AuthorityResult<JsonObject>.Failure(McpsCode.AuditChainBroken, "anchor_mismatch", answer.HttpStatus);
+        }
+
+        return answer;
     }
 
     /// <summary>Revokes a passport (admin). Returns the authority's signed status after the change.</summary>

@@ -49,6 +49,9 @@ public sealed class CheckpointEndpointTests : IAsyncLifetime, IDisposable
         Assert.Equal(_host.Keys.AnchorPublicKeyText, anchor["authority"]!["pubkey"]!.GetValue<string>());
         Assert.Matches("^rnd_[0-9a-f]{32}$", anchor["nonce"]!.GetValue<string>());
         Assert.True(AuthoritySignedDocument.VerifyEd25519(anchor, _host.Keys.AnchorKey.PublicKey).IsValid);
+        var parsed = AgentTrust.Audit.AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(anchor.ToJsonString()), out var reason);
+        Assert.True(parsed is not null, reason);
+        Assert.Equal(_host.Keys.AnchorPublicKeyText, parsed!.AuthorityPublicKey);
 
         anchor["record_count"] = 1000;
         Assert.Equal("signature_mismatch", AuthoritySignedDocument.VerifyEd25519(anchor, _host.Keys.AnchorKey.PublicKey).Reason);

@@ -6,7 +6,7 @@ internal static class BoundedInput
     /// <summary>Reads all of <paramref name="path"/> ('-' for standard input).</summary>
     /// <returns>The bytes, or null when the input is larger than <paramref name="maxBytes"/>.</returns>
     /// <exception cref="CliFailure">The file is missing or unreadable (exit 3).</exception>
-    public static async Task<byte[]?> ReadAsync(CliContext context, string path, int maxBytes, CancellationToken cancellationToken)
+    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(CliContext context, string path, int maxBytes, CancellationToken cancellationToken)
     {
         if (path == "-")
         {
@@ -23,7 +23,8 @@ internal static class BoundedInput
                     return null;
                 }
 
-                return await ReadBoundedAsync(stream, maxBytes, cancellationToken).ConfigureAwait(false);
+                var expected = stream.CanSeek ? (int)stream.Length : 0;
+                return await ReadBoundedAsync(stream, maxBytes, cancellationToken, expected).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException or NotSupportedException or ArgumentException)
@@ -32,9 +33,10 @@ internal static class BoundedInput
         }
     }
 
-    private static async Task<byte[]?> ReadBoundedAsync(Stream stream, int maxBytes, CancellationToken cancellationToken)
+    private static async Task<ReadOnlyMemory<byte>?> ReadBoundedAsync(Stream stream, int maxBytes, CancellationToken cancellationToken, int expectedLength = 0)
     {
-        var buffer = new byte[Math.Min(maxBytes + 1, 64 * 1024)];
+        // One byte more than expected, so reaching the end needs no resize.
+        var buffer = new byte[Math.Min(maxBytes + 1, Math.Max(expectedLength + 1, 64 * 1024))];
         var length = 0;
         while (true)
         {
@@ -62,7 +64,6 @@ internal static class BoundedInput
             return null;
         }
 
-        Array.Resize(ref buffer, length);
-        return buffer;
+        return buffer.AsMemory(0, length);
     }
 }

@@ -79,7 +79,7 @@ internal static class CanonCommand
             throw Rejected(new CanonicalJsonError(McpsCode.InputLimitExceeded, "too_large", $"input exceeds the limit of {maxBytes} bytes", maxBytes));
         }
 
-        if (!JsonCanonicalizer.TryCanonicalize(input, options, out var canonical, out var error))
+        if (!JsonCanonicalizer.TryCanonicalize(input.Value.Span, options, out var canonical, out var error))
         {
             throw Rejected(error!);
         }

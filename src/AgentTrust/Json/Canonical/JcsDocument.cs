@@ -9,7 +9,7 @@ namespace AgentTrust.Json.Canonical;
 /// (one pass over the bytes: grammar, UTF-8, escapes, numbers, building a compact token index),
 /// <see cref="SortMembers"/> (member order per object in UTF-16 code units, duplicates), <see cref="WriteTo"/>
 /// (the canonical bytes, iteratively). No step recurses, so depth is bounded by the options only.
-/// All buffers come from <see cref="ArrayPool{T}"/>; call <see cref="Dispose"/>.
+/// Working arrays come from <see cref="JcsArrays"/> (pooled unless huge); call <see cref="Dispose"/>.
 /// </summary>
 internal ref struct JcsDocument
 {
@@ -17,7 +17,7 @@ internal ref struct JcsDocument
     private static readonly SearchValues<byte> StringSpecials = SearchValues.Create(
         "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\"\\"u8);
 
-    private static readonly SearchValues<byte> Structural = SearchValues.Create("\"[]{}"u8);
+    private static readonly SearchValues<byte> Structural = SearchValues.Create("\"[]{},:"u8);
 
     private static readonly SearchValues<byte> QuoteOrBackslash = SearchValues.Create("\"\\"u8);
 
@@ -32,6 +32,7 @@ internal ref struct JcsDocument
     private byte[] _names;
     private int _namesLength;
     private int[] _stack;
+    private int _maxTokens;
     private byte[] _scratch;
 
     public JcsDocument(ReadOnlySpan<byte> input, CanonicalJsonOptions options)
@@ -47,9 +48,15 @@ internal ref struct JcsDocument
     }
 
     /// <summary>Checks the size and the nesting depth without parsing (brackets outside strings are counted).</summary>
-    public static CanonicalJsonError? CheckBounds(ReadOnlySpan<byte> input, CanonicalJsonOptions options, out int deepest)
+    /// <param name="input">The JSON text.</param>
+    /// <param name="options">The bounds.</param>
+    /// <param name="deepest">The deepest nesting seen.</param>
+    /// <param name="maxTokens">An upper bound of the tokens of a valid document: every value and member name but the
+    /// top-level value follows a '[', '{', ',' or ':' outside strings.</param>
+    public static CanonicalJsonError? CheckBounds(ReadOnlySpan<byte> input, CanonicalJsonOptions options, out int deepest, out int maxTokens)
     {
         deepest = 0;
+        maxTokens = 1;
         var maxBytes = Math.Min(options.MaxInputBytes, CanonicalJsonOptions.HardMaxInputBytes);
         if (input.Length > maxBytes)
         {
@@ -76,7 +83,7 @@ internal ref struct JcsDocument
                     var q = input[i..].IndexOfAny(QuoteOrBackslash);
                     if (q < 0)
                     {
-                        return null; // unterminated string: the parser reports it
+                        return null; // unterminated string: the parser reports it before the token bound matters
                     }
 
                     i += q;
@@ -93,8 +100,13 @@ internal ref struct JcsDocument
                 continue;
             }
 
-            if (c is (byte)'[' or (byte)'{')
+            if (c is (byte)',' or (byte)':')
             {
+                maxTokens++;
+            }
+            else if (c is (byte)'[' or (byte)'{')
+            {
+                maxTokens++;
                 depth++;
                 if (depth > options.MaxDepth)
                 {
@@ -115,10 +127,12 @@ internal ref struct JcsDocument
     }
 
     /// <summary>Validates the whole input and builds the token index.</summary>
-    public CanonicalJsonError? Parse(int deepest)
+    public CanonicalJsonError? Parse(int deepest, int maxTokens)
     {
-        _tokens = ArrayPool<JcsToken>.Shared.Rent(Math.Clamp(_input.Length / 4, 16, 1 << 16));
-        _stack = ArrayPool<int>.Shared.Rent((deepest + 1) * 2);
+        _maxTokens = maxTokens;
+        // Exact for valid input; for invalid input the pages of a large uninitialised array are never touched.
+        _tokens = JcsArrays.Rent<JcsToken>(maxTokens);
+        _stack = JcsArrays.Rent<int>((deepest + 1) * 2);
         var stack = _stack;
         var depth = 0;
         var pos = SkipWhitespace(0);
@@ -138,7 +152,7 @@ internal ref struct JcsDocument
                 case (byte)'[':
                     {
                         var isObject = c == (byte)'{';
-                        var t = Add(isObject ? JcsTokenKind.Object : JcsTokenKind.Array, pos, 1);
+                        var t = Add(isObject ? JcsTokenKind.Object : JcsTokenKind.Array, pos, 0);
                         pos = SkipWhitespace(pos + 1);
                         if (pos < _input.Length && _input[pos] == (isObject ? (byte)'}' : (byte)']'))
                         {
@@ -271,7 +285,7 @@ internal ref struct JcsDocument
             return null;
         }
 
-        _order = ArrayPool<int>.Shared.Rent(_memberCount);
+        _order = JcsArrays.Rent<int>(_memberCount);
         var next = 0;
         int[]? mergeScratch = null;
         try
@@ -279,19 +293,19 @@ internal ref struct JcsDocument
             for (var t = 0; t < _tokenCount; t++)
             {
                 ref var token = ref _tokens[t];
-                if (token.Kind != JcsTokenKind.Object || token.Count == 0)
+                if (token.Kind != JcsTokenKind.Object || token.Length == 0)
                 {
                     continue;
                 }
 
-                token.Aux = next;
-                var members = _order.AsSpan(next, token.Count);
-                next += token.Count;
+                token.MembersOffset = next;
+                var members = _order.AsSpan(next, token.Length);
+                next += token.Length;
                 var k = t + 1;
                 for (var i = 0; i < members.Length; i++)
                 {
                     members[i] = k;
-                    k = _tokens[k + 1].End;
+                    k = EndOf(k + 1);
                 }
 
                 var error = SortAndCheck(members, ref mergeScratch);
@@ -305,7 +319,7 @@ internal ref struct JcsDocument
         {
             if (mergeScratch is not null)
             {
-                ArrayPool<int>.Shared.Return(mergeScratch);
+                JcsArrays.Return(mergeScratch);
             }
         }
 
@@ -324,13 +338,13 @@ internal ref struct JcsDocument
             ref var token = ref _tokens[t];
             switch (token.Kind)
             {
-                case JcsTokenKind.Object when token.Count > 0:
+                case JcsTokenKind.Object when token.Length > 0:
                     {
                         output.WriteByte((byte)'{');
                         frames[2 * depth] = t;
                         frames[(2 * depth) + 1] = 0;
                         depth++;
-                        var name = _order[token.Aux];
+                        var name = _order[token.MembersOffset];
                         WriteName(ref output, name);
                         t = name + 1;
                         continue;
@@ -376,10 +390,10 @@ internal ref struct JcsDocument
                 if (parent.Kind == JcsTokenKind.Object)
                 {
                     position++;
-                    if (position < parent.Count)
+                    if (position < parent.Length)
                     {
                         output.WriteByte((byte)',');
-                        var name = _order[parent.Aux + position];
+                        var name = _order[parent.MembersOffset + position];
                         WriteName(ref output, name);
                         t = name + 1;
                         advanced = true;
@@ -392,7 +406,7 @@ internal ref struct JcsDocument
                 }
                 else
                 {
-                    var nextChild = _tokens[position].End;
+                    var nextChild = EndOf(position);
                     if (nextChild < parent.End)
                     {
                         output.WriteByte((byte)',');
@@ -419,27 +433,27 @@ internal ref struct JcsDocument
     {
         if (_tokens.Length > 0)
         {
-            ArrayPool<JcsToken>.Shared.Return(_tokens);
+            JcsArrays.Return(_tokens);
         }
 
         if (_order.Length > 0)
         {
-            ArrayPool<int>.Shared.Return(_order);
+            JcsArrays.Return(_order);
         }
 
         if (_names.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_names);
+            JcsArrays.Return(_names);
         }
 
         if (_stack.Length > 0)
         {
-            ArrayPool<int>.Shared.Return(_stack);
+            JcsArrays.Return(_stack);
         }
 
         if (_scratch.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_scratch);
+            JcsArrays.Return(_scratch);
         }
 
         _tokens = [];
@@ -483,18 +497,18 @@ internal ref struct JcsDocument
         return pos;
     }
 
-    private int Add(JcsTokenKind kind, int start, int length)
+    /// <summary>The index of the token after <paramref name="token"/>'s subtree.</summary>
+    private readonly int EndOf(int token) => _tokens[token].IsContainer ? _tokens[token].End : token + 1;
+
+    private int Add(JcsTokenKind kind, int start, int length, JcsTokenFlags flags = JcsTokenFlags.None)
     {
         if (_tokenCount == _tokens.Length)
         {
-            var bigger = ArrayPool<JcsToken>.Shared.Rent(_tokens.Length * 2);
-            _tokens.AsSpan(0, _tokenCount).CopyTo(bigger);
-            ArrayPool<JcsToken>.Shared.Return(_tokens);
-            _tokens = bigger;
+            JcsArrays.Grow(ref _tokens, _tokenCount, _tokenCount + 1, _maxTokens);
         }
 
         var index = _tokenCount++;
-        _tokens[index] = new JcsToken { Kind = kind, Start = start, Length = length, End = index + 1 };
+        _tokens[index] = new JcsToken(kind, start, length, flags);
         return index;
     }
 
@@ -523,7 +537,7 @@ internal ref struct JcsDocument
             return error;
         }
 
-        _tokens[objectToken].Count++;
+        _tokens[objectToken].Length++;
         _memberCount++;
         pos = SkipWhitespace(pos);
         if (pos >= _input.Length || _input[pos] != (byte)':')
@@ -616,19 +630,15 @@ internal ref struct JcsDocument
         }
 
         var length = i - start;
-        var t = Add(JcsTokenKind.String, start, length);
+        var t = Add(JcsTokenKind.String, start, length, escaped ? JcsTokenFlags.HasEscapes : JcsTokenFlags.None);
         pos = i + 1;
-        if (escaped)
+        if (escaped && isName)
         {
-            _tokens[t].Flags = JcsTokenFlags.HasEscapes;
-            if (isName)
-            {
-                EnsureNames(length);
-                var written = JcsStrings.Unescape(_input.Slice(start, length), _names.AsSpan(_namesLength));
-                _tokens[t].Aux = _namesLength;
-                _tokens[t].AuxLength = written;
-                _namesLength += written;
-            }
+            EnsureNames(length);
+            var written = JcsStrings.Unescape(_input.Slice(start, length), _names.AsSpan(_namesLength));
+            _tokens[t].NameOffset = _namesLength;
+            _tokens[t].NameLength = written;
+            _namesLength += written;
         }
 
         return null;
@@ -649,9 +659,11 @@ internal ref struct JcsDocument
             return JcsErrors.Create(JcsErrors.UnsafeNumber, rejection, pos);
         }
 
-        var t = Add(JcsTokenKind.Number, pos, end - pos);
-        _tokens[t].Number = value;
-        _tokens[t].Flags = verbatim ? JcsTokenFlags.VerbatimInteger : JcsTokenFlags.None;
+        var t = Add(JcsTokenKind.Number, pos, end - pos, verbatim ? JcsTokenFlags.VerbatimInteger : JcsTokenFlags.None);
+        if (!verbatim)
+        {
+            _tokens[t].Number = value;
+        }
         pos = end;
         return null;
     }
@@ -663,11 +675,11 @@ internal ref struct JcsDocument
             return;
         }
 
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_namesLength + additional, Math.Max(256, _names.Length * 2)));
+        var bigger = JcsArrays.Rent<byte>((int)Math.Min(Array.MaxLength, Math.Max(_namesLength + (long)additional, Math.Max(256L, _names.Length * 2L))));
         _names.AsSpan(0, _namesLength).CopyTo(bigger);
         if (_names.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_names);
+            JcsArrays.Return(_names);
         }
 
         _names = bigger;
@@ -677,7 +689,7 @@ internal ref struct JcsDocument
     {
         ref readonly var t = ref _tokens[token];
         return (t.Flags & JcsTokenFlags.HasEscapes) != 0
-            ? _names.AsSpan(t.Aux, t.AuxLength)
+            ? _names.AsSpan(t.NameOffset, t.NameLength)
             : _input.Slice(t.Start, t.Length);
     }
 
@@ -711,10 +723,10 @@ internal ref struct JcsDocument
             {
                 if (mergeScratch is not null)
                 {
-                    ArrayPool<int>.Shared.Return(mergeScratch);
+                    JcsArrays.Return(mergeScratch);
                 }
 
-                mergeScratch = ArrayPool<int>.Shared.Rent(members.Length);
+                mergeScratch = JcsArrays.Rent<int>(members.Length);
             }
 
             MergeSort(members, mergeScratch.AsSpan(0, members.Length));
@@ -798,7 +810,7 @@ internal ref struct JcsDocument
         ref readonly var t = ref _tokens[token];
         if ((t.Flags & JcsTokenFlags.HasEscapes) != 0)
         {
-            JcsStrings.WriteQuoted(ref output, _names.AsSpan(t.Aux, t.AuxLength));
+            JcsStrings.WriteQuoted(ref output, _names.AsSpan(t.NameOffset, t.NameLength));
         }
         else
         {
@@ -821,10 +833,10 @@ internal ref struct JcsDocument
         {
             if (_scratch.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(_scratch);
+                JcsArrays.Return(_scratch);
             }
 
-            _scratch = ArrayPool<byte>.Shared.Rent(Math.Max(content.Length, 256));
+            _scratch = JcsArrays.Rent<byte>(Math.Max(content.Length, 256));
         }
 
         var written = JcsStrings.Unescape(content, _scratch);
