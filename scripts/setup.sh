@@ -35,3 +35,14 @@ if ! command -v dotnet >/dev/null 2>&1; then
   echo "setup: the .NET 10 SDK is required (https://dot.net)" >&2
   exit 3
 fi
+
+# Real MCP peers for the gateway tests (official TypeScript SDK and server-everything), pinned by package-lock.json.
+gateway_peers="$(dirname "$0")/../tests/AgentTrust.Tests/Gateway/node"
+if [ -f "$gateway_peers/package-lock.json" ] && [ ! -d "$gateway_peers/node_modules" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: npm (Node.js >= 18) is required for the gateway tests' MCP peers" >&2
+    exit 3
+  fi
+  echo "setup: installing the gateway tests' MCP peers (npm ci)" >&2
+  (cd "$gateway_peers" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi

@@ -8,6 +8,8 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create(CliContext context)
     {
         yield return Authority.AuthorityCommand.Create(context);
+        yield return Gateway.ProxyCommand.Create(context);
+        yield return Gateway.AgentProxyCommand.Create(context);
         yield return Mcps.PassportCommand.Create(context);
         yield return Mcps.SignCommand.Create(context);
         yield return Mcps.VerifyCommand.Create(context);

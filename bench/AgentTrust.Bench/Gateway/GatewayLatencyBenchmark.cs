@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace AgentTrust.Bench.Gateway;
+
+/// <summary>
+/// Console-mode benchmark (not BenchmarkDotNet: it measures whole processes): round-trip latency of <c>tools/call</c>
+/// against a real MCP server (server-everything's <c>echo</c>, Node.js) directly, through <c>agenttrust proxy</c> (relay
+/// and pins), and through <c>agent-proxy</c> + <c>proxy</c> with every check on (signing, verification, replay,
+/// countersigning, bilateral receipts, audit log). Reports p50/p99/mean and calls per second over N sequential calls,
+/// and the per-hop cost as the difference from the direct run in the same session.
+/// Usage: <c>dotnet run -c Release --project bench/AgentTrust.Bench -- gateway [calls] [warmup]</c>.
+/// </summary>
+internal static class GatewayLatencyBenchmark
+{
+    private const string CallPrefix = "{\"jsonrpc\":\"2.0\",\"id\":";
+    private const string CallSuffix = ",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"message\":\"bench\"}}}";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var calls = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
+        var warmup = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000;
+        var node = FindNodeDirectory();
+        var server = Path.Combine(node, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js");
+        var cli = Path.Combine(AppContext.BaseDirectory, "agenttrust.dll");
+        var scratch = Path.Combine(Path.GetTempPath(), "agenttrust-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Combine(scratch, "trust"));
+        var environment = new Dictionary<string, string> { ["AGENTTRUST_HOME"] = Path.Combine(scratch, "home") };
+        string[] serverCommand = ["node", server, "stdio"];
+        try
+        {
+            Console.WriteLine($"tools/call echo round trips: {calls} measured after {warmup} warm-up calls, one call in flight at a time");
+            Console.WriteLine($"{"configuration",-44} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"calls/s",9}");
+            var direct = await MeasureAsync("direct (node server-everything)", serverCommand, environment, calls, warmup);
+            var relay = await MeasureAsync("proxy, relay + pins (1 hop)", ["dotnet", cli, "proxy", "--", .. serverCommand], environment, calls, warmup);
+            var signed = await MeasureAsync("agent-proxy + proxy, checks, no audit log",
+                ["dotnet", cli, "agent-proxy", "--key", "agent", "--", "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--",
+                 .. serverCommand], environment, calls, warmup);
+            var secured = await MeasureAsync("agent-proxy + proxy, all checks (2 hops)",
+                ["dotnet", cli, "agent-proxy", "--key", "agent", "--audit-dir", Path.Combine(scratch, "agent-audit"), "--",
+                 "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--audit-dir", Path.Combine(scratch, "gateway-audit"), "--",
+                 .. serverCommand], environment, calls, warmup);
+            Console.WriteLine();
+            Console.WriteLine($"added per hop, relay only:      p50 {relay.P50 - direct.P50:F3} ms, p99 {relay.P99 - direct.P99:F3} ms");
+            Console.WriteLine($"added per hop, checks, no audit (/2): p50 {(signed.P50 - direct.P50) / 2:F3} ms, p99 {(signed.P99 - direct.P99) / 2:F3} ms");
+            Console.WriteLine($"added per hop, all checks (/2): p50 {(secured.P50 - direct.P50) / 2:F3} ms, p99 {(secured.P99 - direct.P99) / 2:F3} ms");
+            return 0;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the OS to clean.
+            }
+        }
+    }
+
+    private static async Task<Result> MeasureAsync(string name, string[] command, Dictionary<string, string> environment, int calls, int warmup)
+    {
+        var start = new ProcessStartInfo(command[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in command[1..])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        _ = process.StandardError.ReadToEndAsync();
+        var input = process.StandardInput;
+        input.AutoFlush = true;
+        input.NewLine = "\n";
+        var output = process.StandardOutput;
+
+        await input.WriteLineAsync("""{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}""");
+        await ReadResponseAsync(output, 0);
+        await input.WriteLineAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+        await input.WriteLineAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
+        await ReadResponseAsync(output, 1);
+
+        var samples = new double[calls];
+        var total = Stopwatch.StartNew();
+        for (var i = 0; i < warmup + calls; i++)
+        {
+            if (i == warmup)
+            {
+                total.Restart();
+            }
+
+            var id = i + 2;
+            var started = Stopwatch.GetTimestamp();
+            await input.WriteLineAsync(CallPrefix + id.ToString(CultureInfo.InvariantCulture) + CallSuffix);
+            await ReadResponseAsync(output, id);
+            if (i >= warmup)
+            {
+                samples[i - warmup] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }
+
+        var seconds = total.Elapsed.TotalSeconds;
+        input.Close();
+        await process.WaitForExitAsync();
+        Array.Sort(samples);
+        var result = new Result(Percentile(samples, 0.50), Percentile(samples, 0.99), samples.Average(), calls / seconds);
+        Console.WriteLine($"{name,-44} {result.P50,8:F3} {result.P99,8:F3} {result.Mean,8:F3} {result.CallsPerSecond,9:F0}");
+        return result;
+    }
+
+    private static async Task ReadResponseAsync(StreamReader output, int id)
+    {
+        while (await output.ReadLineAsync() is { } line)
+        {
+            if (JsonNode.Parse(line) is JsonObject message && message["id"] is JsonValue value && value.TryGetValue<int>(out var got) && got == id)
+            {
+                if (message.ContainsKey("error"))
+                {
+                    throw new InvalidOperationException($"call {id} failed: {message["error"]!.ToJsonString()}");
+                }
+
+                return;
+            }
+        }
+
+        throw new EndOfStreamException("the server closed its output");
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static string FindNodeDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "AgentTrust.Tests", "Gateway", "node");
+            if (Directory.Exists(Path.Combine(candidate, "node_modules")))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("the MCP peers are not installed: run scripts/setup.sh");
+    }
+
+    private readonly record struct Result(double P50, double P99, double Mean, double CallsPerSecond);
+}

@@ -1,0 +1,123 @@
+using System.CommandLine;
+using AgentTrust.Gateway.Configuration;
+
+namespace AgentTrust.Cli.Commands.Gateway;
+
+/// <summary>The options shared by <c>proxy</c> and <c>agent-proxy</c>, and their merge with a configuration file.</summary>
+internal sealed class GatewayCommandOptions
+{
+    public Option<FileInfo> Config { get; } = new("--config") { Description = "Configuration file (JSON only; camelCase members as the flags, plus per-tool rules under \"tools\")" };
+
+    public Option<DirectoryInfo> TrustStore { get; } = new("--trust-store") { Description = "Directory of trusted anchors and known passports" };
+
+    public Option<string> Authority { get; } = new("--authority") { Description = "Trust Authority base URL" };
+
+    public Option<string> AuthorityName { get; } = new("--authority-name") { Description = "The Trust Authority's anchor name, the issuer of its passports (default agenttrust-ta)" };
+
+    public Option<int?> MinTrust { get; } = new("--min-trust") { Description = "Minimum effective trust level 0-4 for every request" };
+
+    public Option<FileInfo> Pins { get; } = new("--pins") { Description = "Tool pin file (kept across runs; without it pins last one run)" };
+
+    public Option<bool> StrictPins { get; } = new("--strict-pins") { Description = "Refuse tools seen for the first time instead of pinning them" };
+
+    public Option<bool> NoPins { get; } = new("--no-pins") { Description = "Do not pin tool definitions" };
+
+    public Option<DirectoryInfo> AuditDir { get; } = new("--audit-dir") { Description = "Audit log directory (a receipt per tool call)" };
+
+    public Option<string> FailurePolicy { get; } = new("--failure-policy") { Description = "When the Trust Authority is unreachable: closed (default), cached, open" };
+
+    public Option<string> Key { get; } = new("--key") { Description = "Name of this side's key in the key store (created on first use)" };
+
+    public Option<FileInfo> Passport { get; } = new("--passport") { Description = "This side's passport file" };
+
+    public Option<int?> MaxMessageBytes { get; } = new("--max-message-bytes") { Description = "Largest accepted message (default 4194304)" };
+
+    public Option<double?> ShutdownTimeout { get; } = new("--shutdown-timeout") { Description = "Seconds the server gets to exit after the client closed, before it is killed (default 5)" };
+
+    public Option<string> Upstream { get; } = new("--upstream") { Description = "HTTP mode: the upstream MCP endpoint (Streamable HTTP)" };
+
+    public Option<string> Listen { get; } = new("--listen") { Description = "HTTP mode: local address to listen on, 127.0.0.1:PORT" };
+
+    public Option<string[]> AllowedHosts { get; } = new("--allowed-host") { Description = "HTTP mode: accepted Host header (repeatable)", AllowMultipleArgumentsPerToken = false };
+
+    public Option<string[]> AllowedOrigins { get; } = new("--allowed-origin") { Description = "HTTP mode: accepted Origin header (repeatable)", AllowMultipleArgumentsPerToken = false };
+
+    public Argument<string[]> ServerCommand { get; } = new("server-command") { Description = "stdio mode: the MCP server command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Config, TrustStore, Authority, AuthorityName, MinTrust, Pins, StrictPins, NoPins, AuditDir, FailurePolicy, Key, Passport, MaxMessageBytes, ShutdownTimeout, Upstream, Listen, AllowedHosts, AllowedOrigins })
+        {
+            command.Options.Add(option);
+        }
+
+        command.Arguments.Add(ServerCommand);
+    }
+
+    private static Uri? HttpUrl(string? text, string option) =>
+        text is null ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri
+        : throw CliFailure.Usage($"{option} must be an absolute http or https URL");
+
+    /// <summary>The file's settings overridden by the flags given.</summary>
+    public GatewayOptions Resolve(ParseResult parse)
+    {
+        GatewayOptions options;
+        try
+        {
+            options = parse.GetValue(Config) is { } file ? GatewayOptionsFile.Load(file.FullName) : new GatewayOptions();
+        }
+        catch (FileNotFoundException)
+        {
+            throw CliFailure.Environment("AT-ENV-FILE", "configuration file not found");
+        }
+        catch (InvalidDataException e)
+        {
+            throw CliFailure.Usage(e.Message);
+        }
+
+        var policy = options.FailurePolicy;
+        if (parse.GetValue(FailurePolicy) is { } policyText)
+        {
+            policy = policyText switch
+            {
+                "closed" => AgentTrust.Gateway.Configuration.FailurePolicy.Closed,
+                "cached" => AgentTrust.Gateway.Configuration.FailurePolicy.Cached,
+                "open" => AgentTrust.Gateway.Configuration.FailurePolicy.Open,
+                _ => throw CliFailure.Usage("--failure-policy must be closed, cached or open"),
+            };
+        }
+
+        options = options with
+        {
+            TrustStore = parse.GetValue(TrustStore)?.FullName ?? options.TrustStore,
+            Authority = HttpUrl(parse.GetValue(Authority), "--authority") ?? options.Authority,
+            AuthorityName = parse.GetValue(AuthorityName) ?? options.AuthorityName,
+            MinTrust = parse.GetValue(MinTrust) ?? options.MinTrust,
+            Pins = parse.GetValue(Pins)?.FullName ?? options.Pins,
+            StrictPins = parse.GetValue(StrictPins) || options.StrictPins,
+            DisablePins = parse.GetValue(NoPins) || options.DisablePins,
+            AuditDir = parse.GetValue(AuditDir)?.FullName ?? options.AuditDir,
+            FailurePolicy = policy,
+            Key = parse.GetValue(Key) ?? options.Key,
+            Passport = parse.GetValue(Passport)?.FullName ?? options.Passport,
+            MaxMessageBytes = parse.GetValue(MaxMessageBytes) ?? options.MaxMessageBytes,
+            ShutdownTimeoutSeconds = parse.GetValue(ShutdownTimeout) ?? options.ShutdownTimeoutSeconds,
+            Upstream = HttpUrl(parse.GetValue(Upstream), "--upstream") ?? options.Upstream,
+            Listen = parse.GetValue(Listen) ?? options.Listen,
+            AllowedHosts = parse.GetValue(AllowedHosts) is { Length: > 0 } hosts ? hosts : options.AllowedHosts,
+            AllowedOrigins = parse.GetValue(AllowedOrigins) is { Length: > 0 } origins ? origins : options.AllowedOrigins,
+        };
+
+        try
+        {
+            GatewayOptionsFile.Validate(options);
+        }
+        catch (InvalidDataException e)
+        {
+            throw CliFailure.Usage(e.Message);
+        }
+
+        return options;
+    }
+}

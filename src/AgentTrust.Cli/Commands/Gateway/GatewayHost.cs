@@ -1,0 +1,207 @@
+using System.ComponentModel;
+using AgentTrust.Audit;
+using AgentTrust.Gateway.Configuration;
+using AgentTrust.Gateway.Http;
+using AgentTrust.Gateway.Identity;
+using AgentTrust.Gateway.Pipeline;
+using AgentTrust.Gateway.Stdio;
+using AgentTrust.KeyStore;
+using AgentTrust.TrustAuthority;
+using Microsoft.Extensions.Logging;
+
+namespace AgentTrust.Cli.Commands.Gateway;
+
+/// <summary>
+/// What both gateway commands load before relaying (identity, trust store, audit log, logging), and the choice between
+/// the stdio child process and the HTTP front end. Owns and disposes all of it.
+/// </summary>
+internal sealed class GatewayHost : IAsyncDisposable
+{
+    private readonly CliContext _context;
+    private readonly GatewayOptions _options;
+    private readonly ILoggerFactory _loggers;
+
+    private GatewayHost(CliContext context, GatewayOptions options, ILoggerFactory loggers)
+    {
+        _context = context;
+        _options = options;
+        _loggers = loggers;
+    }
+
+    public GatewayIdentity? Identity { get; private set; }
+
+    public LocalTrustStore? TrustStore { get; private set; }
+
+    /// <summary>Anchors, passport lookup and status from the trust store and/or the Trust Authority; null when neither is configured.</summary>
+    public TrustSources? Trust { get; private set; }
+
+    private HttpClient? AuthorityHttp { get; set; }
+
+    public AuditLog? Audit { get; private set; }
+
+    public static async Task<GatewayHost> OpenAsync(CliContext context, GatewayOptions options, bool requireIdentity, CancellationToken cancellationToken)
+    {
+        var host = new GatewayHost(context, options, LoggerFactory.Create(b => b.AddProvider(new TextWriterLoggerProvider(context.Error, LogLevel.Warning))));
+        try
+        {
+            if (options.TrustStore is not null)
+            {
+                try
+                {
+                    host.TrustStore = LocalTrustStore.Open(options.TrustStore);
+                }
+                catch (Exception e) when (e is DirectoryNotFoundException or InvalidDataException)
+                {
+                    throw CliFailure.Environment("AT-ENV-FILE", $"trust store: {e.Message}");
+                }
+            }
+
+            host.Trust = host.TrustStore is null ? null : TrustSources.From(host.TrustStore);
+            if (options.Authority is { } authority)
+            {
+                host.Trust = await ConnectAuthorityAsync(host, authority, options, context, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (options.Key is null && (options.Passport is not null || requireIdentity))
+            {
+                throw CliFailure.Usage(requireIdentity ? "agent-proxy needs --key NAME (and --passport FILE)" : "--passport needs --key NAME");
+            }
+
+            if (options.Key is { } keyName)
+            {
+                if (!KeyNames.IsValid(keyName))
+                {
+                    throw CliFailure.Usage("--key: invalid key name");
+                }
+
+                var passportPath = options.Passport ?? Path.Combine(context.HomeDirectory, "gateway", keyName + ".passport.json");
+                try
+                {
+                    host.Identity = await GatewayIdentity.LoadOrCreateAsync(
+                        new FileKeyStore(FileKeyStore.DefaultDirectory(context.HomeDirectory), context.Time), keyName, passportPath,
+                        () => NonEmpty(context.GetEnvironmentVariable("AGENTTRUST_PASSPHRASE")) ?? NonEmpty(context.GetEnvironmentVariable("SIGNET_PASSPHRASE")),
+                        context.Time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw CliFailure.Environment("AT-ENV-FILE", e.Message);
+                }
+                catch (KeyStoreException e)
+                {
+                    throw CliFailure.Environment("AT-ENV-KEY", e.Message);
+                }
+            }
+
+            if (options.AuditDir is { } auditDir)
+            {
+                if (host.Identity is null)
+                {
+                    throw CliFailure.Usage("--audit-dir needs the gateway's identity: --key NAME");
+                }
+
+                host.Audit = await AuditLog.OpenAsync(new AuditLogOptions { Directory = auditDir, Time = context.Time }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Runs the stdio or HTTP front end with stages built for the given server identity.</summary>
+    public async Task<int> RunAsync(string[] serverCommand, Func<string, IReadOnlyList<IRelayStage>> createStages, CancellationToken cancellationToken)
+    {
+        var logger = _loggers.CreateLogger("AgentTrust.Gateway");
+        if (_options.Upstream is { } upstream)
+        {
+            if (serverCommand.Length > 0)
+            {
+                throw CliFailure.Usage("give either --upstream or a server command after --, not both");
+            }
+
+            if (_options.Listen is null)
+            {
+                throw CliFailure.Usage("--upstream needs --listen 127.0.0.1:PORT");
+            }
+
+            await using var gateway = new HttpGateway(CreateStages(createStages, upstream.AbsoluteUri), _options, _loggers);
+            await gateway.RunAsync(cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        if (serverCommand.Length == 0)
+        {
+            throw CliFailure.Usage("give the MCP server command after --, or --upstream URL --listen 127.0.0.1:PORT");
+        }
+
+        var server = new ServerCommand(serverCommand[0], serverCommand[1..]);
+        var pipeline = new RelayPipeline(CreateStages(createStages, server.Identity), _options.Limits, logger);
+        var stdio = new StdioGateway(pipeline, server, logger)
+        {
+            ShutdownTimeout = TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds),
+            TimeProvider = _context.Time,
+        };
+
+        try
+        {
+            return await stdio.RunAsync(_context.StandardInput, TextWriterStream.For(_context.Out), _context.Error, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Win32Exception)
+        {
+            throw CliFailure.Environment("AT-ENV-SERVER", $"could not start the server command '{server.FileName}'");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Audit is not null)
+        {
+            await Audit.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Identity?.Dispose();
+        AuthorityHttp?.Dispose();
+        _loggers.Dispose();
+    }
+
+    private static IReadOnlyList<IRelayStage> CreateStages(Func<string, IReadOnlyList<IRelayStage>> createStages, string identity)
+    {
+        try
+        {
+            return createStages(identity);
+        }
+        catch (InvalidDataException)
+        {
+            throw CliFailure.Environment("AT-ENV-FILE", "the tool pin file is not readable as pins");
+        }
+    }
+
+    // The authority's passport-signing key comes from its JWKS, fetched (and checked) by the client with the signed
+    // revocation list; without it no passport it issued can be verified, so an unreachable authority stops the start.
+    private static async Task<TrustSources> ConnectAuthorityAsync(GatewayHost host, Uri authority, GatewayOptions options, CliContext context, CancellationToken cancellationToken)
+    {
+        var baseAddress = authority.AbsoluteUri.EndsWith('/') ? authority : new Uri(authority.AbsoluteUri + "/");
+        host.AuthorityHttp = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var client = new TrustAuthorityClient(host.AuthorityHttp, new TrustAuthorityClientOptions
+        {
+            FailurePolicy = options.FailurePolicy switch
+            {
+                FailurePolicy.Cached => AuthorityFailurePolicy.FailOpenCached,
+                FailurePolicy.Open => AuthorityFailurePolicy.FailOpen,
+                _ => AuthorityFailurePolicy.FailClosed,
+            },
+        }, context.Time);
+        await client.SyncRevocationsAsync(cancellationToken).ConfigureAwait(false);
+        if (client.AuthorityKey is null)
+        {
+            throw CliFailure.Environment("MCPS-007", "the Trust Authority is unreachable or did not publish its key");
+        }
+
+        return TrustSources.From(options.AuthorityName, client.AuthorityKey, client, client, host.TrustStore);
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

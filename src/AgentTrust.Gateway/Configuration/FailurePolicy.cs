@@ -1,0 +1,14 @@
+namespace AgentTrust.Gateway.Configuration;
+
+/// <summary>What the gateway does when the Trust Authority cannot be reached (mcps.md §7.5, MCPS-007).</summary>
+public enum FailurePolicy
+{
+    /// <summary>Refuse (MCPS-007). The default.</summary>
+    Closed,
+
+    /// <summary>Use a cached passport or status up to its maximum age past expiry, otherwise refuse.</summary>
+    Cached,
+
+    /// <summary>Let the message through unverified by the authority (logged). For development only.</summary>
+    Open,
+}

@@ -1,0 +1,11 @@
+namespace AgentTrust.Gateway.Configuration;
+
+/// <summary>Per-tool policy from the configuration file.</summary>
+public sealed record ToolRule
+{
+    /// <summary>Minimum effective trust level (0–4) for calling the tool; null = the global minimum.</summary>
+    public int? MinTrust { get; init; }
+
+    /// <summary>Whether an attestation token must accompany calls of this tool.</summary>
+    public bool RequireAttestation { get; init; }
+}

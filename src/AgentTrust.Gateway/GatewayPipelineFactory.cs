@@ -1,0 +1,105 @@
+using AgentTrust.Audit;
+using AgentTrust.Gateway.Configuration;
+using AgentTrust.Gateway.Evidence;
+using AgentTrust.Gateway.Identity;
+using AgentTrust.Gateway.Pinning;
+using AgentTrust.Gateway.Pipeline;
+using AgentTrust.Gateway.Signing;
+using AgentTrust.Gateway.Verification;
+using AgentTrust.Mcps.Envelopes;
+using AgentTrust.Mcps.Passports;
+using AgentTrust.Mcps.Replay;
+using AgentTrust.Mcps.Tools;
+using AgentTrust.Receipts;
+
+namespace AgentTrust.Gateway;
+
+/// <summary>
+/// Builds the stage lists of both gateway roles from <see cref="GatewayOptions"/> and the already-loaded identity,
+/// trust store and audit log. Lists run from the client side to the server side (see <see cref="RelayPipeline"/>).
+/// </summary>
+public static class GatewayPipelineFactory
+{
+    /// <summary>
+    /// The server-side gateway (<c>proxy</c>): [countersign, verify, receipts, pins]. Client messages are verified
+    /// first, then their receipts, then tool pins; server messages are pinned, receipted, then countersigned last.
+    /// </summary>
+    /// <param name="options">The configuration.</param>
+    /// <param name="serverIdentity">The server identity for pins and receipts (command line or upstream URL).</param>
+    /// <param name="identity">The gateway's own identity (countersigning, receipts), or null.</param>
+    /// <param name="trust">Anchors, passport lookup and revocation status (local trust store and/or Trust Authority), or null.</param>
+    /// <param name="audit">The audit log, or null.</param>
+    /// <param name="timeProvider">The clock.</param>
+    public static IReadOnlyList<IRelayStage> CreateServerSide(GatewayOptions options, string serverIdentity, GatewayIdentity? identity,
+        TrustSources? trust, AuditLog? audit, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var time = timeProvider ?? TimeProvider.System;
+        var stages = new List<IRelayStage>();
+        if (identity is not null)
+        {
+            stages.Add(new CountersignStage(identity, time));
+        }
+
+        if (options.RequiresVerification)
+        {
+            var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = ToStatusPolicy(options.FailurePolicy) };
+            var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, new InMemoryNonceStore(time: time), trust?.Resolver, trust?.Status);
+            stages.Add(new McpsVerificationStage(verifier, options));
+        }
+
+        if (audit is not null)
+        {
+            if (identity is null)
+            {
+                throw new ArgumentException("receipts need the gateway's identity (--key, --passport)", nameof(identity));
+            }
+
+            stages.Add(new ToolCallReceiptStage(new ReceiptSigner(identity.ReceiptKey, identity.Name, "", time), audit, serverIdentity, time));
+        }
+
+        AddPins(stages, options, serverIdentity, time);
+        return stages;
+    }
+
+    /// <summary>
+    /// The agent side (<c>agent-proxy</c>): [pins, verify countersignatures, sign]. Client calls are checked against pins,
+    /// then signed last; server messages are verified first, then pinned.
+    /// </summary>
+    /// <param name="options">The configuration.</param>
+    /// <param name="serverIdentity">The server identity for pins and receipts.</param>
+    /// <param name="identity">The agent's identity (required: it signs).</param>
+    /// <param name="trust">Anchors the server gateway's passport may chain to, or null (self-issued accepted at level 0).</param>
+    /// <param name="audit">The agent's audit log, or null.</param>
+    /// <param name="timeProvider">The clock.</param>
+    public static IReadOnlyList<IRelayStage> CreateAgentSide(GatewayOptions options, string serverIdentity, GatewayIdentity identity,
+        TrustSources? trust, AuditLog? audit, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(identity);
+        var time = timeProvider ?? TimeProvider.System;
+        var stages = new List<IRelayStage>();
+        AddPins(stages, options, serverIdentity, time);
+        var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = trust is null ? StatusPolicy.None : ToStatusPolicy(options.FailurePolicy) };
+        var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, new InMemoryNonceStore(time: time), trust?.Resolver, trust?.Status);
+        stages.Add(new CountersignatureVerificationStage(verifier, audit));
+        stages.Add(new AgentSigningStage(identity, audit, serverIdentity, null, time));
+        return stages;
+    }
+
+    private static void AddPins(List<IRelayStage> stages, GatewayOptions options, string serverIdentity, TimeProvider time)
+    {
+        if (!options.DisablePins)
+        {
+            IToolPinStore store = options.Pins is null ? new InMemoryToolPinStore() : new FileToolPinStore(options.Pins);
+            stages.Add(new ToolPinStage(store, serverIdentity, options.StrictPins ? PinMode.Strict : PinMode.Tofu, options.Pins, time));
+        }
+    }
+
+    private static StatusPolicy ToStatusPolicy(FailurePolicy policy) => policy switch
+    {
+        FailurePolicy.Cached => StatusPolicy.Cached,
+        FailurePolicy.Open => StatusPolicy.None,
+        _ => StatusPolicy.Required,
+    };
+}

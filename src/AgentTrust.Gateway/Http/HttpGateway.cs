@@ -1,0 +1,391 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using AgentTrust.Gateway.Configuration;
+using AgentTrust.Gateway.Diagnostics;
+using AgentTrust.Gateway.Messages;
+using AgentTrust.Gateway.Pipeline;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentTrust.Gateway.Http;
+
+/// <summary>
+/// The Streamable HTTP gateway: Kestrel on a loopback address in front of an upstream MCP endpoint. Every POST body
+/// (client→server) and every JSON or SSE message coming back (server→client) goes through the pipeline; session ids,
+/// protocol-version and 2026-07-28 headers pass through; Host and Origin are validated (DNS rebinding).
+/// </summary>
+public sealed class HttpGateway : IAsyncDisposable
+{
+    private static readonly string[] ForwardedRequestHeaders =
+        ["Accept", "Mcp-Session-Id", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name", "Last-Event-ID", "Authorization"];
+
+    private static readonly string[] ForwardedResponseHeaders = ["Mcp-Session-Id", "MCP-Protocol-Version", "WWW-Authenticate"];
+
+    private readonly IReadOnlyList<IRelayStage> _stages;
+    private readonly GatewayOptions _options;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly HttpClient _upstream;
+    private readonly Uri _upstreamUri;
+    private readonly IPEndPoint _listen;
+    private readonly HostValidation _hostValidation;
+    private readonly ConcurrentDictionary<string, RelayPipeline> _sessions = new(StringComparer.Ordinal);
+    private WebApplication? _app;
+
+    /// <summary>Creates the gateway; <see cref="GatewayOptions.Upstream"/> and <see cref="GatewayOptions.Listen"/> are required.</summary>
+    public HttpGateway(IReadOnlyList<IRelayStage> stages, GatewayOptions options, ILoggerFactory loggers, HttpMessageHandler? upstreamHandler = null)
+    {
+        ArgumentNullException.ThrowIfNull(stages);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _stages = stages;
+        _options = options;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger("AgentTrust.Gateway.Http");
+        _upstreamUri = options.Upstream ?? throw new ArgumentException("Upstream is required", nameof(options));
+        if (options.Listen is null || !IPEndPoint.TryParse(options.Listen, out var listen))
+        {
+            throw new ArgumentException("Listen must be an address:port such as 127.0.0.1:8080", nameof(options));
+        }
+
+        _listen = listen;
+        _hostValidation = new HostValidation(listen, options.AllowedHosts, options.AllowedOrigins);
+        _upstream = new HttpClient(upstreamHandler ?? new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    /// <summary>Starts listening; returns the bound address (useful with port 0).</summary>
+    public async Task<Uri> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(_loggers);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(_listen);
+            k.Limits.MaxRequestBodySize = _options.MaxMessageBytes;
+            k.AddServerHeader = false;
+        });
+        var app = builder.Build();
+        app.Run(HandleAsync);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        _app = app;
+        var address = app.Urls.First();
+        GatewayLog.Listening(_logger, address, _upstreamUri.AbsoluteUri);
+        return new Uri(address);
+    }
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> fires.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Normal shutdown.
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _upstream.Dispose();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!_hostValidation.IsAllowedHost(request.Host.Value) || !_hostValidation.IsAllowedOrigin(request.Headers.Origin))
+        {
+            GatewayLog.HttpRefused(_logger, "host or origin not allowed");
+            await WriteErrorAsync(context, StatusCodes.Status403Forbidden, GatewayRejection.InvalidRequest("host_or_origin_not_allowed"), null).ConfigureAwait(false);
+            return;
+        }
+
+        var sessionId = request.Headers["Mcp-Session-Id"].ToString();
+        var pipeline = sessionId.Length > 0 && _sessions.TryGetValue(sessionId, out var existing) ? existing : new RelayPipeline(_stages, _options.Limits, _logger);
+
+        if (HttpMethods.IsPost(request.Method))
+        {
+            await HandlePostAsync(context, pipeline).ConfigureAwait(false);
+        }
+        else if (HttpMethods.IsGet(request.Method) || HttpMethods.IsDelete(request.Method))
+        {
+            using var upstreamRequest = CreateUpstreamRequest(context, new HttpMethod(request.Method), null);
+            await RelayResponseAsync(context, upstreamRequest, pipeline, null).ConfigureAwait(false);
+            if (HttpMethods.IsDelete(request.Method) && sessionId.Length > 0)
+            {
+                _sessions.TryRemove(sessionId, out _);
+            }
+        }
+        else
+        {
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+        }
+    }
+
+    private async Task HandlePostAsync(HttpContext context, RelayPipeline pipeline)
+    {
+        var body = await ReadBodyAsync(context.Request, _options.MaxMessageBytes, context.RequestAborted).ConfigureAwait(false);
+        RelayOutcome outcome = body is null
+            ? pipeline.RejectOversized(RelayDirection.ClientToServer)
+            : await pipeline.ProcessAsync(body, RelayDirection.ClientToServer, context.RequestAborted).ConfigureAwait(false);
+
+        if (outcome.ToRecipient is not { } forward)
+        {
+            if (outcome.ToSender is { } reply)
+            {
+                // MCPS refusals are JSON-RPC errors with status 200; unreadable bodies are 400 (mcp-integration.md §6).
+                var status = outcome.Rejection?.McpsCode is null || outcome.Rejection.Reason == "too_large" ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+                context.Response.StatusCode = status;
+                context.Response.ContentType = "application/json";
+                await context.Response.Body.WriteAsync(reply, context.RequestAborted).ConfigureAwait(false);
+            }
+            else
+            {
+                context.Response.StatusCode = StatusCodes.Status202Accepted;
+            }
+
+            return;
+        }
+
+        var parsed = body is null ? null : MessageParser.Parse(body, _options.Limits).Message;
+        using var upstreamRequest = CreateUpstreamRequest(context, HttpMethod.Post, forward);
+        await RelayResponseAsync(context, upstreamRequest, pipeline, parsed).ConfigureAwait(false);
+    }
+
+    private HttpRequestMessage CreateUpstreamRequest(HttpContext context, HttpMethod method, ReadOnlyMemory<byte>? body)
+    {
+        var message = new HttpRequestMessage(method, _upstreamUri);
+        if (body is { } bytes)
+        {
+            message.Content = new ReadOnlyMemoryContent(bytes);
+            message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        }
+
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            if (ForwardedRequestHeaders.Contains(name, StringComparer.OrdinalIgnoreCase) || name.StartsWith("Mcp-Param-", StringComparison.OrdinalIgnoreCase))
+            {
+                message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        return message;
+    }
+
+    private async Task RelayResponseAsync(HttpContext context, HttpRequestMessage upstreamRequest, RelayPipeline pipeline, RelayMessage? request)
+    {
+        HttpResponseMessage upstreamResponse;
+        try
+        {
+            upstreamResponse = await _upstream.SendAsync(upstreamRequest, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            GatewayLog.UpstreamFailed(_logger, "connection failed");
+            await WriteErrorAsync(context, request?.Kind == MessageKind.Request ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway,
+                GatewayRejection.Internal("upstream_unreachable"), request?.Id).ConfigureAwait(false);
+            return;
+        }
+
+        using (upstreamResponse)
+        {
+            var response = context.Response;
+            response.StatusCode = (int)upstreamResponse.StatusCode;
+            foreach (var name in ForwardedResponseHeaders)
+            {
+                if (upstreamResponse.Headers.TryGetValues(name, out var values))
+                {
+                    response.Headers[name] = values.ToArray();
+                }
+            }
+
+            if (upstreamResponse.Headers.TryGetValues("Mcp-Session-Id", out var ids) && ids.FirstOrDefault() is { Length: > 0 } newSession)
+            {
+                _sessions.TryAdd(newSession, pipeline);
+            }
+
+            var mediaType = upstreamResponse.Content.Headers.ContentType?.MediaType;
+            await using var upstreamBody = await upstreamResponse.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
+            if (mediaType == "text/event-stream")
+            {
+                response.ContentType = "text/event-stream";
+                response.Headers.CacheControl = "no-cache,no-store";
+                response.Headers.ContentEncoding = "identity";
+                response.Headers["X-Accel-Buffering"] = "no";
+                context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+                await RelayEventStreamAsync(upstreamBody, response, pipeline, context.RequestAborted).ConfigureAwait(false);
+            }
+            else if (mediaType == "application/json")
+            {
+                response.ContentType = "application/json";
+                var bytes = await ReadAllAsync(upstreamBody, _options.MaxMessageBytes, context.RequestAborted).ConfigureAwait(false);
+                var outcome = bytes is null
+                    ? pipeline.RejectOversized(RelayDirection.ServerToClient)
+                    : await pipeline.ProcessAsync(bytes, RelayDirection.ServerToClient, context.RequestAborted).ConfigureAwait(false);
+                if (outcome.ToRecipient is { } forward)
+                {
+                    await response.Body.WriteAsync(forward, context.RequestAborted).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                if (mediaType is not null)
+                {
+                    response.ContentType = upstreamResponse.Content.Headers.ContentType!.ToString();
+                }
+
+                await upstreamBody.CopyToAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // SSE: each event's data lines form one JSON-RPC message; it goes through the pipeline and is re-emitted as one
+    // data line. Other fields (id, event, retry) pass unchanged, so resumability keeps working.
+    private async Task RelayEventStreamAsync(Stream upstreamBody, HttpResponse response, RelayPipeline pipeline, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(upstreamBody, System.Text.Encoding.UTF8);
+        var fields = new StringBuilder();
+        var data = new StringBuilder();
+        var hasData = false;
+        try
+        {
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    await FlushEventAsync().ConfigureAwait(false);
+                    continue;
+                }
+
+                if (line.StartsWith("data:", StringComparison.Ordinal))
+                {
+                    var value = line.AsSpan(5);
+                    if (value.Length > 0 && value[0] == ' ')
+                    {
+                        value = value[1..];
+                    }
+
+                    if (hasData)
+                    {
+                        data.Append('\n');
+                    }
+
+                    data.Append(value);
+                    hasData = true;
+                    if (data.Length > _options.MaxMessageBytes)
+                    {
+                        throw new InvalidDataException("SSE event larger than the message bound");
+                    }
+                }
+                else
+                {
+                    fields.Append(line).Append('\n');
+                }
+            }
+
+            await FlushEventAsync().ConfigureAwait(false);
+        }
+        catch (InvalidDataException)
+        {
+            GatewayLog.UpstreamFailed(_logger, "oversized event");
+        }
+        catch (IOException)
+        {
+            GatewayLog.UpstreamFailed(_logger, "event stream broken");
+        }
+
+        async Task FlushEventAsync()
+        {
+            if (fields.Length == 0 && !hasData)
+            {
+                return;
+            }
+
+            var output = new StringBuilder().Append(fields);
+            if (hasData)
+            {
+                var text = data.ToString();
+                if (text.Length == 0 || (text[0] != '{' && text[0] != '['))
+                {
+                    output.Append("data: ").Append(text.Replace("\n", "\ndata: ", StringComparison.Ordinal)).Append('\n');
+                }
+                else
+                {
+                    var outcome = await pipeline.ProcessAsync(System.Text.Encoding.UTF8.GetBytes(text), RelayDirection.ServerToClient, cancellationToken).ConfigureAwait(false);
+                    if (outcome.ToRecipient is { } forward)
+                    {
+                        output.Append("data: ").Append(System.Text.Encoding.UTF8.GetString(forward.Span)).Append('\n');
+                    }
+                }
+            }
+
+            output.Append('\n');
+            fields.Clear();
+            data.Clear();
+            hasData = false;
+            await response.WriteAsync(output.ToString(), cancellationToken).ConfigureAwait(false);
+            await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteErrorAsync(HttpContext context, int status, GatewayRejection rejection, System.Text.Json.Nodes.JsonNode? id)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(JsonWire.Serialize(rejection.ToErrorResponse(id)), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int max, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > max)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await ReadAllAsync(request.Body, max, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<byte[]?> ReadAllAsync(Stream stream, int max, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int n;
+        while ((n = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + n > max)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, n);
+        }
+
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,32 @@
+using AgentTrust.Gateway.Messages;
+
+namespace AgentTrust.Gateway.Pipeline;
+
+/// <summary>
+/// A message on its way through the pipeline, with the request it answers (for responses and errors) and a bag
+/// in which stages leave results for later stages (for example the verified passport for the receipt stage).
+/// </summary>
+public sealed class RelayExchange
+{
+    internal RelayExchange(RelayMessage message, RelayDirection direction, RelayExchange? request)
+    {
+        Message = message;
+        Direction = direction;
+        Request = request;
+    }
+
+    /// <summary>The message being relayed.</summary>
+    public RelayMessage Message { get; }
+
+    /// <summary>Which way it travels.</summary>
+    public RelayDirection Direction { get; }
+
+    /// <summary>For a response or error: the exchange of the request it answers, as it was forwarded; otherwise null.</summary>
+    public RelayExchange? Request { get; }
+
+    /// <summary>Values stages share about this message (keys are the stages' own constants).</summary>
+    public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+
+    /// <summary>The bytes of the message as received, before any stage changed it (used for hashes over the received form).</summary>
+    public ReadOnlyMemory<byte> ReceivedBytes { get; internal init; }
+}

@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using AgentTrust.Errors;
+using AgentTrust.Gateway.Diagnostics;
+using AgentTrust.Gateway.Messages;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AgentTrust.Gateway.Pipeline;
+
+/// <summary>
+/// The per-message pipeline shared by every transport: parse within limits, run the stages, correlate answers with
+/// the requests they answer (client→server and server→client ids are separate spaces), and turn refusals into the
+/// JSON-RPC errors of mcps.md §13. Thread-safe for one pump per direction.
+/// </summary>
+public sealed class RelayPipeline
+{
+    private readonly IReadOnlyList<IRelayStage> _stages;
+    private readonly MessageLimits _limits;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, RelayExchange> _clientRequests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RelayExchange> _serverRequests = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Creates a pipeline over <paramref name="stages"/>, listed from the client side to the server side: client
+    /// messages pass them in list order, server messages in reverse order (as layers of an onion), so the stage at the
+    /// trust boundary with a peer is the first to see that peer's messages and the last to touch messages sent to it.
+    /// </summary>
+    public RelayPipeline(IEnumerable<IRelayStage> stages, MessageLimits? limits = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(stages);
+        _stages = [.. stages];
+        _limits = limits ?? MessageLimits.Default;
+        _limits.Validate();
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The bounds applied before parsing.</summary>
+    public MessageLimits Limits => _limits;
+
+    /// <summary>Number of forwarded requests still waiting for an answer, per direction (for diagnostics and tests).</summary>
+    public (int ClientToServer, int ServerToClient) PendingRequests => (_clientRequests.Count, _serverRequests.Count);
+
+    /// <summary>The answer to an input that exceeded the size bound before it could be read (stdio framing).</summary>
+    public RelayOutcome RejectOversized(RelayDirection direction)
+    {
+        var rejection = GatewayRejection.Mcps(McpsCode.InputLimitExceeded, "too_large");
+        GatewayLog.UnreadableInput(_logger, Side(direction), rejection.Reason);
+        return direction == RelayDirection.ClientToServer
+            ? new RelayOutcome(null, ToClientError(rejection, null, null), rejection)
+            : new RelayOutcome(null, null, rejection);
+    }
+
+    /// <summary>Runs one framed input through the pipeline.</summary>
+    public async ValueTask<RelayOutcome> ProcessAsync(byte[] input, RelayDirection direction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var parsed = MessageParser.Parse(input, _limits);
+        if (parsed.Message is not { } message)
+        {
+            var rejection = parsed.Rejection!;
+            if (rejection.Reason == "empty")
+            {
+                return default;
+            }
+
+            GatewayLog.UnreadableInput(_logger, Side(direction), rejection.Reason);
+
+            // Answer the client so it never waits for a reply that cannot come. A server that prints garbage on
+            // stdout is logged, not answered: it is not waiting for anything.
+            return direction == RelayDirection.ClientToServer
+                ? new RelayOutcome(null, ToClientError(rejection, MessageParser.TryExtractId(input), null), rejection)
+                : new RelayOutcome(null, null, rejection);
+        }
+
+        return await ProcessAsync(message, direction, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs one parsed message through the pipeline.</summary>
+    public async ValueTask<RelayOutcome> ProcessAsync(RelayMessage message, RelayDirection direction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var received = message.GetBytes();
+        RelayExchange? request = null;
+        if (message.Kind is MessageKind.Response or MessageKind.Error)
+        {
+            // An answer travelling server→client answers a client request, and the reverse.
+            var table = direction == RelayDirection.ServerToClient ? _clientRequests : _serverRequests;
+            table.TryRemove(message.IdKey!, out request);
+        }
+
+        var exchange = new RelayExchange(message, direction, request) { ReceivedBytes = received };
+        var verdict = await RunStagesAsync(exchange, cancellationToken).ConfigureAwait(false);
+        if (verdict.Rejection is { } rejection)
+        {
+            GatewayLog.MessageRefused(_logger, message.Kind.ToString(), message.Method ?? "-", Side(direction), rejection.McpsCode?.ToCodeString() ?? rejection.JsonRpcCode.ToString(System.Globalization.CultureInfo.InvariantCulture), rejection.Reason);
+            var toClient = direction == RelayDirection.ClientToServer ? message.Kind == MessageKind.Request : message.Kind != MessageKind.Request;
+            var error = message.Kind == MessageKind.Notification ? null
+                : toClient ? ToClientError(rejection, message.Id, direction == RelayDirection.ClientToServer ? exchange : request)
+                : JsonWire.Serialize(rejection.ToErrorResponse(message.Id));
+            return message.Kind switch
+            {
+                MessageKind.Request => new RelayOutcome(null, error, rejection),
+                MessageKind.Response or MessageKind.Error => new RelayOutcome(error, null, rejection),
+                _ => new RelayOutcome(null, null, rejection),
+            };
+        }
+
+        if (message.Kind == MessageKind.Request)
+        {
+            var table = direction == RelayDirection.ClientToServer ? _clientRequests : _serverRequests;
+            table[message.IdKey!] = exchange;
+        }
+
+        return new RelayOutcome(message.GetBytes(), null, null);
+    }
+
+    private async ValueTask<StageResult> RunStagesAsync(RelayExchange exchange, CancellationToken cancellationToken)
+    {
+        var count = _stages.Count;
+        for (var i = 0; i < count; i++)
+        {
+            var stage = exchange.Direction == RelayDirection.ClientToServer ? _stages[i] : _stages[count - 1 - i];
+            StageResult result;
+            try
+            {
+                result = exchange.Direction == RelayDirection.ClientToServer
+                    ? await stage.OnClientMessageAsync(exchange, cancellationToken).ConfigureAwait(false)
+                    : await stage.OnServerMessageAsync(exchange, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+#pragma warning disable CA1031 // A failing stage must refuse the message (fail closed), never crash the relay.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                GatewayLog.StageFailed(_logger, stage.GetType().Name, e);
+                return StageResult.Reject(GatewayRejection.Mcps(McpsCode.InternalError, "internal_error"));
+            }
+
+            if (result.IsRejected)
+            {
+                return result;
+            }
+        }
+
+        return StageResult.Continue;
+    }
+
+    // Errors the gateway itself sends towards the client are signed by the stages that sign (countersigning).
+    private byte[] ToClientError(GatewayRejection rejection, System.Text.Json.Nodes.JsonNode? id, RelayExchange? request)
+    {
+        var response = rejection.ToErrorResponse(id);
+        foreach (var stage in _stages)
+        {
+            if (stage is IRejectionSigner signer)
+            {
+                signer.SignRejection(response, request);
+            }
+        }
+
+        return JsonWire.Serialize(response);
+    }
+
+    private static string Side(RelayDirection direction) => direction == RelayDirection.ClientToServer ? "client" : "server";
+}

@@ -1,0 +1,56 @@
+using AgentTrust.Gateway.Configuration;
+
+namespace AgentTrust.Tests.Gateway;
+
+public sealed class GatewayOptionsFileTests
+{
+    private static GatewayOptions Parse(string json) => GatewayOptionsFile.Parse(System.Text.Encoding.UTF8.GetBytes(json));
+
+    [Fact]
+    public void FullFile_IsRead_AndAbsentMembersKeepTheirDefaults()
+    {
+        var options = Parse("""
+            {
+              // comments and trailing commas are allowed
+              "trustStore": "/etc/agenttrust/trust",
+              "minTrust": 1,
+              "tools": { "transfer": { "minTrust": 3, "requireAttestation": true }, "read": {} },
+              "pins": "/var/lib/agenttrust/pins.json",
+              "failurePolicy": "cached",
+            }
+            """);
+
+        Assert.Equal("/etc/agenttrust/trust", options.TrustStore);
+        Assert.Equal(1, options.MinTrust);
+        Assert.Equal(3, options.Tools["transfer"].MinTrust);
+        Assert.True(options.Tools["transfer"].RequireAttestation);
+        Assert.Null(options.Tools["read"].MinTrust);
+        Assert.Equal(FailurePolicy.Cached, options.FailurePolicy);
+        Assert.Equal(MessageLimitsDefaults.MaxMessageBytes, options.MaxMessageBytes);
+        Assert.Equal(5, options.ShutdownTimeoutSeconds);
+        Assert.True(options.RequiresVerification);
+    }
+
+    [Theory]
+    [InlineData("""{"minTrsut": 2}""")]
+    [InlineData("""{"minTrust": 5}""")]
+    [InlineData("""{"tools": {"x": {"minTrust": -1}}}""")]
+    [InlineData("""{"failurePolicy": "sometimes"}""")]
+    [InlineData("""{"maxMessageBytes": 1}""")]
+    [InlineData("""[]""")]
+    public void InvalidFile_IsRejected_NeverSilentlyWeakened(string json)
+    {
+        Assert.Throws<InvalidDataException>(() => Parse(json));
+    }
+
+    [Fact]
+    public void EmptyFile_RequiresNoVerification()
+    {
+        Assert.False(Parse("{}").RequiresVerification);
+    }
+
+    private static class MessageLimitsDefaults
+    {
+        public const int MaxMessageBytes = 4 * 1024 * 1024;
+    }
+}

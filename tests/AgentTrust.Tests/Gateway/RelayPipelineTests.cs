@@ -1,0 +1,136 @@
+using System.Text.Json.Nodes;
+using AgentTrust.Gateway.Messages;
+using AgentTrust.Gateway.Pipeline;
+
+namespace AgentTrust.Tests.Gateway;
+
+public sealed class RelayPipelineTests
+{
+    private static byte[] Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+
+    private static JsonObject Json(ReadOnlyMemory<byte>? bytes) => (JsonObject)JsonNode.Parse(bytes!.Value.Span)!;
+
+    [Fact]
+    public async Task Stages_RunInListOrderForClientMessages_AndInReverseForServerMessages()
+    {
+        var trace = new List<string>();
+        var pipeline = new RelayPipeline([new TracingStage("a", trace), new TracingStage("b", trace)]);
+
+        await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"method":"ping"}"""), RelayDirection.ClientToServer);
+        await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"result":{}}"""), RelayDirection.ServerToClient);
+
+        Assert.Equal(["a:client", "b:client", "b:server", "a:server"], trace);
+    }
+
+    [Fact]
+    public async Task RefusedRequest_IsAnsweredToItsSender_WithTheMcpsErrorBody_AndNotForwarded()
+    {
+        var pipeline = new RelayPipeline([new RejectingStage()]);
+
+        var outcome = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":"r1","method":"tools/call","params":{"name":"x"}}"""), RelayDirection.ClientToServer);
+
+        Assert.Null(outcome.ToRecipient);
+        var error = Json(outcome.ToSender);
+        Assert.Equal("r1", error["id"]!.GetValue<string>());
+        Assert.Equal(-33009, error["error"]!["code"]!.GetValue<int>());
+        Assert.Equal("Insufficient trust level", error["error"]!["message"]!.GetValue<string>());
+        Assert.Equal("MCPS-009", error["error"]!["data"]!["mcps_code"]!.GetValue<string>());
+        Assert.Equal("insufficient_trust", error["error"]!["data"]!["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task RefusedResponse_IsReplacedByAnErrorForTheWaitingClient()
+    {
+        var pipeline = new RelayPipeline([new RejectingStage()]);
+
+        var outcome = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":4,"result":{}}"""), RelayDirection.ServerToClient);
+
+        Assert.Null(outcome.ToSender);
+        Assert.Equal(4, Json(outcome.ToRecipient)["id"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task RefusedNotification_IsDropped_WithoutAnAnswer()
+    {
+        var pipeline = new RelayPipeline([new RejectingStage()]);
+
+        var outcome = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","method":"notifications/progress"}"""), RelayDirection.ClientToServer);
+
+        Assert.Null(outcome.ToRecipient);
+        Assert.Null(outcome.ToSender);
+        Assert.NotNull(outcome.Rejection);
+    }
+
+    [Fact]
+    public async Task FailingStage_RefusesTheMessage_FailClosed()
+    {
+        var pipeline = new RelayPipeline([new ThrowingStage()]);
+
+        var outcome = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"method":"ping"}"""), RelayDirection.ClientToServer);
+
+        Assert.Null(outcome.ToRecipient);
+        Assert.Equal(-33025, Json(outcome.ToSender)["error"]!["code"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Answers_AreCorrelatedWithTheirRequest_PerDirection()
+    {
+        var seen = new List<string?>();
+        var pipeline = new RelayPipeline([new RequestCapturingStage(seen)]);
+
+        await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}"""), RelayDirection.ClientToServer);
+        await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"method":"roots/list"}"""), RelayDirection.ServerToClient);
+        await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"result":{}}"""), RelayDirection.ClientToServer);
+        await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"result":{}}"""), RelayDirection.ServerToClient);
+        await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"result":{}}"""), RelayDirection.ServerToClient);
+
+        Assert.Equal(["roots/list", "tools/list", null], seen);
+        Assert.Equal((0, 0), pipeline.PendingRequests);
+    }
+
+    private sealed class TracingStage(string name, List<string> trace) : IRelayStage
+    {
+        public ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
+        {
+            trace.Add(name + ":client");
+            return ValueTask.FromResult(StageResult.Continue);
+        }
+
+        public ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
+        {
+            trace.Add(name + ":server");
+            return ValueTask.FromResult(StageResult.Continue);
+        }
+    }
+
+    private sealed class RejectingStage : IRelayStage
+    {
+        private static readonly StageResult Refusal = StageResult.Reject(GatewayRejection.Mcps(Errors.McpsCode.InsufficientTrust, "insufficient_trust"));
+
+        public ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken) => ValueTask.FromResult(Refusal);
+
+        public ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken) => ValueTask.FromResult(Refusal);
+    }
+
+    private sealed class ThrowingStage : IRelayStage
+    {
+        public ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken) => throw new InvalidOperationException("boom");
+
+        public ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken) => throw new InvalidOperationException("boom");
+    }
+
+    private sealed class RequestCapturingStage(List<string?> seen) : IRelayStage
+    {
+        public ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
+        {
+            if (exchange.Message.Kind == MessageKind.Response)
+            {
+                seen.Add(exchange.Request?.Message.Method);
+            }
+
+            return ValueTask.FromResult(StageResult.Continue);
+        }
+
+        public ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken) => OnClientMessageAsync(exchange, cancellationToken);
+    }
+}
