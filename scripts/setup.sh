@@ -3,6 +3,7 @@
 #   - libsodium23 (Ed25519, Argon2id, XChaCha20-Poly1305)
 #   - PostgreSQL server binaries (initdb, pg_ctl) for the tests that start a real PostgreSQL
 #   - an unprivileged user for PostgreSQL when running as root (initdb refuses to run as root)
+#   - Node.js/npm and the gateway tests' MCP peers (npm ci, pinned by package-lock.json)
 set -euo pipefail
 
 need_apt=()
@@ -13,6 +14,11 @@ fi
 
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need_apt+=(postgresql)
+fi
+
+# Node.js and npm run the real MCP peers of the gateway tests (official TypeScript SDK, server-everything).
+if ! command -v npm >/dev/null 2>&1; then
+  need_apt+=(nodejs npm)
 fi
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
