@@ -19,7 +19,6 @@ public sealed class AttestationVerifier
     private readonly Dictionary<string, TrustedIssuer> _issuers;
     private readonly JwtClaimsValidator _claims;
     private readonly JwsParseOptions _parse;
-    private readonly PresenterMap _presenters = new();
 
     /// <summary>Creates a verifier.</summary>
     /// <exception cref="ArgumentException">No audience, no issuer, or a negative skew/lifetime.</exception>
@@ -234,11 +233,14 @@ public sealed class AttestationVerifier
 
         // 13. Replay, last and atomic.
         var expiresAt = DateTimeOffset.FromUnixTimeSeconds(claims!.ExpiresAt) + _options.ClockSkew;
-        var replay = await _options.ReplayStore.TryRegisterAsync(issuer.Issuer, jti!, expiresAt, cancellationToken).ConfigureAwait(false);
-        var replayReason = replay switch
+        // The first MCPS presenter of an unbound stateless token is recorded with the jti, atomically and in the shared
+        // store, so every server instance applies the same §3.3 rule.
+        var holder = presentation.Stateless && claims!.ConfirmationThumbprint is null ? presentation.PresenterId : null;
+        var registration = await _options.ReplayStore.TryRegisterAsync(issuer.Issuer, jti!, expiresAt, holder, cancellationToken).ConfigureAwait(false);
+        var replayReason = registration.Result switch
         {
             ReplayCheckResult.Accepted => AttestationReason.None,
-            ReplayCheckResult.Replayed when IsPermittedRepresentation(issuer.Issuer, claims, presentation) => AttestationReason.None,
+            ReplayCheckResult.Replayed when IsPermittedRepresentation(claims, presentation, registration) => AttestationReason.None,
             ReplayCheckResult.Replayed => AttestationReason.Replay,
             ReplayCheckResult.CapacityExceeded => AttestationReason.ReplayStoreFull,
             _ => AttestationReason.ReplayStoreUnavailable,
@@ -246,11 +248,6 @@ public sealed class AttestationVerifier
         if (replayReason != AttestationReason.None)
         {
             return (AttestationVerdict.Rejected(mode, replayReason), tag);
-        }
-
-        if (replay == ReplayCheckResult.Accepted && presentation.Stateless && claims.ConfirmationThumbprint is null && presentation.PresenterId is { } presenter)
-        {
-            _presenters.Record(issuer.Issuer, jti!, presenter, expiresAt, _options.TimeProvider.GetUtcNow());
         }
 
         // 14. Success.
@@ -301,47 +298,10 @@ public sealed class AttestationVerifier
 
     // attestation.md §3.3: under the stateless revision a token bound by cnf to the key that signed this request may
     // ride on many requests (cnf was checked in step 12); an unbound token only from the MCPS presenter that first
-    // used it (remembered by this verifier instance: on another instance it is a replay, failing closed), or with
-    // AllowBearerReuse.
-    private bool IsPermittedRepresentation(string issuer, AttestationClaims claims, AttestationPresentation presentation) =>
+    // used it (the holder the replay store recorded with the jti; a store that records no holder fails closed), or
+    // with AllowBearerReuse.
+    private bool IsPermittedRepresentation(AttestationClaims claims, AttestationPresentation presentation, ReplayRegistration registration) =>
         presentation.Stateless && (claims.ConfirmationThumbprint is not null
             || _options.AllowBearerReuse
-            || (presentation.PresenterId is { } presenter && _presenters.IsFirstPresenter(issuer, claims.JwtId, presenter, _options.TimeProvider.GetUtcNow())));
-
-    /// <summary>Who first presented each unbound stateless token; bounded (when full, nothing new is remembered: fail closed).</summary>
-    private sealed class PresenterMap
-    {
-        private const int Capacity = 100_000;
-        private readonly Dictionary<(string Issuer, string Jti), (string Presenter, DateTimeOffset Expires)> _map = [];
-        private readonly Lock _gate = new();
-
-        public void Record(string issuer, string jti, string presenter, DateTimeOffset expires, DateTimeOffset now)
-        {
-            lock (_gate)
-            {
-                if (_map.Count >= Capacity)
-                {
-                    foreach (var key in _map.Where(e => e.Value.Expires <= now).Select(e => e.Key).ToList())
-                    {
-                        _map.Remove(key);
-                    }
-
-                    if (_map.Count >= Capacity)
-                    {
-                        return;
-                    }
-                }
-
-                _map[(issuer, jti)] = (presenter, expires);
-            }
-        }
-
-        public bool IsFirstPresenter(string issuer, string jti, string presenter, DateTimeOffset now)
-        {
-            lock (_gate)
-            {
-                return _map.TryGetValue((issuer, jti), out var entry) && now < entry.Expires && string.Equals(entry.Presenter, presenter, StringComparison.Ordinal);
-            }
-        }
-    }
+            || registration.IsReplayBy(presentation.PresenterId));
 }
