@@ -1,3 +1,4 @@
+using AgentTrust.Attestation;
 using AgentTrust.Audit;
 using AgentTrust.Gateway.Configuration;
 using AgentTrust.Gateway.Evidence;
@@ -21,8 +22,8 @@ namespace AgentTrust.Gateway;
 public static class GatewayPipelineFactory
 {
     /// <summary>
-    /// The server-side gateway (<c>proxy</c>): [countersign, verify, receipts, pins]. Client messages are verified
-    /// first, then their receipts, then tool pins; server messages are pinned, receipted, then countersigned last.
+    /// The server-side gateway (<c>proxy</c>): [countersign, verify, attestation, receipts, pins]. Client messages are
+    /// MCPS-verified first, then their attestation token, then their receipts, then tool pins; server messages are pinned, receipted, then countersigned last.
     /// </summary>
     /// <param name="options">The configuration.</param>
     /// <param name="serverIdentity">The server identity for pins and receipts (command line or upstream URL).</param>
@@ -30,10 +31,17 @@ public static class GatewayPipelineFactory
     /// <param name="trust">Anchors, passport lookup and revocation status (local trust store and/or Trust Authority), or null.</param>
     /// <param name="audit">The audit log, or null.</param>
     /// <param name="timeProvider">The clock.</param>
+    /// <param name="attestation">The attestation verifier built from <see cref="GatewayOptions.Attestation"/>; required when issuers are configured.</param>
     public static IReadOnlyList<IRelayStage> CreateServerSide(GatewayOptions options, string serverIdentity, GatewayIdentity? identity,
-        TrustSources? trust, AuditLog? audit, TimeProvider? timeProvider = null)
+        TrustSources? trust, AuditLog? audit, TimeProvider? timeProvider = null, AttestationVerifier? attestation = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (attestation is null && (options.Attestation.IsEnabled || options.Tools.Values.Any(t => t.RequireAttestation)))
+        {
+            // Never a silent pass: a configuration that asks for attestation without a verifier is an error.
+            throw new ArgumentException("attestation is configured but no attestation verifier was given", nameof(attestation));
+        }
+
         var time = timeProvider ?? TimeProvider.System;
         var stages = new List<IRelayStage>();
         if (identity is not null)
@@ -46,6 +54,11 @@ public static class GatewayPipelineFactory
             var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = ToStatusPolicy(options.FailurePolicy) };
             var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, new InMemoryNonceStore(time: time), trust?.Resolver, trust?.Status);
             stages.Add(new McpsVerificationStage(verifier, options));
+        }
+
+        if (attestation is not null)
+        {
+            stages.Add(new AttestationStage(attestation, options));
         }
 
         if (audit is not null)

@@ -21,6 +21,9 @@ public sealed record GatewayOptions
     /// <summary>Per-tool rules by tool name.</summary>
     public IReadOnlyDictionary<string, ToolRule> Tools { get; init; } = new Dictionary<string, ToolRule>(StringComparer.Ordinal);
 
+    /// <summary>Attestation-token verification (issuers, audience, mode); off when no issuer is configured.</summary>
+    public AttestationSettings Attestation { get; init; } = new();
+
     /// <summary>Tool pin file; null keeps pins in memory for this run only.</summary>
     public string? Pins { get; init; }
 

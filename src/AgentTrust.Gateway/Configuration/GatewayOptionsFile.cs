@@ -11,7 +11,10 @@ public static class GatewayOptionsFile
 
     /// <summary>Loads a configuration file. Unknown members are an error, so a typo never silently weakens policy.</summary>
     /// <exception cref="InvalidDataException">The file is not a valid configuration.</exception>
-    public static GatewayOptions Load(string path)
+    public static GatewayOptions Load(string path) => Load(path, validate: true);
+
+    /// <summary>Loads a file without the final <see cref="Validate"/>, for callers that merge flags first and validate the result.</summary>
+    internal static GatewayOptions Load(string path, bool validate)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var info = new FileInfo(path);
@@ -20,19 +23,25 @@ public static class GatewayOptionsFile
             throw new InvalidDataException($"configuration file larger than {MaxBytes} bytes");
         }
 
-        return Parse(File.ReadAllBytes(path));
+        return Parse(File.ReadAllBytes(path), validate);
     }
 
     /// <summary>Parses configuration JSON.</summary>
     /// <exception cref="InvalidDataException">The JSON is not a valid configuration.</exception>
-    public static GatewayOptions Parse(ReadOnlySpan<byte> json)
+    public static GatewayOptions Parse(ReadOnlySpan<byte> json) => Parse(json, validate: true);
+
+    private static GatewayOptions Parse(ReadOnlySpan<byte> json, bool validate)
     {
         try
         {
             var file = JsonSerializer.Deserialize(json, GatewayOptionsJsonContext.Default.GatewayOptionsFileModel)
                 ?? throw new InvalidDataException("configuration is null");
             var options = file.ToOptions();
-            Validate(options);
+            if (validate)
+            {
+                Validate(options);
+            }
+
             return options;
         }
         catch (JsonException e)
@@ -59,6 +68,7 @@ public static class GatewayOptionsFile
             }
         }
 
+        ValidateAttestation(options);
         if (options.ShutdownTimeoutSeconds is < 0 or > 3600)
         {
             throw new InvalidDataException("shutdownTimeoutSeconds must be between 0 and 3600");
@@ -71,6 +81,50 @@ public static class GatewayOptionsFile
         catch (ArgumentOutOfRangeException e)
         {
             throw new InvalidDataException($"invalid limit {e.ParamName}", e);
+        }
+    }
+
+    private static void ValidateAttestation(GatewayOptions options)
+    {
+        var attestation = options.Attestation;
+        var configured = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var issuer in attestation.Issuers)
+        {
+            if (!AgentTrust.Attestation.IssuerUrl.IsAcceptable(issuer.Issuer, out var reason))
+            {
+                throw new InvalidDataException($"attestation issuer {issuer.Issuer}: {reason}");
+            }
+
+            if (string.IsNullOrWhiteSpace(issuer.Jwks))
+            {
+                throw new InvalidDataException($"attestation issuer {issuer.Issuer} needs its jwks (file or URL)");
+            }
+
+            if (!configured.Add(issuer.Issuer))
+            {
+                throw new InvalidDataException($"attestation issuer {issuer.Issuer} listed twice");
+            }
+        }
+
+        if (attestation.IsEnabled && string.IsNullOrWhiteSpace(attestation.Audience))
+        {
+            throw new InvalidDataException("attestation issuers need an audience (--attestation-audience, attestation.audience)");
+        }
+
+        foreach (var (name, rule) in options.Tools)
+        {
+            if (rule.RequireAttestation && !attestation.IsEnabled)
+            {
+                throw new InvalidDataException($"tools.{name}.requireAttestation needs at least one attestation issuer (--attestation-issuer, attestation.issuers)");
+            }
+
+            foreach (var issuer in rule.AttestationIssuers)
+            {
+                if (!configured.Contains(issuer))
+                {
+                    throw new InvalidDataException($"tools.{name}.attestationIssuers: {issuer} is not a configured attestation issuer");
+                }
+            }
         }
     }
 }
@@ -127,6 +181,8 @@ internal sealed class GatewayOptionsFileModel
 
     public List<string>? AllowedOrigins { get; set; }
 
+    public AttestationFileModel? Attestation { get; set; }
+
     public GatewayOptions ToOptions()
     {
         var defaults = new GatewayOptions();
@@ -136,7 +192,7 @@ internal sealed class GatewayOptionsFileModel
             Authority = Authority,
             AuthorityName = AuthorityName ?? defaults.AuthorityName,
             MinTrust = MinTrust ?? defaults.MinTrust,
-            Tools = Tools?.ToDictionary(t => t.Key, t => new ToolRule { MinTrust = t.Value.MinTrust, RequireAttestation = t.Value.RequireAttestation ?? false }, StringComparer.Ordinal) ?? defaults.Tools,
+            Tools = Tools?.ToDictionary(t => t.Key, t => new ToolRule { MinTrust = t.Value.MinTrust, RequireAttestation = t.Value.RequireAttestation ?? false, AttestationIssuers = t.Value.AttestationIssuers ?? [] }, StringComparer.Ordinal) ?? defaults.Tools,
             Pins = Pins,
             StrictPins = StrictPins ?? false,
             DisablePins = DisablePins ?? false,
@@ -151,6 +207,7 @@ internal sealed class GatewayOptionsFileModel
             Listen = Listen,
             AllowedHosts = AllowedHosts ?? defaults.AllowedHosts,
             AllowedOrigins = AllowedOrigins ?? defaults.AllowedOrigins,
+            Attestation = Attestation?.ToSettings() ?? defaults.Attestation,
         };
     }
 }
@@ -161,4 +218,40 @@ internal sealed class ToolRuleFileModel
     public int? MinTrust { get; set; }
 
     public bool? RequireAttestation { get; set; }
+
+    public List<string>? AttestationIssuers { get; set; }
+}
+
+/// <summary>The <c>attestation</c> member as written in the file.</summary>
+internal sealed class AttestationFileModel
+{
+    public List<AttestationIssuerFileModel>? Issuers { get; set; }
+
+    public string? Audience { get; set; }
+
+    public string? Mode { get; set; }
+
+    public AttestationSettings ToSettings()
+    {
+        var mode = AgentTrust.Attestation.AttestationPolicyMode.Optional;
+        if (Mode is not null && !AgentTrust.Attestation.AttestationNames.TryParsePolicyMode(Mode, out mode))
+        {
+            throw new InvalidDataException("attestation.mode must be required, preferred or optional");
+        }
+
+        return new AttestationSettings
+        {
+            Issuers = Issuers?.Select(i => new AttestationIssuerSetting(i.Issuer ?? "", i.Jwks ?? "")).ToList() ?? [],
+            Audience = Audience,
+            Mode = mode,
+        };
+    }
+}
+
+/// <summary>One issuer as written in the file.</summary>
+internal sealed class AttestationIssuerFileModel
+{
+    public string? Issuer { get; set; }
+
+    public string? Jwks { get; set; }
 }

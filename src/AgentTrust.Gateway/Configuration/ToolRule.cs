@@ -8,4 +8,7 @@ public sealed record ToolRule
 
     /// <summary>Whether an attestation token must accompany calls of this tool.</summary>
     public bool RequireAttestation { get; init; }
+
+    /// <summary>With <see cref="RequireAttestation"/>: the issuers whose tokens are accepted for this tool; empty = any configured issuer.</summary>
+    public IReadOnlyList<string> AttestationIssuers { get; init; } = [];
 }

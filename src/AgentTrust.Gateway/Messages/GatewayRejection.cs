@@ -37,6 +37,20 @@ public sealed record GatewayRejection
     public static GatewayRejection Mcps(McpsCode code, string reason, JsonObject? details = null) =>
         new(code.ToJsonRpcCode(), code.DefaultMessage(), code, reason, details);
 
+    /// <summary>
+    /// An attestation refusal as <see cref="AgentTrust.Attestation.AttestationPlacement.CreateErrorResponse"/> builds it
+    /// (attestation.md §8): the −32001…−32006 code, <c>data.mcps_code</c> MCPS-020, the reason, policy and trusted issuers.
+    /// </summary>
+    public static GatewayRejection Attestation(AgentTrust.Attestation.AttestationReason reason, AgentTrust.Attestation.AttestationPolicyMode policy, IEnumerable<string> trustedIssuers, JsonObject? details = null)
+    {
+        ArgumentNullException.ThrowIfNull(trustedIssuers);
+        var data = details?.DeepClone().AsObject() ?? new JsonObject();
+        data["policy"] = AgentTrust.Attestation.AttestationNames.ToWireName(policy);
+        data["trusted_issuers"] = new JsonArray(trustedIssuers.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
+        return new(AgentTrust.Attestation.AttestationReasons.ToJsonRpcCode(reason), AgentTrust.Attestation.AttestationReasons.ToMessage(reason),
+            Errors.McpsCode.AttestationFailed, AgentTrust.Attestation.AttestationReasons.ToWireName(reason), data);
+    }
+
     /// <summary>JSON-RPC −32700: the input is not JSON.</summary>
     public static GatewayRejection ParseError() => new(-32700, "Parse error", null, "parse_error", null);
 

@@ -8,8 +8,9 @@ namespace AgentTrust.Gateway.Pipeline;
 /// </summary>
 public sealed class RelayExchange
 {
-    internal RelayExchange(RelayMessage message, RelayDirection direction, RelayExchange? request)
+    internal RelayExchange(RelayMessage message, RelayDirection direction, RelayExchange? request, IDictionary<string, object?>? session = null)
     {
+        Session = session ?? new System.Collections.Concurrent.ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
         Message = message;
         Direction = direction;
         Request = request;
@@ -26,6 +27,12 @@ public sealed class RelayExchange
 
     /// <summary>Values stages share about this message (keys are the stages' own constants).</summary>
     public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Values stages keep for the whole session this message belongs to: one pipeline per connection (stdio) or per
+    /// <c>Mcp-Session-Id</c> (HTTP), for example the attestation verdict of the <c>initialize</c> handshake.
+    /// </summary>
+    public IDictionary<string, object?> Session { get; }
 
     /// <summary>The bytes of the message as received, before any stage changed it (used for hashes over the received form).</summary>
     public ReadOnlyMemory<byte> ReceivedBytes { get; internal init; }

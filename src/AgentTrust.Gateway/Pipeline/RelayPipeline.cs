@@ -19,6 +19,7 @@ public sealed class RelayPipeline
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, RelayExchange> _clientRequests = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RelayExchange> _serverRequests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, object?> _session = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Creates a pipeline over <paramref name="stages"/>, listed from the client side to the server side: client
@@ -88,7 +89,7 @@ public sealed class RelayPipeline
             table.TryRemove(message.IdKey!, out request);
         }
 
-        var exchange = new RelayExchange(message, direction, request) { ReceivedBytes = received };
+        var exchange = new RelayExchange(message, direction, request, _session) { ReceivedBytes = received };
         var verdict = await RunStagesAsync(exchange, cancellationToken).ConfigureAwait(false);
         if (verdict.Rejection is { } rejection)
         {

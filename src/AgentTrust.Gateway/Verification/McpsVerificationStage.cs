@@ -35,13 +35,6 @@ public sealed class McpsVerificationStage : IRelayStage
         ArgumentNullException.ThrowIfNull(exchange);
         var tool = exchange.Message.ToolName;
         var rule = tool is not null && _options.Tools.TryGetValue(tool, out var r) ? r : null;
-        if (rule?.RequireAttestation == true)
-        {
-            // Attestation-token verification is not wired into the gateway yet: a tool that requires it is refused
-            // (fail closed) rather than served without the check.
-            return StageResult.Reject(GatewayRejection.Mcps(McpsCode.AttestationFailed, "attestation_unavailable", new() { ["tool"] = tool }));
-        }
-
         var context = new McpsVerificationContext
         {
             MinimumTrustLevel = rule?.MinTrust ?? _options.MinTrust,

@@ -15,6 +15,7 @@ public sealed class GatewayOptionsFileTests
               "trustStore": "/etc/agenttrust/trust",
               "minTrust": 1,
               "tools": { "transfer": { "minTrust": 3, "requireAttestation": true }, "read": {} },
+              "attestation": { "issuers": [ { "issuer": "https://issuer.test", "jwks": "/etc/agenttrust/issuer-jwks.json" } ], "audience": "https://gateway.test", "mode": "preferred" },
               "pins": "/var/lib/agenttrust/pins.json",
               "failurePolicy": "cached",
             }
@@ -24,6 +25,9 @@ public sealed class GatewayOptionsFileTests
         Assert.Equal(1, options.MinTrust);
         Assert.Equal(3, options.Tools["transfer"].MinTrust);
         Assert.True(options.Tools["transfer"].RequireAttestation);
+        Assert.Equal("https://issuer.test", Assert.Single(options.Attestation.Issuers).Issuer);
+        Assert.Equal("https://gateway.test", options.Attestation.Audience);
+        Assert.Equal(AgentTrust.Attestation.AttestationPolicyMode.Preferred, options.Attestation.Mode);
         Assert.Null(options.Tools["read"].MinTrust);
         Assert.Equal(FailurePolicy.Cached, options.FailurePolicy);
         Assert.Equal(MessageLimitsDefaults.MaxMessageBytes, options.MaxMessageBytes);
@@ -37,6 +41,11 @@ public sealed class GatewayOptionsFileTests
     [InlineData("""{"tools": {"x": {"minTrust": -1}}}""")]
     [InlineData("""{"failurePolicy": "sometimes"}""")]
     [InlineData("""{"maxMessageBytes": 1}""")]
+    [InlineData("""{"tools": {"x": {"requireAttestation": true}}}""")]
+    [InlineData("""{"attestation": {"issuers": [{"issuer": "https://i.test", "jwks": "k.json"}]}}""")]
+    [InlineData("""{"attestation": {"issuers": [{"issuer": "http://i.example", "jwks": "k.json"}], "audience": "a"}}""")]
+    [InlineData("""{"attestation": {"issuers": [{"issuer": "https://i.test", "jwks": "k.json"}], "audience": "a", "mode": "sometimes"}}""")]
+    [InlineData("""{"attestation": {"issuers": [{"issuer": "https://i.test", "jwks": "k.json"}], "audience": "a"}, "tools": {"x": {"requireAttestation": true, "attestationIssuers": ["https://other.test"]}}}""")]
     [InlineData("""[]""")]
     public void InvalidFile_IsRejected_NeverSilentlyWeakened(string json)
     {

@@ -201,7 +201,7 @@ internal static class AttestCommand
         }
     }
 
-    private static async Task<KeySource> OpenKeySourceAsync(string jwks, TimeProvider time, TextWriter errorOut, CancellationToken cancellationToken)
+    internal static async Task<KeySource> OpenKeySourceAsync(string jwks, TimeProvider time, TextWriter errorOut, CancellationToken cancellationToken)
     {
         if (jwks.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || jwks.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
@@ -304,7 +304,7 @@ internal static class AttestCommand
         }
     }
 
-    private sealed class KeySource(IJwsKeyResolver resolver, IDisposable? owned) : IDisposable
+    internal sealed class KeySource(IJwsKeyResolver resolver, IDisposable? owned) : IDisposable
     {
         public IJwsKeyResolver Resolver { get; } = resolver;
 

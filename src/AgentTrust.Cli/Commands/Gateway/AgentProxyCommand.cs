@@ -16,7 +16,7 @@ internal static class AgentProxyCommand
     {
         var command = new Command("agent-proxy", "Sign an MCP client's messages with an agent passport and verify the server gateway's countersignatures and tool pins (stdio after --, or --upstream/--listen).");
         var options = new GatewayCommandOptions();
-        options.AddTo(command);
+        options.AddTo(command, serverSide: false);
         command.SetAction((parse, ct) => RunAsync(context, options.Resolve(parse), parse.GetValue(options.ServerCommand) ?? [], ct));
         return command;
     }

@@ -42,13 +42,30 @@ internal sealed class GatewayCommandOptions
 
     public Option<string[]> AllowedOrigins { get; } = new("--allowed-origin") { Description = "HTTP mode: accepted Origin header (repeatable)", AllowMultipleArgumentsPerToken = false };
 
+    public Option<string[]> AttestationIssuers { get; } = new("--attestation-issuer") { Description = "Trusted attestation-token issuer URL (repeatable; one --attestation-jwks each, in the same order). Turns the attestation check on", AllowMultipleArgumentsPerToken = false };
+
+    public Option<string[]> AttestationJwks { get; } = new("--attestation-jwks") { Description = "JWKS of the matching --attestation-issuer: a file or an http(s) URL (repeatable)", AllowMultipleArgumentsPerToken = false };
+
+    public Option<string> AttestationAudience { get; } = new("--attestation-audience") { Description = "The aud every attestation token must carry (required when issuers are configured)" };
+
+    public Option<string> AttestationMode { get; } = new("--attestation-mode") { Description = "required, preferred or optional (default optional: a missing token proceeds at level none; a present token that fails is always refused)" };
+
     public Argument<string[]> ServerCommand { get; } = new("server-command") { Description = "stdio mode: the MCP server command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
 
-    public void AddTo(Command command)
+    /// <summary>Adds the options; the attestation-token options only on the server side (<c>proxy</c>), which verifies tokens.</summary>
+    public void AddTo(Command command, bool serverSide)
     {
         foreach (var option in new Option[] { Config, TrustStore, Authority, AuthorityName, MinTrust, Pins, StrictPins, NoPins, AuditDir, FailurePolicy, Key, Passport, MaxMessageBytes, ShutdownTimeout, Upstream, Listen, AllowedHosts, AllowedOrigins })
         {
             command.Options.Add(option);
+        }
+
+        if (serverSide)
+        {
+            foreach (var option in new Option[] { AttestationIssuers, AttestationJwks, AttestationAudience, AttestationMode })
+            {
+                command.Options.Add(option);
+            }
         }
 
         command.Arguments.Add(ServerCommand);
@@ -59,13 +76,37 @@ internal sealed class GatewayCommandOptions
         : Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri
         : throw CliFailure.Usage($"{option} must be an absolute http or https URL");
 
+    // Flags replace the file's issuer list as a whole; audience and mode override one by one.
+    private AttestationSettings ResolveAttestation(ParseResult parse, AttestationSettings settings)
+    {
+        var issuers = parse.GetValue(AttestationIssuers) ?? [];
+        var jwks = parse.GetValue(AttestationJwks) ?? [];
+        if (issuers.Length != jwks.Length)
+        {
+            throw CliFailure.Usage("give one --attestation-jwks for each --attestation-issuer");
+        }
+
+        if (issuers.Length > 0)
+        {
+            settings = settings with { Issuers = [.. issuers.Zip(jwks, (i, k) => new AttestationIssuerSetting(i, k))] };
+        }
+
+        var mode = settings.Mode;
+        if (parse.GetValue(AttestationMode) is { } modeText && !AgentTrust.Attestation.AttestationNames.TryParsePolicyMode(modeText, out mode))
+        {
+            throw CliFailure.Usage("--attestation-mode must be required, preferred or optional");
+        }
+
+        return settings with { Audience = parse.GetValue(AttestationAudience) ?? settings.Audience, Mode = mode };
+    }
+
     /// <summary>The file's settings overridden by the flags given.</summary>
     public GatewayOptions Resolve(ParseResult parse)
     {
         GatewayOptions options;
         try
         {
-            options = parse.GetValue(Config) is { } file ? GatewayOptionsFile.Load(file.FullName) : new GatewayOptions();
+            options = parse.GetValue(Config) is { } file ? GatewayOptionsFile.Load(file.FullName, validate: false) : new GatewayOptions();
         }
         catch (FileNotFoundException)
         {
@@ -90,6 +131,7 @@ internal sealed class GatewayCommandOptions
 
         options = options with
         {
+            Attestation = ResolveAttestation(parse, options.Attestation),
             TrustStore = parse.GetValue(TrustStore)?.FullName ?? options.TrustStore,
             Authority = HttpUrl(parse.GetValue(Authority), "--authority") ?? options.Authority,
             AuthorityName = parse.GetValue(AuthorityName) ?? options.AuthorityName,

@@ -1,7 +1,10 @@
 using System.CommandLine;
+using AgentTrust.Attestation;
+using AgentTrust.Cli.Commands.Attest;
 using AgentTrust.Gateway;
 using AgentTrust.Gateway.Configuration;
 using AgentTrust.Gateway.Pipeline;
+using AgentTrust.Replay;
 
 namespace AgentTrust.Cli.Commands.Gateway;
 
@@ -9,6 +12,7 @@ namespace AgentTrust.Cli.Commands.Gateway;
 /// <c>agenttrust proxy [options] -- &lt;server command&gt; [args…]</c> (stdio) and
 /// <c>agenttrust proxy --upstream URL --listen 127.0.0.1:PORT [options]</c> (Streamable HTTP): the gateway in front of
 /// any MCP server. Verifies client messages (with --trust-store / --min-trust / per-tool rules), pins tools,
+/// verifies attestation tokens (with --attestation-issuer / --attestation-jwks / --attestation-audience),
 /// countersigns and writes receipts (with --key / --audit-dir).
 /// </summary>
 internal static class ProxyCommand
@@ -17,14 +21,52 @@ internal static class ProxyCommand
     {
         var command = new Command("proxy", "Run the AgentTrust gateway in front of an MCP server: stdio child process (after --) or Streamable HTTP (--upstream, --listen).");
         var options = new GatewayCommandOptions();
-        options.AddTo(command);
+        options.AddTo(command, serverSide: true);
         command.SetAction((parse, ct) => RunAsync(context, options.Resolve(parse), parse.GetValue(options.ServerCommand) ?? [], ct));
         return command;
     }
 
     internal static async Task<int> RunAsync(CliContext context, GatewayOptions options, string[] serverCommand, CancellationToken cancellationToken)
     {
-        await using var host = await GatewayHost.OpenAsync(context, options, requireIdentity: false, cancellationToken).ConfigureAwait(false);
-        return await host.RunAsync(serverCommand, identity => GatewayPipelineFactory.CreateServerSide(options, identity, host.Identity, host.Trust, host.Audit, context.Time), cancellationToken).ConfigureAwait(false);
+        var keySources = new List<AttestCommand.KeySource>();
+        try
+        {
+            var attestation = await CreateAttestationVerifierAsync(context, options.Attestation, keySources, cancellationToken).ConfigureAwait(false);
+            await using var host = await GatewayHost.OpenAsync(context, options, requireIdentity: false, cancellationToken).ConfigureAwait(false);
+            return await host.RunAsync(serverCommand, identity => GatewayPipelineFactory.CreateServerSide(options, identity, host.Identity, host.Trust, host.Audit, context.Time, attestation), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var source in keySources)
+            {
+                source.Dispose();
+            }
+        }
+    }
+
+    // One verifier per gateway run: its replay store is shared by every connection/session of this process.
+    private static async Task<AttestationVerifier?> CreateAttestationVerifierAsync(CliContext context, AttestationSettings settings, List<AttestCommand.KeySource> keySources, CancellationToken cancellationToken)
+    {
+        if (!settings.IsEnabled)
+        {
+            return null;
+        }
+
+        var issuers = new List<TrustedIssuer>();
+        foreach (var issuer in settings.Issuers)
+        {
+            var keys = await AttestCommand.OpenKeySourceAsync(issuer.Jwks, context.Time, context.Error, cancellationToken).ConfigureAwait(false);
+            keySources.Add(keys);
+            issuers.Add(new TrustedIssuer(issuer.Issuer, keys.Resolver));
+        }
+
+        return new AttestationVerifier(new AttestationVerifierOptions
+        {
+            Issuers = issuers,
+            Audience = settings.Audience!,
+            Mode = settings.Mode,
+            ReplayStore = new InMemoryReplayStore(timeProvider: context.Time),
+            TimeProvider = context.Time,
+        });
     }
 }

@@ -172,7 +172,7 @@ public sealed class McpsMessageVerifier
             var registration = await _nonces.TryRegisterAsync(state.PassportId, state.Nonce, state.Timestamp + _options.MaxAge, cancellationToken).ConfigureAwait(false);
             return registration switch
             {
-                NonceCheckResult.Accepted => Success(state, level),
+                NonceCheckResult.Accepted => Success(state, level) with { SignerThumbprint = passport.PublicKey.Thumbprint },
                 NonceCheckResult.Replayed => Fail(state, new McpsFailure(McpsCode.ReplayDetected, McpsReasons.Replay), level),
                 NonceCheckResult.StoreFull => Fail(state, new McpsFailure(McpsCode.RateLimited, McpsReasons.NonceStoreFull), level),
                 _ => Fail(state, new McpsFailure(McpsCode.InternalError, McpsReasons.Internal), level),

@@ -20,6 +20,9 @@ public sealed record McpsVerificationResult
     /// <summary>The signer's passport id, once read.</summary>
     public string? PassportId { get; init; }
 
+    /// <summary>The RFC 7638 thumbprint of the passport key that signed the message, when verified against a passport.</summary>
+    public string? SignerThumbprint { get; init; }
+
     /// <summary>The effective trust level (0 unless a verified chain reaches an anchor).</summary>
     public int EffectiveTrustLevel { get; init; }
 

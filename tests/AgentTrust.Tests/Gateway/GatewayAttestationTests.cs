@@ -1,0 +1,174 @@
+using System.Text.Json.Nodes;
+using AgentTrust.Attestation;
+using AgentTrust.Cryptography;
+using AgentTrust.Tests.Gateway.Support;
+
+namespace AgentTrust.Tests.Gateway;
+
+/// <summary>
+/// The server-side gateway verifying attestation tokens (issue 7) in front of the real recording server: tokens minted by
+/// <see cref="AttestationTokenIssuer"/> with a test key published in a JWKS file; a refused call never reaches the server.
+/// </summary>
+public sealed class GatewayAttestationTests
+{
+    private const string Issuer = "https://issuer.test";
+    private const string Audience = "https://gateway.test/mcp";
+    private const string Kid = "test-issuer-1";
+    private const string EchoCall = """{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"text":"pay 10"}}}""";
+    private const string Initialized = """{"jsonrpc":"2.0","method":"notifications/initialized"}""";
+
+    private sealed class Setup : IDisposable
+    {
+        public Setup()
+        {
+            Trust = new TrustFixture();
+            Agent = Trust.IssueAgent(level: 2);
+            IssuerKey = SigningKey.Generate(SignatureAlgorithm.EdDSA);
+            var jwk = JsonNode.Parse(IssuerKey.PublicKey.ToJsonWebKey().With(kid: Kid).ToJson())!;
+            Jwks = Trust.Scratch.File("issuer-jwks.json");
+            File.WriteAllText(Jwks, new JsonObject { ["keys"] = new JsonArray(jwk) }.ToJsonString());
+            Config = Trust.Scratch.File("gateway.json");
+            File.WriteAllText(Config, """{ "tools": { "echo": { "requireAttestation": true } } }""");
+        }
+
+        public TrustFixture Trust { get; }
+
+        public TrustFixture.Agent Agent { get; }
+
+        public SigningKey IssuerKey { get; }
+
+        public string Jwks { get; }
+
+        public string Config { get; }
+
+        public string Token(string audience = Audience, TimeProvider? mintedAt = null) =>
+            new AttestationTokenIssuer(IssuerKey, Kid, Issuer, mintedAt).Issue(new AttestationTokenRequest
+            {
+                Audience = audience,
+                Subject = "spiffe://issuer.test/agent/test",
+                AgentIdentity = new AgentIdentity("test-model", "test-model-1", "test-provider"),
+            });
+
+        public RawGatewayProcess Start(params string[] extra) =>
+            new(["--trust-store", Trust.TrustStore, "--no-pins", "--config", Config,
+                "--attestation-issuer", Issuer, "--attestation-jwks", Jwks, "--attestation-audience", Audience, .. extra],
+                ["node", GatewayPeers.RecordingServer], new Dictionary<string, string>
+                {
+                    ["RECEIVED_LOG"] = Trust.Scratch.File("received.jsonl"),
+                    ["AGENTTRUST_HOME"] = Trust.Scratch.File("home"),
+                });
+
+        public string[] ToolCalls() => [.. RecordedMessages.ToolCalls(Trust.Scratch.File("received.jsonl"))];
+
+        public string Initialize(string? token)
+        {
+            var init = (JsonObject)JsonNode.Parse("""{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}""")!;
+            if (token is not null)
+            {
+                AttestationPlacement.SetInitializeToken((JsonObject)init["params"]!, token);
+            }
+
+            return Agent.Sign(init.ToJsonString());
+        }
+
+        public void Dispose()
+        {
+            IssuerKey.Dispose();
+            Agent.Dispose();
+            Trust.Dispose();
+        }
+    }
+
+    private static void AssertAttestationRefused(JsonObject answer, int expectedCode, string reason)
+    {
+        Assert.Equal(expectedCode, answer["error"]!["code"]!.GetValue<int>());
+        Assert.Equal("MCPS-020", answer["error"]!["data"]!["mcps_code"]!.GetValue<string>());
+        Assert.Equal(reason, answer["error"]!["data"]!["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task VerifiedTokenAtInitialize_LetsTheRequiredToolThrough()
+    {
+        using var setup = new Setup();
+        await using var gateway = setup.Start();
+        await gateway.SendAsync(setup.Initialize(setup.Token()));
+        Assert.True((await gateway.ReceiveResponseAsync("init")).ContainsKey("result"));
+        await gateway.SendAsync(setup.Agent.Sign(Initialized));
+
+        await gateway.SendAsync(setup.Agent.Sign(EchoCall));
+        var answer = await gateway.ReceiveResponseAsync(5);
+
+        Assert.Equal("pay 10", answer["result"]!["content"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal(["echo"], setup.ToolCalls());
+    }
+
+    [Fact]
+    public async Task NoToken_TheRequiredToolIsRefusedWithMcps020_AndNeverReachesTheServer_WhileOtherToolsPass()
+    {
+        using var setup = new Setup();
+        await using var gateway = setup.Start();
+        await gateway.SendAsync(setup.Initialize(null));
+        Assert.True((await gateway.ReceiveResponseAsync("init")).ContainsKey("result"));
+        await gateway.SendAsync(setup.Agent.Sign(Initialized));
+
+        await gateway.SendAsync(setup.Agent.Sign(EchoCall));
+        var refused = await gateway.ReceiveResponseAsync(5);
+        await gateway.SendAsync(setup.Agent.Sign("""{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"changeable","arguments":{"text":"x"}}}"""));
+        var allowed = await gateway.ReceiveResponseAsync(6);
+
+        AssertAttestationRefused(refused, AttestationReasons.Required, "missing");
+        Assert.True(allowed.ContainsKey("result"));
+        Assert.Equal(["changeable"], setup.ToolCalls());
+    }
+
+    [Fact]
+    public async Task BadTokens_AreRefusedAtInitialize_WithTheirCodes_AndAReplayedTokenIsRefused()
+    {
+        using var setup = new Setup();
+        var valid = setup.Token();
+        var parts = valid.Split('.');
+        var tampered = parts[0] + "." + parts[1] + "." + (parts[2][0] == 'A' ? 'B' : 'A') + parts[2][1..];
+        var expired = setup.Token(mintedAt: new FixedClock(TimeProvider.System.GetUtcNow().AddHours(-2)));
+        await using var gateway = setup.Start();
+
+        var cases = new (string Token, int Code, string Reason)[]
+        {
+            (tampered, AttestationReasons.Invalid, "bad_signature"),
+            (setup.Token(audience: "https://someone-else.test"), AttestationReasons.Invalid, "audience_mismatch"),
+            (expired, AttestationReasons.Expired, "expired"),
+            (valid, 0, ""),
+            (valid, AttestationReasons.Replay, "replay"),
+        };
+        foreach (var (token, code, reason) in cases)
+        {
+            await gateway.SendAsync(setup.Initialize(token));
+            var answer = await gateway.ReceiveResponseAsync("init");
+            if (code == 0)
+            {
+                Assert.True(answer.ContainsKey("result"), answer.ToJsonString());
+            }
+            else
+            {
+                AssertAttestationRefused(answer, code, reason);
+            }
+        }
+
+        Assert.Empty(setup.ToolCalls());
+    }
+
+    [Fact]
+    public async Task RequireAttestationWithoutAnIssuer_IsAConfigurationError()
+    {
+        using var setup = new Setup();
+        await using var gateway = new RawGatewayProcess(["--trust-store", setup.Trust.TrustStore, "--no-pins", "--config", setup.Config],
+            ["node", GatewayPeers.RecordingServer], new Dictionary<string, string> { ["AGENTTRUST_HOME"] = setup.Trust.Scratch.File("home") });
+
+        Assert.Equal(2, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("requireAttestation", gateway.StandardError, StringComparison.Ordinal);
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
