@@ -157,6 +157,37 @@ public sealed class GatewayAttestationTests
     }
 
     [Fact]
+    public async Task TokenInRequestMeta_IsVerifiedPerRequest_BoundToItsFirstPresenter()
+    {
+        using var setup = new Setup();
+        using var other = setup.Trust.IssueAgent(level: 2);
+        await using var gateway = setup.Start();
+        await gateway.SendAsync(setup.Initialize(null));
+        Assert.True((await gateway.ReceiveResponseAsync("init")).ContainsKey("result"));
+        await gateway.SendAsync(setup.Agent.Sign(Initialized));
+        var token = setup.Token();
+        string Call(int id)
+        {
+            var call = (JsonObject)JsonNode.Parse(EchoCall)!;
+            call["id"] = id;
+            AttestationPlacement.SetRequestToken((JsonObject)call["params"]!, token);
+            return call.ToJsonString();
+        }
+
+        await gateway.SendAsync(setup.Agent.Sign(Call(7)));
+        var first = await gateway.ReceiveResponseAsync(7);
+        await gateway.SendAsync(setup.Agent.Sign(Call(8)));
+        var again = await gateway.ReceiveResponseAsync(8);
+        await gateway.SendAsync(other.Sign(Call(9)));
+        var stolen = await gateway.ReceiveResponseAsync(9);
+
+        Assert.True(first.ContainsKey("result"), first.ToJsonString());
+        Assert.True(again.ContainsKey("result"), again.ToJsonString());
+        AssertAttestationRefused(stolen, AttestationReasons.Replay, "replay");
+        Assert.Equal(["echo", "echo"], setup.ToolCalls());
+    }
+
+    [Fact]
     public async Task RequireAttestationWithoutAnIssuer_IsAConfigurationError()
     {
         using var setup = new Setup();

@@ -19,7 +19,7 @@ internal static class ProxyCommand
 {
     public static Command Create(CliContext context)
     {
-        var command = new Command("proxy", "Run the AgentTrust gateway in front of an MCP server: stdio child process (after --) or Streamable HTTP (--upstream, --listen).");
+        var command = new Command("proxy", "Run the AgentTrust gateway in front of an MCP server: stdio child process (after --) or Streamable HTTP (--upstream, --listen). Verifies MCPS signatures (--trust-store, --authority, --min-trust) and attestation tokens (--attestation-issuer with --attestation-jwks and --attestation-audience).");
         var options = new GatewayCommandOptions();
         options.AddTo(command, serverSide: true);
         command.SetAction((parse, ct) => RunAsync(context, options.Resolve(parse), parse.GetValue(options.ServerCommand) ?? [], ct));
