@@ -13,12 +13,14 @@ namespace AgentTrust.Gateway.Verification;
 /// <c>_meta</c>. A present token that fails is refused in every mode; an absent token is refused only under
 /// <c>required</c>. A <c>tools/call</c> of a tool with <c>requireAttestation</c> needs a verified token (from one of the
 /// tool's issuers when it lists them). Refused messages never reach the server. The verdict that applies to a request
-/// is left in <see cref="RelayExchange.Items"/> under <see cref="VerdictKey"/>.
+/// is left in <see cref="RelayExchange.Items"/> under <see cref="VerdictKey"/>; a verified verdict is echoed in the result.
 /// </summary>
 public sealed class AttestationStage : IRelayStage
 {
     /// <summary>The key of the applicable <see cref="AttestationVerdict"/> in <see cref="RelayExchange.Items"/> (and of the session verdict).</summary>
     public const string VerdictKey = "agenttrust.attestation.verdict";
+
+    private const string PerRequestKey = "agenttrust.attestation.per-request";
 
     private readonly AttestationVerifier _verifier;
     private readonly GatewayOptions _options;
@@ -72,6 +74,8 @@ public sealed class AttestationStage : IRelayStage
             {
                 return Refuse(verdict.Reason);
             }
+
+            exchange.Items[PerRequestKey] = true;
         }
         else
         {
@@ -104,9 +108,44 @@ public sealed class AttestationStage : IRelayStage
         return StageResult.Continue;
     }
 
-    /// <inheritdoc />
-    public ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(StageResult.Continue);
+    /// <summary>
+    /// Echoes a verified verdict to the client (attestation.md §3.1, §3.2): in the <c>initialize</c> result's
+    /// <c>capabilities.experimental["security.attestation"]</c>, or in <c>result._meta["io.agenttrust/attestation"]</c>
+    /// for a request that carried its own token. Later stages (countersigning) see the changed result.
+    /// </summary>
+    public ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(exchange);
+        if (exchange.Message.Kind == MessageKind.Response && exchange.Request is { } request
+            && request.Items.TryGetValue(VerdictKey, out var value) && value is AttestationVerdict { Verified: true } verdict
+            && exchange.Message.Json["result"] is JsonObject result)
+        {
+            if (request.Items.ContainsKey(PerRequestKey))
+            {
+                Child(result, "_meta")[AttestationPlacement.ResultMetaKey] = AttestationPlacement.CreateResultMeta(verdict);
+                exchange.Message.MarkModified();
+            }
+            else if (request.Message.Method == "initialize")
+            {
+                Child(Child(result, "capabilities"), "experimental")[AttestationNames.CapabilityKey] = AttestationPlacement.CreateVerdictCapability(verdict);
+                exchange.Message.MarkModified();
+            }
+        }
+
+        return ValueTask.FromResult(StageResult.Continue);
+    }
+
+    private static JsonObject Child(JsonObject parent, string name)
+    {
+        if (parent[name] is JsonObject existing)
+        {
+            return existing;
+        }
+
+        var created = new JsonObject();
+        parent[name] = created;
+        return created;
+    }
 
     // The MCPS presenter of the carrying request (verified passport id and signing key) binds cnf tokens and the
     // §3.3 presenter rule; an unsigned request presents anonymously.

@@ -92,12 +92,15 @@ public sealed class GatewayAttestationTests
         using var setup = new Setup();
         await using var gateway = setup.Start();
         await gateway.SendAsync(setup.Initialize(setup.Token()));
-        Assert.True((await gateway.ReceiveResponseAsync("init")).ContainsKey("result"));
+        var initialized = await gateway.ReceiveResponseAsync("init");
         await gateway.SendAsync(setup.Agent.Sign(Initialized));
 
         await gateway.SendAsync(setup.Agent.Sign(EchoCall));
         var answer = await gateway.ReceiveResponseAsync(5);
 
+        var echoed = initialized["result"]!["capabilities"]!["experimental"]![AttestationNames.CapabilityKey]!;
+        Assert.Equal("verified", echoed["verification_status"]!.GetValue<string>());
+        Assert.Equal(Issuer, echoed["issuer"]!.GetValue<string>());
         Assert.Equal("pay 10", answer["result"]!["content"]![0]!["text"]!.GetValue<string>());
         Assert.Equal(["echo"], setup.ToolCalls());
     }
@@ -181,7 +184,7 @@ public sealed class GatewayAttestationTests
         await gateway.SendAsync(other.Sign(Call(9)));
         var stolen = await gateway.ReceiveResponseAsync(9);
 
-        Assert.True(first.ContainsKey("result"), first.ToJsonString());
+        Assert.Equal("verified", first["result"]!["_meta"]![AttestationPlacement.ResultMetaKey]!["verification_status"]!.GetValue<string>());
         Assert.True(again.ContainsKey("result"), again.ToJsonString());
         AssertAttestationRefused(stolen, AttestationReasons.Replay, "replay");
         Assert.Equal(["echo", "echo"], setup.ToolCalls());
