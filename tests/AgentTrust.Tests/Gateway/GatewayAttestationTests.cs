@@ -191,6 +191,22 @@ public sealed class GatewayAttestationTests
     }
 
     [Fact]
+    public async Task ToolRestrictedToAnotherIssuer_RefusesAVerifiedTokenOfThisIssuer()
+    {
+        using var setup = new Setup();
+        File.WriteAllText(setup.Config, """{ "tools": { "echo": { "requireAttestation": true, "attestationIssuers": ["https://other.test"] } } }""");
+        await using var gateway = setup.Start("--attestation-issuer", "https://other.test", "--attestation-jwks", setup.Jwks);
+        await gateway.SendAsync(setup.Initialize(setup.Token()));
+        Assert.True((await gateway.ReceiveResponseAsync("init")).ContainsKey("result"));
+        await gateway.SendAsync(setup.Agent.Sign(Initialized));
+
+        await gateway.SendAsync(setup.Agent.Sign(EchoCall));
+
+        AssertAttestationRefused(await gateway.ReceiveResponseAsync(5), AttestationReasons.IssuerUntrusted, "untrusted_issuer");
+        Assert.Empty(setup.ToolCalls());
+    }
+
+    [Fact]
     public async Task RequireAttestationWithoutAnIssuer_IsAConfigurationError()
     {
         using var setup = new Setup();
