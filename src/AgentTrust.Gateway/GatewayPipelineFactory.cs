@@ -12,6 +12,7 @@ using AgentTrust.Mcps.Passports;
 using AgentTrust.Mcps.Replay;
 using AgentTrust.Mcps.Tools;
 using AgentTrust.Receipts;
+using AgentTrust.Replay;
 
 namespace AgentTrust.Gateway;
 
@@ -32,8 +33,12 @@ public static class GatewayPipelineFactory
     /// <param name="audit">The audit log, or null.</param>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="attestation">The attestation verifier built from <see cref="GatewayOptions.Attestation"/>; required when issuers are configured.</param>
+    /// <param name="replayStore">
+    /// The store of accepted nonces, shared by every pipeline of the gateway (and, for SQLite or PostgreSQL, by every
+    /// gateway process). Null gives this pipeline a store of its own, which only detects replays on the same connection.
+    /// </param>
     public static IReadOnlyList<IRelayStage> CreateServerSide(GatewayOptions options, string serverIdentity, GatewayIdentity? identity,
-        TrustSources? trust, AuditLog? audit, TimeProvider? timeProvider = null, AttestationVerifier? attestation = null)
+        TrustSources? trust, AuditLog? audit, TimeProvider? timeProvider = null, AttestationVerifier? attestation = null, IReplayStore? replayStore = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (attestation is null && (options.Attestation.IsEnabled || options.Tools.Values.Any(t => t.RequireAttestation)))
@@ -52,7 +57,7 @@ public static class GatewayPipelineFactory
         if (options.RequiresVerification)
         {
             var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = ToStatusPolicy(options.FailurePolicy) };
-            var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, new InMemoryNonceStore(time: time), trust?.Resolver, trust?.Status);
+            var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, NonceStore(replayStore, time), trust?.Resolver, trust?.Status);
             stages.Add(new McpsVerificationStage(verifier, options));
         }
 
@@ -85,8 +90,9 @@ public static class GatewayPipelineFactory
     /// <param name="trust">Anchors the server gateway's passport may chain to, or null (self-issued accepted at level 0).</param>
     /// <param name="audit">The agent's audit log, or null.</param>
     /// <param name="timeProvider">The clock.</param>
+    /// <param name="replayStore">The store of accepted nonces of the server's messages (see <see cref="CreateServerSide"/>).</param>
     public static IReadOnlyList<IRelayStage> CreateAgentSide(GatewayOptions options, string serverIdentity, GatewayIdentity identity,
-        TrustSources? trust, AuditLog? audit, TimeProvider? timeProvider = null)
+        TrustSources? trust, AuditLog? audit, TimeProvider? timeProvider = null, IReplayStore? replayStore = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(identity);
@@ -94,7 +100,7 @@ public static class GatewayPipelineFactory
         var stages = new List<IRelayStage>();
         AddPins(stages, options, serverIdentity, time);
         var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = trust is null ? StatusPolicy.None : ToStatusPolicy(options.FailurePolicy) };
-        var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, new InMemoryNonceStore(time: time), trust?.Resolver, trust?.Status);
+        var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, NonceStore(replayStore, time), trust?.Resolver, trust?.Status);
         stages.Add(new CountersignatureVerificationStage(verifier, audit));
         stages.Add(new AgentSigningStage(identity, audit, serverIdentity, null, time));
         return stages;
@@ -108,6 +114,9 @@ public static class GatewayPipelineFactory
             stages.Add(new ToolPinStage(store, serverIdentity, options.StrictPins ? PinMode.Strict : PinMode.Tofu, options.Pins, time));
         }
     }
+
+    private static INonceStore NonceStore(IReplayStore? shared, TimeProvider time) =>
+        shared is null ? new InMemoryNonceStore(time: time) : new ReplayStoreNonceStore(shared);
 
     private static StatusPolicy ToStatusPolicy(FailurePolicy policy) => policy switch
     {

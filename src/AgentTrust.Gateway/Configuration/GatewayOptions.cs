@@ -36,6 +36,14 @@ public sealed record GatewayOptions
     /// <summary>Directory of the audit log (receipts of every tool call).</summary>
     public string? AuditDir { get; init; }
 
+    /// <summary>
+    /// Where MCPS nonces and attestation <c>jti</c>s are remembered for their whole window: <c>sqlite:PATH</c>,
+    /// <c>postgres:CONNSTR</c> or <c>memory</c>. Null means the host's default, a SQLite file shared by every gateway
+    /// process of the machine: a stdio gateway is one process per connection, so an in-memory store would let a
+    /// message captured on one connection be replayed on the next.
+    /// </summary>
+    public string? ReplayStore { get; init; }
+
     /// <summary>Behaviour when the Trust Authority is unreachable.</summary>
     public FailurePolicy FailurePolicy { get; init; } = FailurePolicy.Closed;
 

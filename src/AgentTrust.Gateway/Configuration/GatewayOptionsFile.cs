@@ -161,6 +161,8 @@ internal sealed class GatewayOptionsFileModel
 
     public string? AuditDir { get; set; }
 
+    public string? ReplayStore { get; set; }
+
     public FailurePolicy? FailurePolicy { get; set; }
 
     public string? Key { get; set; }
@@ -197,6 +199,7 @@ internal sealed class GatewayOptionsFileModel
             StrictPins = StrictPins ?? false,
             DisablePins = DisablePins ?? false,
             AuditDir = AuditDir,
+            ReplayStore = ReplayStore,
             FailurePolicy = FailurePolicy ?? defaults.FailurePolicy,
             Key = Key,
             Passport = Passport,

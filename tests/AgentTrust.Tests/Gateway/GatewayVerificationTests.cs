@@ -119,6 +119,29 @@ public sealed class GatewayVerificationTests
     }
 
     [Fact]
+    public async Task CallReplayedOnANewConnection_IsRefusedWithMcps005_BecauseGatewayProcessesShareTheReplayStore()
+    {
+        // A stdio gateway is one process per client connection: an attacker who captured a signed call replays it on a
+        // connection of their own. The default replay store (SQLite under AGENTTRUST_HOME) is shared by both processes.
+        using var trust = new TrustFixture();
+        using var agent = trust.IssueAgent(level: 2);
+        var signed = agent.Sign(EchoCall);
+        await using (var first = StartGateway(trust))
+        {
+            await HandshakeAsync(first, agent);
+            await first.SendAsync(signed);
+            Assert.True((await first.ReceiveResponseAsync(5)).ContainsKey("result"));
+            first.CloseInput();
+        }
+
+        await using var second = StartGateway(trust);
+        await HandshakeAsync(second, agent);
+        await second.SendAsync(signed);
+        AssertRefused(await second.ReceiveResponseAsync(5), 5, "MCPS-005", "replay");
+        Assert.Equal(["echo"], RecordedMessages.ToolCalls(trust.Scratch.File("received.jsonl")));
+    }
+
+    [Fact]
     public async Task UnsignedCall_IsRefusedWithMcps004()
     {
         using var trust = new TrustFixture();

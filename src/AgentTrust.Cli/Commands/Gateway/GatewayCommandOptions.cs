@@ -24,6 +24,11 @@ internal sealed class GatewayCommandOptions
 
     public Option<DirectoryInfo> AuditDir { get; } = new("--audit-dir") { Description = "Audit log directory (a receipt per tool call)" };
 
+    public Option<string> ReplayStore { get; } = new("--replay-store")
+    {
+        Description = "Where nonces and attestation jti are held for their window: sqlite:PATH (default <AGENTTRUST_HOME>/gateway/replay.db, shared by every gateway process of this machine), postgres:CONNSTR (shared across machines) or memory (this process only: a replay on a new stdio connection would pass)",
+    };
+
     public Option<string> FailurePolicy { get; } = new("--failure-policy") { Description = "When the Trust Authority is unreachable: closed (default), cached, open" };
 
     public Option<string> Key { get; } = new("--key") { Description = "Name of this side's key in the key store (created on first use)" };
@@ -55,7 +60,7 @@ internal sealed class GatewayCommandOptions
     /// <summary>Adds the options; the attestation-token options only on the server side (<c>proxy</c>), which verifies tokens.</summary>
     public void AddTo(Command command, bool serverSide)
     {
-        foreach (var option in new Option[] { Config, TrustStore, Authority, AuthorityName, MinTrust, Pins, StrictPins, NoPins, AuditDir, FailurePolicy, Key, Passport, MaxMessageBytes, ShutdownTimeout, Upstream, Listen, AllowedHosts, AllowedOrigins })
+        foreach (var option in new Option[] { Config, TrustStore, Authority, AuthorityName, MinTrust, Pins, StrictPins, NoPins, AuditDir, ReplayStore, FailurePolicy, Key, Passport, MaxMessageBytes, ShutdownTimeout, Upstream, Listen, AllowedHosts, AllowedOrigins })
         {
             command.Options.Add(option);
         }
@@ -140,6 +145,7 @@ internal sealed class GatewayCommandOptions
             StrictPins = parse.GetValue(StrictPins) || options.StrictPins,
             DisablePins = parse.GetValue(NoPins) || options.DisablePins,
             AuditDir = parse.GetValue(AuditDir)?.FullName ?? options.AuditDir,
+            ReplayStore = parse.GetValue(ReplayStore) ?? options.ReplayStore,
             FailurePolicy = policy,
             Key = parse.GetValue(Key) ?? options.Key,
             Passport = parse.GetValue(Passport)?.FullName ?? options.Passport,

@@ -6,6 +6,9 @@ using AgentTrust.Gateway.Identity;
 using AgentTrust.Gateway.Pipeline;
 using AgentTrust.Gateway.Stdio;
 using AgentTrust.KeyStore;
+using AgentTrust.Replay;
+using AgentTrust.Storage.PostgreSql;
+using AgentTrust.Storage.Sqlite;
 using AgentTrust.TrustAuthority;
 using Microsoft.Extensions.Logging;
 
@@ -38,6 +41,9 @@ internal sealed class GatewayHost : IAsyncDisposable
     private HttpClient? AuthorityHttp { get; set; }
 
     public AuditLog? Audit { get; private set; }
+
+    /// <summary>The replay store shared by every pipeline of this gateway (see <see cref="GatewayOptions.ReplayStore"/>).</summary>
+    public IReplayStore ReplayStore { get; private set; } = null!;
 
     public static async Task<GatewayHost> OpenAsync(CliContext context, GatewayOptions options, bool requireIdentity, CancellationToken cancellationToken)
     {
@@ -102,6 +108,7 @@ internal sealed class GatewayHost : IAsyncDisposable
                 host.Audit = await AuditLog.OpenAsync(new AuditLogOptions { Directory = auditDir, Time = context.Time }, cancellationToken).ConfigureAwait(false);
             }
 
+            host.ReplayStore = await OpenReplayStoreAsync(options.ReplayStore, context, cancellationToken).ConfigureAwait(false);
             return host;
         }
         catch
@@ -162,9 +169,56 @@ internal sealed class GatewayHost : IAsyncDisposable
             await Audit.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (ReplayStore is IAsyncDisposable store)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+        }
+
         Identity?.Dispose();
         AuthorityHttp?.Dispose();
         _loggers.Dispose();
+    }
+
+    private static async Task<IReplayStore> OpenReplayStoreAsync(string? spec, CliContext context, CancellationToken cancellationToken)
+    {
+        spec ??= "sqlite:" + Path.Combine(context.HomeDirectory, "gateway", "replay.db");
+        try
+        {
+            if (spec == "memory")
+            {
+                return new InMemoryReplayStore(timeProvider: context.Time);
+            }
+
+            if (spec.StartsWith("sqlite:", StringComparison.Ordinal) && spec.Length > "sqlite:".Length)
+            {
+                var path = Path.GetFullPath(spec["sqlite:".Length..]);
+                var directory = Path.GetDirectoryName(path)!;
+                if (!Directory.Exists(directory))
+                {
+                    if (OperatingSystem.IsWindows())
+                    {
+                        Directory.CreateDirectory(directory);
+                    }
+                    else
+                    {
+                        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                    }
+                }
+
+                return await SqliteReplayStore.OpenAsync(new SqliteReplayStoreOptions { DatabasePath = path }, context.Time, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (spec.StartsWith("postgres:", StringComparison.Ordinal) && spec.Length > "postgres:".Length)
+            {
+                return await PostgresReplayStore.OpenAsync(spec["postgres:".Length..], null, context.Time, null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or InvalidOperationException)
+        {
+            throw CliFailure.Environment("AT-ENV-REPLAY", $"replay store: {e.Message}");
+        }
+
+        throw CliFailure.Usage("--replay-store must be sqlite:PATH, postgres:CONNSTR or memory");
     }
 
     private static IReadOnlyList<IRelayStage> CreateStages(Func<string, IReadOnlyList<IRelayStage>> createStages, string identity)

@@ -31,9 +31,9 @@ internal static class ProxyCommand
         var keySources = new List<AttestCommand.KeySource>();
         try
         {
-            var attestation = await CreateAttestationVerifierAsync(context, options.Attestation, keySources, cancellationToken).ConfigureAwait(false);
             await using var host = await GatewayHost.OpenAsync(context, options, requireIdentity: false, cancellationToken).ConfigureAwait(false);
-            return await host.RunAsync(serverCommand, identity => GatewayPipelineFactory.CreateServerSide(options, identity, host.Identity, host.Trust, host.Audit, context.Time, attestation), cancellationToken).ConfigureAwait(false);
+            var attestation = await CreateAttestationVerifierAsync(context, options.Attestation, host.ReplayStore, keySources, cancellationToken).ConfigureAwait(false);
+            return await host.RunAsync(serverCommand, identity => GatewayPipelineFactory.CreateServerSide(options, identity, host.Identity, host.Trust, host.Audit, context.Time, attestation, host.ReplayStore), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -44,8 +44,8 @@ internal static class ProxyCommand
         }
     }
 
-    // One verifier per gateway run: its replay store is shared by every connection/session of this process.
-    private static async Task<AttestationVerifier?> CreateAttestationVerifierAsync(CliContext context, AttestationSettings settings, List<AttestCommand.KeySource> keySources, CancellationToken cancellationToken)
+    // One verifier per gateway run, on the gateway's replay store (shared with the MCPS nonces, and across processes).
+    private static async Task<AttestationVerifier?> CreateAttestationVerifierAsync(CliContext context, AttestationSettings settings, IReplayStore replayStore, List<AttestCommand.KeySource> keySources, CancellationToken cancellationToken)
     {
         if (!settings.IsEnabled)
         {
@@ -65,7 +65,7 @@ internal static class ProxyCommand
             Issuers = issuers,
             Audience = settings.Audience!,
             Mode = settings.Mode,
-            ReplayStore = new InMemoryReplayStore(timeProvider: context.Time),
+            ReplayStore = replayStore,
             TimeProvider = context.Time,
         });
     }
