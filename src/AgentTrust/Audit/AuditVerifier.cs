@@ -148,7 +148,9 @@ public static class AuditVerifier
         private long _encrypted;
         private readonly List<long> _anchorsMatched = [];
         private readonly object _gate = new();
-        private Channel<SignatureWork>? _work;
+        private Channel<SignatureBatch>? _work;
+        private SignatureBatch? _batch;
+        private CancellationToken _cancellation;
         private Task[] _workers = [];
         private volatile SignatureFailure? _signatureFailure;
 
@@ -181,8 +183,16 @@ public static class AuditVerifier
 
             if (_work is not null)
             {
-                // Signatures are checked by workers on every core while the walk goes on; the earliest failure wins.
-                await _work.Writer.WriteAsync(new SignatureWork(number, file, line, prev!, bytes[receiptRange].ToArray()), ct).ConfigureAwait(false);
+                // Signatures are checked by workers on every core while the walk goes on, in batches so the hand-over
+                // costs little next to a signature check; the earliest failure wins.
+                _batch ??= new SignatureBatch();
+                _batch.Add(number, file, line, prev!, bytes.Span[receiptRange]);
+                if (_batch.Count == SignatureBatch.Capacity)
+                {
+                    var full = _batch;
+                    _batch = null;
+                    await _work.Writer.WriteAsync(full, ct).ConfigureAwait(false);
+                }
             }
 
             Count = number;
@@ -209,7 +219,8 @@ public static class AuditVerifier
                 return;
             }
 
-            _work = Channel.CreateBounded<SignatureWork>(new BoundedChannelOptions(4096) { SingleWriter = true });
+            _cancellation = ct;
+            _work = Channel.CreateBounded<SignatureBatch>(new BoundedChannelOptions(4096 / SignatureBatch.Capacity) { SingleWriter = true });
             _workers = [.. Enumerable.Range(0, Math.Clamp(Environment.ProcessorCount, 1, 8)).Select(_ => Task.Run(() => WorkAsync(ct), ct))];
         }
 
@@ -218,6 +229,13 @@ public static class AuditVerifier
             if (_work is null)
             {
                 return;
+            }
+
+            if (_batch is { Count: > 0 } rest)
+            {
+                // Every record walked before a chain break is still checked: an earlier bad signature is the first break.
+                _batch = null;
+                await _work.Writer.WriteAsync(rest, _cancellation).ConfigureAwait(false);
             }
 
             _work.Writer.TryComplete();
@@ -232,31 +250,35 @@ public static class AuditVerifier
 
         private async Task WorkAsync(CancellationToken ct)
         {
-            await foreach (var item in _work!.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            await foreach (var batch in _work!.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
-                if (_signatureFailure is { } known && known.Break.RecordNumber < item.Number)
+                for (var i = 0; i < batch.Count; i++)
                 {
-                    continue;
-                }
-
-                (McpsCode Code, string Reason)? failure;
-                try
-                {
-                    failure = await CheckSignatureAsync(item.Receipt, ct).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A failing key resolver or trust anchor must not stall the walk: fail closed on this record.
-                    failure = (McpsCode.InternalError, "internal_error");
-                }
-
-                if (failure is not null)
-                {
-                    lock (_gate)
+                    var item = batch.Items[i];
+                    if (_signatureFailure is { } known && known.Break.RecordNumber < item.Number)
                     {
-                        if (_signatureFailure is null || item.Number < _signatureFailure.Break.RecordNumber)
+                        break;
+                    }
+
+                    (McpsCode Code, string Reason)? failure;
+                    try
+                    {
+                        failure = await CheckSignatureAsync(batch.Receipt(i), ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // A failing key resolver or trust anchor must not stall the walk: fail closed on this record.
+                        failure = (McpsCode.InternalError, "internal_error");
+                    }
+
+                    if (failure is not null)
+                    {
+                        lock (_gate)
                         {
-                            _signatureFailure = new SignatureFailure(new AuditBreak(item.File, item.Line, item.Number, failure.Value.Code, failure.Value.Reason, null, null), item.PrevHash);
+                            if (_signatureFailure is null || item.Number < _signatureFailure.Break.RecordNumber)
+                            {
+                                _signatureFailure = new SignatureFailure(new AuditBreak(item.File, item.Line, item.Number, failure.Value.Code, failure.Value.Reason, null, null), item.PrevHash);
+                            }
                         }
                     }
                 }
@@ -280,7 +302,34 @@ public static class AuditVerifier
             }
         }
 
-        private sealed record SignatureWork(long Number, string File, long Line, string PrevHash, byte[] Receipt);
+        private readonly record struct SignatureWork(long Number, string File, long Line, string PrevHash, int Offset, int Length);
+
+        /// <summary>Consecutive records for one worker: their receipts copied back to back into one buffer.</summary>
+        private sealed class SignatureBatch
+        {
+            public const int Capacity = 64;
+
+            private byte[] _bytes = new byte[Capacity * 1024];
+            private int _used;
+
+            public SignatureWork[] Items { get; } = new SignatureWork[Capacity];
+
+            public int Count { get; private set; }
+
+            public void Add(long number, string file, long line, string prevHash, ReadOnlySpan<byte> receipt)
+            {
+                if (_bytes.Length - _used < receipt.Length)
+                {
+                    Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _used + receipt.Length));
+                }
+
+                receipt.CopyTo(_bytes.AsSpan(_used));
+                Items[Count++] = new SignatureWork(number, file, line, prevHash, _used, receipt.Length);
+                _used += receipt.Length;
+            }
+
+            public ReadOnlyMemory<byte> Receipt(int index) => _bytes.AsMemory(Items[index].Offset, Items[index].Length);
+        }
 
         private sealed record SignatureFailure(AuditBreak Break, string PrevHash);
 
@@ -303,10 +352,10 @@ public static class AuditVerifier
             return reason;
         }
 
-        private async ValueTask<(McpsCode Code, string Reason)?> CheckSignatureAsync(byte[] receiptBytes, CancellationToken ct)
+        private async ValueTask<(McpsCode Code, string Reason)?> CheckSignatureAsync(ReadOnlyMemory<byte> receiptBytes, CancellationToken ct)
         {
             // CheckRecordHash validated these exact bytes under the strict profile a moment ago.
-            var json = Receipt.ParseObject(receiptBytes, alreadyValidated: true, out var reason);
+            var json = Receipt.ParseObject(receiptBytes.Span, alreadyValidated: true, out var reason);
             if (json is null)
             {
                 return (McpsCode.ReceiptInvalid, reason ?? "malformed");

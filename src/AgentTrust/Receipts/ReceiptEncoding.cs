@@ -108,6 +108,11 @@ public static partial class ReceiptEncoding
             return false;
         }
 
+        if (TryParseMillisecondUtc(text, out time))
+        {
+            return true;
+        }
+
         var match = TimestampPattern().Match(text);
         if (!match.Success)
         {
@@ -128,6 +133,43 @@ public static partial class ReceiptEncoding
             CultureInfo.InvariantCulture,
             DateTimeStyles.None,
             out time);
+    }
+
+    /// <summary>
+    /// The form Signet emits (<c>YYYY-MM-DDTHH:MM:SS.mmmZ</c>) without a regex or an allocation; false sends every other
+    /// text (and every out-of-range field) down the general path, which decides.
+    /// </summary>
+    private static bool TryParseMillisecondUtc(string text, out DateTimeOffset time)
+    {
+        time = default;
+        if (text.Length != 24 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != '.' || text[23] != 'Z'
+            || !Digits(text, 0, 4, out var year) || !Digits(text, 5, 2, out var month) || !Digits(text, 8, 2, out var day)
+            || !Digits(text, 11, 2, out var hour) || !Digits(text, 14, 2, out var minute) || !Digits(text, 17, 2, out var second)
+            || !Digits(text, 20, 3, out var millisecond)
+            || year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        time = new DateTimeOffset(year, month, day, hour, minute, second, millisecond, TimeSpan.Zero);
+        return true;
+    }
+
+    private static bool Digits(string text, int start, int count, out int value)
+    {
+        value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            var digit = text[i] - '0';
+            if ((uint)digit > 9)
+            {
+                return false;
+            }
+
+            value = (value * 10) + digit;
+        }
+
+        return true;
     }
 
     [GeneratedRegex("^sha256:[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
