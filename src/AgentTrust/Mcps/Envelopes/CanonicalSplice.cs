@@ -88,11 +88,12 @@ internal static class CanonicalSplice
     /// <summary>Removes the member at <paramref name="path"/> (with its separating comma); the input when absent.</summary>
     public static byte[] RemoveMember(byte[] canonical, ReadOnlySpan<string> path)
     {
-        if (!TryFindMember(canonical, path, out var start, out var end))
-        {
-            return canonical;
-        }
+        return TryFindMember(canonical, path, out var start, out var end) ? RemoveRange(canonical, start, end) : canonical;
+    }
 
+    /// <summary>Removes the member spanning [<paramref name="start"/>, <paramref name="end"/>) with its separating comma.</summary>
+    public static byte[] RemoveRange(byte[] canonical, int start, int end)
+    {
         if (end < canonical.Length && canonical[end] == (byte)',')
         {
             end++;
@@ -155,6 +156,45 @@ internal static class CanonicalSplice
             if (index >= 0)
             {
                 found[index] = new MemberInfo(true, objectStart + start, objectStart + (int)reader.BytesConsumed, type);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The string values of <paramref name="names"/> in the object that starts at <paramref name="objectStart"/>
+    /// (null where absent or not a JSON string). False when no object starts there.
+    /// </summary>
+    public static bool ReadStringMembers(ReadOnlySpan<byte> canonical, int objectStart, ReadOnlySpan<string> names, Span<string?> values)
+    {
+        values.Clear();
+        var reader = new Utf8JsonReader(canonical[objectStart..], new JsonReaderOptions { MaxDepth = 1024 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var index = -1;
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (reader.ValueTextEquals(names[i]))
+                {
+                    index = i;
+                    break;
+                }
+            }
+
+            reader.Read();
+            if (index >= 0 && reader.TokenType == JsonTokenType.String)
+            {
+                values[index] = reader.GetString();
+            }
+            else
+            {
+                reader.Skip();
             }
         }
 
