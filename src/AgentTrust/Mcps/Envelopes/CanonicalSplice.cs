@@ -72,6 +72,11 @@ internal static class CanonicalSplice
                     break;
                 }
 
+                if (IsPast(ref reader, path[level]))
+                {
+                    return false;
+                }
+
                 reader.Read();
                 reader.Skip();
             }
@@ -149,6 +154,11 @@ internal static class CanonicalSplice
                 }
             }
 
+            if (index < 0 && IsPastAll(ref reader, names))
+            {
+                break;
+            }
+
             reader.Read();
             var start = (int)reader.TokenStartIndex;
             var type = reader.TokenType;
@@ -195,6 +205,44 @@ internal static class CanonicalSplice
             else
             {
                 reader.Skip();
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// True when the current (unescaped) member name sorts after <paramref name="name"/>: canonical members are in
+    /// UTF-16 order, so the name cannot come later. For an ASCII <paramref name="name"/>, UTF-8 byte order gives the
+    /// same answer; an escaped name is not compared (the scan simply goes on).
+    /// </summary>
+    private static bool IsPast(ref Utf8JsonReader reader, string name)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        {
+            return false;
+        }
+
+        var key = reader.ValueSpan;
+        var common = Math.Min(key.Length, name.Length);
+        for (var i = 0; i < common; i++)
+        {
+            if (key[i] != name[i])
+            {
+                return key[i] > name[i];
+            }
+        }
+
+        return key.Length > name.Length;
+    }
+
+    private static bool IsPastAll(ref Utf8JsonReader reader, ReadOnlySpan<string> names)
+    {
+        foreach (var name in names)
+        {
+            if (!IsPast(ref reader, name))
+            {
+                return false;
             }
         }
 
