@@ -133,7 +133,12 @@ internal static class CanonicalSplice
     /// One pass over the members of the object that starts at <paramref name="objectStart"/>, recording where each of
     /// <paramref name="names"/> is. False when no object starts there.
     /// </summary>
-    public static bool ScanObject(ReadOnlySpan<byte> canonical, int objectStart, ReadOnlySpan<string> names, Span<MemberInfo> found)
+    /// <param name="canonical">Canonical text.</param>
+    /// <param name="objectStart">Where the object starts.</param>
+    /// <param name="names">The member names looked for (ASCII).</param>
+    /// <param name="found">One entry per name.</param>
+    /// <param name="stopAt">When that name's member is found, the scan stops there and its <c>ValueEnd</c> is -1 (not read).</param>
+    public static bool ScanObject(ReadOnlySpan<byte> canonical, int objectStart, ReadOnlySpan<string> names, Span<MemberInfo> found, int stopAt = -1)
     {
         found.Clear();
         var reader = new Utf8JsonReader(canonical[objectStart..], new JsonReaderOptions { MaxDepth = 1024 });
@@ -162,6 +167,12 @@ internal static class CanonicalSplice
             reader.Read();
             var start = (int)reader.TokenStartIndex;
             var type = reader.TokenType;
+            if (index >= 0 && index == stopAt)
+            {
+                found[index] = new MemberInfo(true, objectStart + start, -1, type);
+                break;
+            }
+
             reader.Skip();
             if (index >= 0)
             {

@@ -242,11 +242,19 @@ public sealed class McpsMessageVerifier
         }
 
         // Steps 2–4 on the canonical text itself (no JsonNode): the same decisions as McpsEnvelopeLocator.Locate.
+        // Members are sorted (error < id < mcps < mcps_version < message < method < params < result < smcp): with
+        // method seen and no message, nothing after params matters, so the first scan stops at params without reading
+        // it; otherwise the object is read to the end.
         Span<CanonicalSplice.MemberInfo> top = stackalloc CanonicalSplice.MemberInfo[9];
-        if (!CanonicalSplice.ScanObject(canonical, 0,
-                [McpsEnvelopeConstants.TopLevelMember, "method", "id", "result", "error", "params", "message", "mcps_version", "smcp"], top))
+        ReadOnlySpan<string> topNames = [McpsEnvelopeConstants.TopLevelMember, "method", "id", "result", "error", "params", "message", "mcps_version", "smcp"];
+        if (!CanonicalSplice.ScanObject(canonical, 0, topNames, top, stopAt: 5))
         {
             return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadField));
+        }
+
+        if (top[5].Found && (!top[1].Found || top[6].Found))
+        {
+            CanonicalSplice.ScanObject(canonical, 0, topNames, top);
         }
 
         if (top[6].Found && (top[7].Found || top[8].Found))
