@@ -72,6 +72,11 @@ internal static class CanonicalSplice
                     break;
                 }
 
+                if (IsPast(ref reader, path[level]))
+                {
+                    return false;
+                }
+
                 reader.Read();
                 reader.Skip();
             }
@@ -88,11 +93,12 @@ internal static class CanonicalSplice
     /// <summary>Removes the member at <paramref name="path"/> (with its separating comma); the input when absent.</summary>
     public static byte[] RemoveMember(byte[] canonical, ReadOnlySpan<string> path)
     {
-        if (!TryFindMember(canonical, path, out var start, out var end))
-        {
-            return canonical;
-        }
+        return TryFindMember(canonical, path, out var start, out var end) ? RemoveRange(canonical, start, end) : canonical;
+    }
 
+    /// <summary>Removes the member spanning [<paramref name="start"/>, <paramref name="end"/>) with its separating comma.</summary>
+    public static byte[] RemoveRange(byte[] canonical, int start, int end)
+    {
         if (end < canonical.Length && canonical[end] == (byte)',')
         {
             end++;
@@ -127,7 +133,12 @@ internal static class CanonicalSplice
     /// One pass over the members of the object that starts at <paramref name="objectStart"/>, recording where each of
     /// <paramref name="names"/> is. False when no object starts there.
     /// </summary>
-    public static bool ScanObject(ReadOnlySpan<byte> canonical, int objectStart, ReadOnlySpan<string> names, Span<MemberInfo> found)
+    /// <param name="canonical">Canonical text.</param>
+    /// <param name="objectStart">Where the object starts.</param>
+    /// <param name="names">The member names looked for (ASCII).</param>
+    /// <param name="found">One entry per name.</param>
+    /// <param name="stopAt">When that name's member is found, the scan stops there and its <c>ValueEnd</c> is -1 (not read).</param>
+    public static bool ScanObject(ReadOnlySpan<byte> canonical, int objectStart, ReadOnlySpan<string> names, Span<MemberInfo> found, int stopAt = -1)
     {
         found.Clear();
         var reader = new Utf8JsonReader(canonical[objectStart..], new JsonReaderOptions { MaxDepth = 1024 });
@@ -148,13 +159,101 @@ internal static class CanonicalSplice
                 }
             }
 
+            if (index < 0 && IsPastAll(ref reader, names))
+            {
+                break;
+            }
+
             reader.Read();
             var start = (int)reader.TokenStartIndex;
             var type = reader.TokenType;
+            if (index >= 0 && index == stopAt)
+            {
+                found[index] = new MemberInfo(true, objectStart + start, -1, type);
+                break;
+            }
+
             reader.Skip();
             if (index >= 0)
             {
                 found[index] = new MemberInfo(true, objectStart + start, objectStart + (int)reader.BytesConsumed, type);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The string values of <paramref name="names"/> in the object that starts at <paramref name="objectStart"/>
+    /// (null where absent or not a JSON string). False when no object starts there.
+    /// </summary>
+    public static bool ReadStringMembers(ReadOnlySpan<byte> canonical, int objectStart, ReadOnlySpan<string> names, Span<string?> values)
+    {
+        values.Clear();
+        var reader = new Utf8JsonReader(canonical[objectStart..], new JsonReaderOptions { MaxDepth = 1024 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var index = -1;
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (reader.ValueTextEquals(names[i]))
+                {
+                    index = i;
+                    break;
+                }
+            }
+
+            reader.Read();
+            if (index >= 0 && reader.TokenType == JsonTokenType.String)
+            {
+                values[index] = reader.GetString();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// True when the current (unescaped) member name sorts after <paramref name="name"/>: canonical members are in
+    /// UTF-16 order, so the name cannot come later. For an ASCII <paramref name="name"/>, UTF-8 byte order gives the
+    /// same answer; an escaped name is not compared (the scan simply goes on).
+    /// </summary>
+    private static bool IsPast(ref Utf8JsonReader reader, string name)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        {
+            return false;
+        }
+
+        var key = reader.ValueSpan;
+        var common = Math.Min(key.Length, name.Length);
+        for (var i = 0; i < common; i++)
+        {
+            if (key[i] != name[i])
+            {
+                return key[i] > name[i];
+            }
+        }
+
+        return key.Length > name.Length;
+    }
+
+    private static bool IsPastAll(ref Utf8JsonReader reader, ReadOnlySpan<string> names)
+    {
+        foreach (var name in names)
+        {
+            if (!IsPast(ref reader, name))
+            {
+                return false;
             }
         }
 

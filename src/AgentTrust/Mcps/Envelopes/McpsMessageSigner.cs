@@ -171,9 +171,16 @@ public sealed class McpsMessageSigner
     {
         signed = [];
         Span<CanonicalSplice.MemberInfo> top = stackalloc CanonicalSplice.MemberInfo[6];
-        if (!CanonicalSplice.ScanObject(canonical, 0, ["mcps", "method", "id", "result", "error", "params"], top) || top[0].Found)
+        // Members are sorted (error < id < mcps < method < params < result): with method seen, nothing after params
+        // matters, so the scan stops at params without reading it; otherwise it is read to the end.
+        if (!CanonicalSplice.ScanObject(canonical, 0, ["mcps", "method", "id", "result", "error", "params"], top, stopAt: 5) || top[0].Found)
         {
             return false;
+        }
+
+        if (top[5].Found && !top[1].Found)
+        {
+            CanonicalSplice.ScanObject(canonical, 0, ["mcps", "method", "id", "result", "error", "params"], top);
         }
 
         var kind = top[1].Found
@@ -232,7 +239,7 @@ public sealed class McpsMessageSigner
             {
                 insertAt = parent.ValueStart + 1;
                 prefix = "\"_meta\":{\"" + McpsEnvelopeConstants.MetaKey + "\":";
-                suffix = parent.ValueEnd - parent.ValueStart > 2 ? "}," : "}";
+                suffix = canonical[parent.ValueStart + 1] != (byte)'}' ? "}," : "}";
             }
         }
 

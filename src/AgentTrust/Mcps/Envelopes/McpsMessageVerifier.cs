@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentTrust.Cryptography;
 using AgentTrust.Encoding;
@@ -240,36 +241,87 @@ public sealed class McpsMessageVerifier
             return McpsVerificationResult.Fail(McpsJson.FromCanonicalError(canonicalError));
         }
 
-        if (JsonNode.Parse(canonical, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = _options.Json.MaxDepth + 1 }) is not JsonObject message)
+        // Steps 2–4 on the canonical text itself (no JsonNode): the same decisions as McpsEnvelopeLocator.Locate.
+        // Members are sorted (error < id < mcps < mcps_version < message < method < params < result < smcp): with
+        // method seen and no message, nothing after params matters, so the first scan stops at params without reading
+        // it; otherwise the object is read to the end.
+        Span<CanonicalSplice.MemberInfo> top = stackalloc CanonicalSplice.MemberInfo[9];
+        ReadOnlySpan<string> topNames = [McpsEnvelopeConstants.TopLevelMember, "method", "id", "result", "error", "params", "message", "mcps_version", "smcp"];
+        if (!CanonicalSplice.ScanObject(canonical, 0, topNames, top, stopAt: 5))
         {
             return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadField));
         }
 
-        if (IsForeignFormat(message))
+        if (top[5].Found && (!top[1].Found || top[6].Found))
+        {
+            CanonicalSplice.ScanObject(canonical, 0, topNames, top);
+        }
+
+        if (top[6].Found && (top[7].Found || top[8].Found))
         {
             return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.ForeignFormat));
         }
 
         // Step 3: locate the container.
-        if (McpsEnvelopeLocator.Locate(message, out var containerNode, out var placement, out var metaParent) is { } locateFailure)
+        var kind = top[1].Found
+            ? (top[2].Found ? JsonRpcMessageKind.Request : JsonRpcMessageKind.Notification)
+            : top[3].Found ? JsonRpcMessageKind.Result : top[4].Found ? JsonRpcMessageKind.Error : JsonRpcMessageKind.Unknown;
+        var parent = kind switch
         {
-            return McpsVerificationResult.Fail(locateFailure);
+            JsonRpcMessageKind.Request or JsonRpcMessageKind.Notification => top[5],
+            JsonRpcMessageKind.Result => top[3],
+            _ => default,
+        };
+        if (kind == JsonRpcMessageKind.Error && top[4].Type == JsonTokenType.StartObject)
+        {
+            Span<CanonicalSplice.MemberInfo> data = stackalloc CanonicalSplice.MemberInfo[1];
+            CanonicalSplice.ScanObject(canonical, top[4].ValueStart, ["data"], data);
+            parent = data[0];
         }
 
-        if (containerNode is null)
+        CanonicalSplice.MemberInfo metaMember = default;
+        CanonicalSplice.MemberInfo inMeta = default;
+        if (parent.Found && parent.Type == JsonTokenType.StartObject)
+        {
+            Span<CanonicalSplice.MemberInfo> parentMembers = stackalloc CanonicalSplice.MemberInfo[1];
+            CanonicalSplice.ScanObject(canonical, parent.ValueStart, [McpsEnvelopeConstants.Meta], parentMembers);
+            metaMember = parentMembers[0];
+            if (metaMember.Found)
+            {
+                if (metaMember.Type != JsonTokenType.StartObject)
+                {
+                    return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadMeta));
+                }
+
+                Span<CanonicalSplice.MemberInfo> metaMembers = stackalloc CanonicalSplice.MemberInfo[1];
+                CanonicalSplice.ScanObject(canonical, metaMember.ValueStart, [McpsEnvelopeConstants.MetaKey], metaMembers);
+                inMeta = metaMembers[0];
+            }
+        }
+
+        if (top[0].Found && inMeta.Found)
+        {
+            return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.AmbiguousEnvelope));
+        }
+
+        var placement = top[0].Found ? EnvelopePlacement.TopLevel : EnvelopePlacement.Meta;
+        var containerMember = top[0].Found ? top[0] : inMeta;
+        if (!containerMember.Found)
         {
             return context.RequireSignature
                 ? McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.MissingEnvelope))
                 : new McpsVerificationResult { IsValid = false, Reason = McpsReasons.Unsigned };
         }
 
-        // Step 4: container shape.
-        if (containerNode is not JsonObject container
-            || McpsJson.GetString(container, "version") is not { } version
-            || McpsJson.GetString(container, "passport_id") is not { } passportId
-            || McpsJson.GetString(container, "nonce") is not { } nonce
-            || McpsJson.GetString(container, "timestamp") is not { } timestampText
-            || McpsJson.GetString(container, "signature") is not { } signatureText)
+        // Step 4: container shape (an object whose five fields are strings; `null` or any other value is malformed).
+        var fields = new string?[5];
+        if (containerMember.Type != JsonTokenType.StartObject
+            || !CanonicalSplice.ReadStringMembers(canonical, containerMember.ValueStart, ["version", "passport_id", "nonce", "timestamp", "signature"], fields)
+            || fields[0] is not { } version
+            || fields[1] is not { } passportId
+            || fields[2] is not { } nonce
+            || fields[3] is not { } timestampText
+            || fields[4] is not { } signatureText)
         {
             return Fail(placement, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadField));
         }
@@ -322,8 +374,8 @@ public sealed class McpsMessageVerifier
             return Fail(placement, new McpsFailure(McpsCode.InvalidSignature, reason), passportId);
         }
 
-        JsonObject? meta = metaParent?[McpsEnvelopeConstants.Meta] as JsonObject;
-        state = new EnvelopeState(canonical, JsonRpcMessageKinds.Classify(message), placement, meta, passportId, nonce, timestampText, timestamp, signature);
+        var metaRange = metaMember.Found ? (metaMember.ValueStart, metaMember.ValueEnd) : (0, 0);
+        state = new EnvelopeState(canonical, kind, placement, metaRange, passportId, nonce, timestampText, timestamp, signature);
         return null;
     }
 
@@ -447,10 +499,6 @@ public sealed class McpsMessageVerifier
         return false;
     }
 
-    /// <summary>mcps-go's wrapper (<c>mcps_version</c> + <c>message</c>) and SMCP 1.0 (<c>smcp</c> + <c>message</c>).</summary>
-    private static bool IsForeignFormat(JsonObject message) =>
-        message.ContainsKey("message") && (message.ContainsKey("mcps_version") || message.ContainsKey("smcp"));
-
     private static bool RuntimeMatches(EnvelopeState state, AgentPassport passport)
     {
         if (state.Meta?[McpsEnvelopeConstants.RuntimeMetaKey] is not JsonObject runtime)
@@ -492,7 +540,7 @@ public sealed class McpsMessageVerifier
     };
 
     private sealed class EnvelopeState(
-        byte[] canonical, JsonRpcMessageKind kind, EnvelopePlacement placement, JsonObject? meta,
+        byte[] canonical, JsonRpcMessageKind kind, EnvelopePlacement placement, (int Start, int End) metaRange,
         string passportId, string nonce, string timestampText, DateTimeOffset timestamp, byte[] signature)
     {
         public byte[] Canonical { get; } = canonical;
@@ -501,7 +549,12 @@ public sealed class McpsMessageVerifier
 
         public EnvelopePlacement Placement { get; } = placement;
 
-        public JsonObject? Meta { get; } = meta;
+        private JsonObject? _meta;
+
+        /// <summary>The P2 parent's <c>_meta</c> object (parsed from the canonical text on first use), or null.</summary>
+        public JsonObject? Meta => _meta ??= metaRange.End > metaRange.Start
+            ? JsonNode.Parse(Canonical.AsSpan(metaRange.Start, metaRange.End - metaRange.Start)) as JsonObject
+            : null;
 
         public string PassportId { get; } = passportId;
 

@@ -49,10 +49,36 @@ public static class McpsPreimage
             return canonicalMessage;
         }
 
-        string[] container = [.. meta, McpsEnvelopeConstants.MetaKey];
-        var body = CanonicalSplice.RemoveMember(canonicalMessage, container);
-        return CanonicalSplice.RemoveIfEmptyObject(body, meta);
+        // One walk to _meta, one over _meta: remove the container, and _meta itself when it is (or becomes) {}.
+        if (!CanonicalSplice.TryFindMember(canonicalMessage, meta, out var metaStart, out var metaEnd))
+        {
+            return canonicalMessage;
+        }
+
+        if (IsEmptyObjectMember(canonicalMessage, metaEnd))
+        {
+            return CanonicalSplice.RemoveRange(canonicalMessage, metaStart, metaEnd);
+        }
+
+        if (canonicalMessage[metaEnd - 1] != (byte)'}')
+        {
+            return canonicalMessage;
+        }
+
+        var metaValueStart = metaStart + McpsEnvelopeConstants.Meta.Length + 3;
+        if (!CanonicalSplice.TryFindMember(canonicalMessage.AsSpan(metaValueStart, metaEnd - metaValueStart), [McpsEnvelopeConstants.MetaKey], out var start, out var end))
+        {
+            return canonicalMessage;
+        }
+
+        // The container is the only member: removing it would leave {}, which goes too.
+        return start == 1 && end == metaEnd - metaValueStart - 1
+            ? CanonicalSplice.RemoveRange(canonicalMessage, metaStart, metaEnd)
+            : CanonicalSplice.RemoveRange(canonicalMessage, metaValueStart + start, metaValueStart + end);
     }
+
+    private static bool IsEmptyObjectMember(byte[] canonical, int end) =>
+        end >= 3 && canonical[end - 1] == (byte)'}' && canonical[end - 2] == (byte)'{' && canonical[end - 3] == (byte)':';
 
     /// <summary>Lowercase hex SHA-256 of the canonical body (64 characters).</summary>
     public static string MessageHash(ReadOnlySpan<byte> canonicalBody) => McpsJson.Sha256Hex(canonicalBody);
