@@ -21,6 +21,14 @@ public static class MessageParser
             return ParseOutcome.Failure(GatewayRejection.Mcps(McpsCode.InputLimitExceeded, "too_large"));
         }
 
+        // A raw CR can only be insignificant whitespace in valid JSON, but line readers downstream (Python's universal
+        // newlines, Node's readline) split on it: the gateway would verify one message while the server reads several,
+        // one of them unchecked. Refused, never forwarded.
+        if (input.AsSpan().Contains((byte)'\r'))
+        {
+            return ParseOutcome.Failure(GatewayRejection.InvalidRequest("carriage_return"));
+        }
+
         var first = FirstSignificantByte(input);
         if (first == (byte)'[')
         {

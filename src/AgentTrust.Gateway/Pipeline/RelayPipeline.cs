@@ -90,7 +90,9 @@ public sealed class RelayPipeline
         }
 
         var exchange = new RelayExchange(message, direction, request, _session) { ReceivedBytes = received };
-        var verdict = await RunStagesAsync(exchange, cancellationToken).ConfigureAwait(false);
+        var verdict = Precheck(message, direction, request) is { } precheck
+            ? StageResult.Reject(precheck)
+            : await RunStagesAsync(exchange, cancellationToken).ConfigureAwait(false);
         if (verdict.Rejection is { } rejection)
         {
             GatewayLog.MessageRefused(_logger, message.Kind.ToString(), message.Method ?? "-", Side(direction), rejection.McpsCode?.ToCodeString() ?? rejection.JsonRpcCode.ToString(System.Globalization.CultureInfo.InvariantCulture), rejection.Reason);
@@ -109,10 +111,31 @@ public sealed class RelayPipeline
         if (message.Kind == MessageKind.Request)
         {
             var table = direction == RelayDirection.ClientToServer ? _clientRequests : _serverRequests;
-            table[message.IdKey!] = exchange;
+            if (!table.TryAdd(message.IdKey!, exchange))
+            {
+                // Checked before the stages already; a concurrent duplicate still never replaces the pending exchange.
+                var duplicate = GatewayRejection.InvalidRequest("duplicate_id");
+                return new RelayOutcome(null, direction == RelayDirection.ClientToServer ? ToClientError(duplicate, message.Id, exchange) : JsonWire.Serialize(duplicate.ToErrorResponse(message.Id)), duplicate);
+            }
         }
 
         return new RelayOutcome(message.GetBytes(), null, null);
+    }
+
+    // Refusals that need no stage: a request reusing the id of a pending one would take over its answer (its receipt,
+    // its reply binding); an answer from the server that matches no pending request would skip the checks that look
+    // at the request (tool pins, receipts, reply binding). JSON-RPC ids must match exactly: 1 and "1" differ.
+    private GatewayRejection? Precheck(RelayMessage message, RelayDirection direction, RelayExchange? request)
+    {
+        if (message.Kind == MessageKind.Request)
+        {
+            var table = direction == RelayDirection.ClientToServer ? _clientRequests : _serverRequests;
+            return table.ContainsKey(message.IdKey!) ? GatewayRejection.InvalidRequest("duplicate_id") : null;
+        }
+
+        return direction == RelayDirection.ServerToClient && message.Kind is MessageKind.Response or MessageKind.Error && request is null
+            ? GatewayRejection.InvalidRequest("unmatched_response")
+            : null;
     }
 
     private async ValueTask<StageResult> RunStagesAsync(RelayExchange exchange, CancellationToken cancellationToken)

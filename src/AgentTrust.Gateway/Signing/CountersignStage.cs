@@ -1,3 +1,4 @@
+using AgentTrust.Errors;
 using AgentTrust.Gateway.Identity;
 using AgentTrust.Gateway.Messages;
 using AgentTrust.Gateway.Pipeline;
@@ -47,8 +48,9 @@ public sealed class CountersignStage : IRelayStage, IRejectionSigner
         }
         catch (ArgumentException)
         {
-            // Already signed by the server itself (or not signable without changing it): relayed as is.
-            return ValueTask.FromResult(StageResult.Continue);
+            // Already carrying a container (the server's own, or a forged one) or not signable without changing it.
+            // Forwarding it unsigned would let the server's message pass as if the gateway had checked it: refused.
+            return ValueTask.FromResult(StageResult.Reject(GatewayRejection.Mcps(McpsCode.InvalidSignature, "ambiguous_envelope")));
         }
 
         message.MarkModified();

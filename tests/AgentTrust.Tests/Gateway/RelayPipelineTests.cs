@@ -82,10 +82,48 @@ public sealed class RelayPipelineTests
         await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"method":"roots/list"}"""), RelayDirection.ServerToClient);
         await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"result":{}}"""), RelayDirection.ClientToServer);
         await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"result":{}}"""), RelayDirection.ServerToClient);
-        await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"result":{}}"""), RelayDirection.ServerToClient);
+        var unmatched = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"result":{}}"""), RelayDirection.ServerToClient);
 
-        Assert.Equal(["roots/list", "tools/list", null], seen);
+        // The second server answer matches nothing any more: refused before any stage sees it.
+        Assert.Equal(["roots/list", "tools/list"], seen);
+        Assert.Equal("unmatched_response", unmatched.Rejection?.Reason);
         Assert.Equal((0, 0), pipeline.PendingRequests);
+    }
+
+    [Fact]
+    public async Task AnswerFromTheServer_ThatMatchesNoPendingRequest_IsNotForwarded()
+    {
+        // The client asked with id 1; a server answering id "1" (which the TypeScript SDK would still match) would skip
+        // every check that looks at the request: pins of tools/list, receipts, the reply binding.
+        var pipeline = new RelayPipeline([]);
+        await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}"""), RelayDirection.ClientToServer);
+
+        var outcome = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":"1","result":{"tools":[{"name":"x","inputSchema":{}}]}}"""), RelayDirection.ServerToClient);
+
+        Assert.Equal("unmatched_response", outcome.Rejection?.Reason);
+        Assert.False(Json(outcome.ToRecipient).ContainsKey("result"));
+
+        var matched = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"result":{"tools":[]}}"""), RelayDirection.ServerToClient);
+        Assert.Null(matched.Rejection);
+        Assert.True(Json(matched.ToRecipient).ContainsKey("result"));
+    }
+
+    [Fact]
+    public async Task RequestReusingAPendingId_IsRefused_AndTheFirstKeepsItsAnswer()
+    {
+        var trace = new List<string>();
+        var pipeline = new RelayPipeline([new TracingStage("s", trace)]);
+        var first = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"pay"}}"""), RelayDirection.ClientToServer);
+        Assert.NotNull(first.ToRecipient);
+
+        var second = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"method":"ping"}"""), RelayDirection.ClientToServer);
+
+        Assert.Null(second.ToRecipient);
+        Assert.Equal("duplicate_id", Json(second.ToSender)["error"]!["data"]!["reason"]!.GetValue<string>());
+        Assert.Equal(["s:client"], trace);
+
+        var answer = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"result":{}}"""), RelayDirection.ServerToClient);
+        Assert.Null(answer.Rejection);
     }
 
     private sealed class TracingStage(string name, List<string> trace) : IRelayStage
@@ -134,3 +172,4 @@ public sealed class RelayPipelineTests
         public ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken) => OnClientMessageAsync(exchange, cancellationToken);
     }
 }
+

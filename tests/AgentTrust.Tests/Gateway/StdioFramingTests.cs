@@ -19,6 +19,9 @@ public sealed class StdioFramingTests
     [InlineData("""{"jsonrpc":"1.0","id":7,"method":"ping"}""", -32600, "not_jsonrpc")]
     [InlineData("""{"jsonrpc":"2.0","id":7,"id":8,"method":"ping"}""", -33017, "duplicate_member")]
     [InlineData("42", -32700, "parse_error")]
+    // One JSON object for the gateway, three lines for a server that splits on CR (Python's universal newlines):
+    // the middle one an unchecked tools/call.
+    [InlineData("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\",\"params\":{\"p\":\r{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{}}}\r}}", -32600, "carriage_return")]
     public async Task UnreadableClientLine_IsAnsweredWithAnError_AndNeverReachesTheServer(string line, int code, string reason)
     {
         using var scratch = new ScratchDirectory();
