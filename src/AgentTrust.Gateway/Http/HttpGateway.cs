@@ -223,9 +223,12 @@ public sealed class HttpGateway : IAsyncDisposable
                 _sessions.TryAdd(newSession, pipeline);
             }
 
+            // Parsed media type, compared case-insensitively: only application/json (any parameters) and
+            // text/event-stream are relayed, both through the pipeline. Anything else with a body is refused, so a
+            // look-alike such as application/jsonx can never carry an unchecked message past the gateway.
             var mediaType = upstreamResponse.Content.Headers.ContentType?.MediaType;
             await using var upstreamBody = await upstreamResponse.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
-            if (mediaType == "text/event-stream")
+            if (string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
             {
                 response.ContentType = "text/event-stream";
                 response.Headers.CacheControl = "no-cache,no-store";
@@ -234,7 +237,7 @@ public sealed class HttpGateway : IAsyncDisposable
                 context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
                 await RelayEventStreamAsync(upstreamBody, response, pipeline, context.RequestAborted).ConfigureAwait(false);
             }
-            else if (mediaType == "application/json")
+            else if (string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
             {
                 response.ContentType = "application/json";
                 var bytes = await ReadAllAsync(upstreamBody, _options.MaxMessageBytes, context.RequestAborted).ConfigureAwait(false);
@@ -248,21 +251,25 @@ public sealed class HttpGateway : IAsyncDisposable
             }
             else
             {
-                if (mediaType is not null)
+                var probe = new byte[1];
+                if (await upstreamBody.ReadAsync(probe, context.RequestAborted).ConfigureAwait(false) > 0)
                 {
-                    response.ContentType = upstreamResponse.Content.Headers.ContentType!.ToString();
+                    // Never forwarded: a body the pipeline cannot see would bypass pins, countersignatures and receipts.
+                    GatewayLog.UpstreamFailed(_logger, "response content type not relayable");
+                    await WriteErrorAsync(context, request?.Kind == MessageKind.Request ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway,
+                        GatewayRejection.Internal("upstream_bad_content_type"), request?.Id).ConfigureAwait(false);
                 }
-
-                await upstreamBody.CopyToAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
             }
         }
     }
 
     // SSE: each event's data lines form one JSON-RPC message; it goes through the pipeline and is re-emitted as one
-    // data line. Other fields (id, event, retry) pass unchanged, so resumability keeps working.
+    // data line. Other fields (id, event, retry) pass unchanged, so resumability keeps working. Every non-empty data
+    // payload goes through the pipeline (which refuses what it cannot parse); nothing is forwarded raw. Lines and
+    // events are bounded by MaxMessageBytes; an oversized one ends the stream.
     private async Task RelayEventStreamAsync(Stream upstreamBody, HttpResponse response, RelayPipeline pipeline, CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(upstreamBody, System.Text.Encoding.UTF8);
+        var reader = new BoundedLineReader(upstreamBody, _options.MaxMessageBytes);
         var fields = new StringBuilder();
         var data = new StringBuilder();
         var hasData = false;
@@ -291,14 +298,15 @@ public sealed class HttpGateway : IAsyncDisposable
 
                     data.Append(value);
                     hasData = true;
-                    if (data.Length > _options.MaxMessageBytes)
-                    {
-                        throw new InvalidDataException("SSE event larger than the message bound");
-                    }
                 }
                 else
                 {
                     fields.Append(line).Append('\n');
+                }
+
+                if (data.Length + fields.Length > _options.MaxMessageBytes)
+                {
+                    throw new InvalidDataException("SSE event larger than the message bound");
                 }
             }
 
@@ -312,6 +320,10 @@ public sealed class HttpGateway : IAsyncDisposable
         {
             GatewayLog.UpstreamFailed(_logger, "event stream broken");
         }
+        finally
+        {
+            reader.Dispose();
+        }
 
         async Task FlushEventAsync()
         {
@@ -324,16 +336,20 @@ public sealed class HttpGateway : IAsyncDisposable
             if (hasData)
             {
                 var text = data.ToString();
-                if (text.Length == 0 || (text[0] != '{' && text[0] != '['))
+                if (text.Length == 0)
                 {
-                    output.Append("data: ").Append(text.Replace("\n", "\ndata: ", StringComparison.Ordinal)).Append('\n');
+                    output.Append("data: \n");
                 }
                 else
                 {
                     var outcome = await pipeline.ProcessAsync(System.Text.Encoding.UTF8.GetBytes(text), RelayDirection.ServerToClient, cancellationToken).ConfigureAwait(false);
                     if (outcome.ToRecipient is { } forward)
                     {
-                        output.Append("data: ").Append(System.Text.Encoding.UTF8.GetString(forward.Span)).Append('\n');
+                        output.Append("data: ").Append(System.Text.Encoding.UTF8.GetString(forward.Span).Replace("\n", "\ndata: ", StringComparison.Ordinal)).Append('\n');
+                    }
+                    else
+                    {
+                        GatewayLog.UpstreamFailed(_logger, "event data refused: " + (outcome.Rejection?.Reason ?? "no message"));
                     }
                 }
             }
@@ -387,5 +403,58 @@ public sealed class HttpGateway : IAsyncDisposable
         }
 
         return buffer.ToArray();
+    }
+
+    // Reads SSE lines (terminated by CRLF, LF or CR) without ever holding more than the bound of one line.
+    private sealed class BoundedLineReader(Stream stream, int maxLineChars) : IDisposable
+    {
+        private readonly StreamReader _reader = new(stream, System.Text.Encoding.UTF8);
+        private readonly char[] _buffer = new char[4096];
+        private readonly StringBuilder _line = new();
+        private int _position;
+        private int _length;
+        private bool _skipLf;
+
+        public async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
+        {
+            _line.Clear();
+            while (true)
+            {
+                if (_position == _length)
+                {
+                    _length = await _reader.ReadAsync(_buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
+                    _position = 0;
+                    if (_length == 0)
+                    {
+                        return _line.Length > 0 ? _line.ToString() : null;
+                    }
+                }
+
+                var c = _buffer[_position++];
+                if (_skipLf)
+                {
+                    _skipLf = false;
+                    if (c == '\n')
+                    {
+                        continue;
+                    }
+                }
+
+                if (c == '\n' || c == '\r')
+                {
+                    _skipLf = c == '\r';
+                    return _line.ToString();
+                }
+
+                if (_line.Length >= maxLineChars)
+                {
+                    throw new InvalidDataException("SSE line larger than the message bound");
+                }
+
+                _line.Append(c);
+            }
+        }
+
+        public void Dispose() => _reader.Dispose();
     }
 }
