@@ -123,7 +123,18 @@ internal sealed partial class AuthorityService
         }
 
         var challenge = challengeElement.GetString()!;
-        var proof = submitted!.PublicKey.Verify(RegistrationProof.BuildPreimage(challenge, submitted.PassportId), signature);
+        string passportSha256;
+        try
+        {
+            passportSha256 = RegistrationProof.PassportDigest(passport);
+        }
+        catch (CanonicalJsonException)
+        {
+            return Refuse(StatusCodes.Status400BadRequest, McpsCode.InvalidPassport, "bad_field");
+        }
+
+        // The proof binds the whole submitted passport, so no member the authority copies can be changed on the way.
+        var proof = submitted!.PublicKey.Verify(RegistrationProof.BuildPreimage(challenge, submitted.PassportId, passportSha256), signature);
         if (proof != SignatureStatus.Valid)
         {
             return Refuse(StatusCodes.Status401Unauthorized, McpsCode.InvalidSignature, proof == SignatureStatus.HighS ? "high_s" : "signature_mismatch");

@@ -363,8 +363,16 @@ public static class AuditVerifier
 
             if (!json.ContainsKey("sig") && !json.ContainsKey("signer") && !json.ContainsKey("server"))
             {
-                Interlocked.Increment(ref _unsigned);
-                return null;
+                // receipts.md §7.4-7.5: only Signet's policy_violation records are unsigned by design. Any other record
+                // without a signature could be an altered receipt whose signature was stripped and whose (unkeyed)
+                // hash chain was recomputed, so it is a break.
+                if (json["type"] is JsonValue type && type.TryGetValue(out string? kind) && kind == "policy_violation")
+                {
+                    Interlocked.Increment(ref _unsigned);
+                    return null;
+                }
+
+                return (McpsCode.ReceiptInvalid, "missing_signature");
             }
 
             if (AuditParamsEncryption.IsEncrypted(json))

@@ -258,7 +258,7 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
             return AuthorityResult<JsonObject>.Failure(McpsCode.InternalError, "bad_field");
         }
 
-        var proof = agentKey.Sign(RegistrationProof.BuildPreimage(challenge, passportId));
+        var proof = agentKey.Sign(RegistrationProof.BuildPreimage(challenge, passportId, passport));
         var body = new JsonObject
         {
             ["passport"] = passport.DeepClone(),

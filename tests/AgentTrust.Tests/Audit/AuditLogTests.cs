@@ -296,6 +296,61 @@ public sealed class AuditLogTests
     }
 
     [Fact]
+    public async Task Stripped_signature_with_recomputed_chain_is_a_break()
+    {
+        using var fx = new AuditFixture();
+        await using (var log = await fx.OpenAsync())
+        {
+            await fx.AppendAsync(log, 5);
+            await log.AppendAsync(Text.Encoding.UTF8.GetBytes("""{"type":"policy_violation","tool":"rm","ts":"2026-04-01T23:59:00.000Z","reason":"denied"}"""));
+        }
+
+        var before = await fx.VerifyAsync();
+        Assert.True(before.Valid, before.FirstBreak?.Reason);
+        Assert.Equal(5, before.SignaturesVerified);
+        Assert.Equal(1, before.UnsignedRecords);
+
+        // An attacker alters record 3, drops its signature and signer, and recomputes every later hash.
+        AuditFixture.RewriteChain(fx.SingleFile, receipts =>
+        {
+            var altered = (JsonObject)receipts[2].DeepClone();
+            altered["action"]!["params"]!["path"] = "/etc/shadow";
+            altered.Remove("sig");
+            altered.Remove("signer");
+            receipts[2] = altered;
+            return receipts;
+        });
+
+        var chainOnly = await fx.VerifyAsync(signatures: false);
+        Assert.True(chainOnly.Valid, chainOnly.FirstBreak?.Reason);
+
+        var report = await fx.VerifyAsync();
+        Assert.False(report.Valid);
+        Assert.NotNull(report.FirstBreak);
+        Assert.Equal(3, report.FirstBreak!.RecordNumber);
+        Assert.Equal(3, report.FirstBreak.Line);
+        Assert.Equal(McpsCode.ReceiptInvalid, report.FirstBreak.Code);
+        Assert.Equal("missing_signature", report.FirstBreak.Reason);
+    }
+
+    [Fact]
+    public async Task Unsigned_record_without_policy_violation_type_is_a_break()
+    {
+        using var fx = new AuditFixture();
+        await using (var log = await fx.OpenAsync())
+        {
+            await fx.AppendAsync(log, 1);
+            await log.AppendAsync(Text.Encoding.UTF8.GetBytes("""{"type":"note","tool":"rm","ts":"2026-04-01T23:59:00.000Z"}"""));
+        }
+
+        var report = await fx.VerifyAsync();
+        Assert.False(report.Valid);
+        Assert.Equal(2, report.FirstBreak!.RecordNumber);
+        Assert.Equal("missing_signature", report.FirstBreak.Reason);
+        Assert.Equal(0, report.UnsignedRecords);
+    }
+
+    [Fact]
     public async Task Denials_are_recorded_as_signed_receipts()
     {
         using var fx = new AuditFixture();

@@ -100,7 +100,7 @@ internal sealed class AuthorityTestHost : IAsyncDisposable
         {
             ["passport"] = passport.DeepClone(),
             ["challenge"] = challenge,
-            ["signature"] = StrictBase64.Encode(signer.Sign(RegistrationProof.BuildPreimage(challenge, id))),
+            ["signature"] = StrictBase64.Encode(signer.Sign(RegistrationProof.BuildPreimage(challenge, id, passport))),
         };
     }
 

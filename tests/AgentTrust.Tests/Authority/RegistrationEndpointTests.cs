@@ -75,6 +75,45 @@ public sealed class RegistrationEndpointTests : IAsyncLifetime
         await AuthorityTestHost.AssertProblemAsync(response, HttpStatusCode.Unauthorized, "MCPS-004", "signature_mismatch");
     }
 
+    [Theory]
+    [InlineData("origin")]
+    [InlineData("agent_name")]
+    public async Task Passport_altered_after_the_proof_is_refused_and_nothing_is_issued(string member)
+    {
+        var agent = _host.NewAgent();
+        var challenge = await _host.ChallengeAsync();
+        var body = AuthorityTestHost.RegistrationBody(agent.Passport, challenge, agent.Key);
+        var passport = (JsonObject)body["passport"]!;
+        if (member == "origin")
+        {
+            Assert.NotNull(passport["origin"]);
+            passport["origin"] = "https://attacker.example.net";
+        }
+        else
+        {
+            var agentInfo = Assert.IsType<JsonObject>(passport["agent"]);
+            Assert.NotNull(agentInfo["name"]);
+            agentInfo["name"] = "attacker-agent";
+        }
+
+        using (var refused = await _host.PostJsonAsync("v1/agents", body))
+        {
+            await AuthorityTestHost.AssertProblemAsync(refused, HttpStatusCode.Unauthorized, "MCPS-004", "signature_mismatch");
+        }
+
+        using (var lookup = await _host.Http.GetAsync($"v1/passports/{agent.PassportId}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
+        }
+
+        // The untouched passport with the same proof still registers: the refusal did not burn the challenge.
+        using var accepted = await _host.PostJsonAsync("v1/agents", AuthorityTestHost.RegistrationBody(agent.Passport, challenge, agent.Key));
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        var issued = (JsonObject)(await AuthorityTestHost.ReadObjectAsync(accepted))["passport"]!;
+        Assert.Equal(agent.Passport["origin"]!.GetValue<string>(), issued["origin"]!.GetValue<string>());
+        Assert.Equal(agent.Passport["agent"]!["name"]!.GetValue<string>(), issued["agent"]!["name"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task A_replayed_challenge_is_refused()
     {
