@@ -70,6 +70,8 @@ internal sealed class HttpPeers : IAsyncDisposable
 
             process.Dispose();
         }
+
+        _processes.Clear();
     }
 
     // Polls until the port accepts a connection; the deadline only guards against a peer that never starts.
