@@ -17,8 +17,9 @@ namespace AgentTrust.Gateway.Http;
 
 /// <summary>
 /// The Streamable HTTP gateway: Kestrel on a loopback address in front of an upstream MCP endpoint. Every POST body
-/// (client→server) and every JSON or SSE message coming back (server→client) goes through the pipeline; session ids,
-/// protocol-version and 2026-07-28 headers pass through; Host and Origin are validated (DNS rebinding).
+/// (client→server) and every JSON or SSE message coming back (server→client) goes through the pipeline; session ids
+/// pass through; the 2026-07-28 routing headers must agree with the body and are rebuilt from the forwarded body; a
+/// refused server→client request is answered upstream; Host and Origin are validated (DNS rebinding).
 /// </summary>
 public sealed class HttpGateway : IAsyncDisposable
 {
