@@ -36,7 +36,7 @@ public sealed class HttpGateway : IAsyncDisposable
     private readonly HttpClient _upstream;
     private readonly Uri _upstreamUri;
     private readonly IPEndPoint _listen;
-    private readonly HostValidation _hostValidation;
+    private volatile HostValidation? _hostValidation;
     private readonly ConcurrentDictionary<string, RelayPipeline> _sessions = new(StringComparer.Ordinal);
     private WebApplication? _app;
 
@@ -57,7 +57,6 @@ public sealed class HttpGateway : IAsyncDisposable
         }
 
         _listen = listen;
-        _hostValidation = new HostValidation(listen, options.AllowedHosts, options.AllowedOrigins);
         _upstream = new HttpClient(upstreamHandler ?? new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
         {
             Timeout = Timeout.InfiniteTimeSpan,
@@ -81,6 +80,10 @@ public sealed class HttpGateway : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
         var address = app.Urls.First();
+
+        // Built from the bound port, so that --listen 127.0.0.1:0 accepts its own Host; until then every request is refused.
+        var bound = new Uri(address);
+        _hostValidation = new HostValidation(new IPEndPoint(_listen.Address, bound.Port), _options.AllowedHosts, _options.AllowedOrigins);
         GatewayLog.Listening(_logger, address, _upstreamUri.AbsoluteUri);
         return new Uri(address);
     }
@@ -114,7 +117,8 @@ public sealed class HttpGateway : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!_hostValidation.IsAllowedHost(request.Host.Value) || !_hostValidation.IsAllowedOrigin(request.Headers.Origin))
+        var hosts = _hostValidation;
+        if (hosts is null || !hosts.IsAllowedHost(request.Host.Value) || !hosts.IsAllowedOrigin(request.Headers.Origin))
         {
             // Refused before the body is read, so the answer cannot be bound to a request: an unsigned JSON-RPC error
             // with a null id (see README, "Streamable HTTP").
