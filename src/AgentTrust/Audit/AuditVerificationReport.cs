@@ -14,14 +14,16 @@ namespace AgentTrust.Audit;
 public sealed record AuditBreak(string File, long Line, long RecordNumber, McpsCode Code, string Reason, string? Expected, string? Actual);
 
 /// <summary>The result of verifying a log.</summary>
-/// <param name="Valid">True when the chain, anchors and (if asked) every signature verify.</param>
+/// <param name="Valid">True when the chain and anchors verify and, if signatures were asked for, every signature was
+/// checked and verified: a record that could not be checked (<see cref="FirstUnverifiable"/>) makes the report not valid.</param>
 /// <param name="RecordCount">Records walked (up to the first break).</param>
 /// <param name="LogId">The first record's hash.</param>
 /// <param name="HeadHash">The last verified record's hash.</param>
 /// <param name="SignaturesVerified">Receipts whose signatures verified.</param>
 /// <param name="TrustedSignatures">Of those, verified with anchored keys.</param>
 /// <param name="UnsignedRecords">Records without a signer (Signet <c>policy_violation</c>): reported, not failures.</param>
-/// <param name="EncryptedUnverified">Receipts with encrypted params that could not be decrypted, so not signature-checked.</param>
+/// <param name="EncryptedUnverified">Receipts with encrypted params that could not be decrypted, so not signature-checked
+/// (unverifiable: the report is not valid).</param>
 /// <param name="AnchorsChecked">Anchors matched against the chain.</param>
 /// <param name="FirstBreak">The first broken record, or null.</param>
 /// <param name="Warnings">Things reported but not failures.</param>
@@ -36,4 +38,11 @@ public sealed record AuditVerificationReport(
     long EncryptedUnverified,
     long AnchorsChecked,
     AuditBreak? FirstBreak,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>
+    /// The first record whose signature could not be checked at all (Signet's encrypted params without the signer's seed:
+    /// MCPS-022, <c>params_encrypted_unverifiable</c>), or null. Not a break (the walk goes on), but not verified either.
+    /// </summary>
+    public AuditBreak? FirstUnverifiable { get; init; }
+}

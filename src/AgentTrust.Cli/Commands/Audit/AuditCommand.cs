@@ -103,10 +103,18 @@ internal static class AuditCommand
                 throw CliFailure.Rejected(broken.Code.ToCodeString(), $"record {broken.RecordNumber} at {broken.File}:{broken.Line}: {broken.Reason}");
             }
 
+            if (report.FirstUnverifiable is { } unverifiable)
+            {
+                // The chain is intact, but not every signature could be checked: that is not a verified log.
+                await context.Out.WriteLineAsync($"Chain intact: {report.RecordCount} records (hash chain only)").ConfigureAwait(false);
+                throw CliFailure.Rejected(unverifiable.Code.ToCodeString(),
+                    $"{report.EncryptedUnverified} record(s) could not be signature-checked (first: record {unverifiable.RecordNumber} at {unverifiable.File}:{unverifiable.Line}: {unverifiable.Reason})");
+            }
+
             await context.Out.WriteLineAsync($"Chain intact: {report.RecordCount} records verified").ConfigureAwait(false);
             if (options.Signatures)
             {
-                await context.Out.WriteLineAsync($"Signatures: {report.SignaturesVerified} valid ({report.TrustedSignatures} with trusted keys), {report.UnsignedRecords} unsigned, {report.EncryptedUnverified} encrypted and unverified").ConfigureAwait(false);
+                await context.Out.WriteLineAsync($"Signatures: {report.SignaturesVerified} valid ({report.TrustedSignatures} with trusted keys), {report.UnsignedRecords} unsigned").ConfigureAwait(false);
             }
 
             if (report.AnchorsChecked > 0)
@@ -227,20 +235,23 @@ internal static class AuditCommand
         ["unsigned"] = report.UnsignedRecords,
         ["encrypted_unverified"] = report.EncryptedUnverified,
         ["anchors_checked"] = report.AnchorsChecked,
-        ["first_break"] = report.FirstBreak is { } b
-            ? new JsonObject
-            {
-                ["file"] = b.File,
-                ["line"] = b.Line,
-                ["record"] = b.RecordNumber,
-                ["code"] = b.Code.ToCodeString(),
-                ["reason"] = b.Reason,
-                ["expected"] = b.Expected,
-                ["actual"] = b.Actual,
-            }
-            : null,
+        ["first_break"] = BreakJson(report.FirstBreak),
+        ["first_unverifiable"] = BreakJson(report.FirstUnverifiable),
         ["warnings"] = new JsonArray([.. report.Warnings.Select(w => (JsonNode?)JsonValue.Create(w))]),
     };
+
+    private static JsonObject? BreakJson(AuditBreak? b) => b is null
+        ? null
+        : new JsonObject
+        {
+            ["file"] = b.File,
+            ["line"] = b.Line,
+            ["record"] = b.RecordNumber,
+            ["code"] = b.Code.ToCodeString(),
+            ["reason"] = b.Reason,
+            ["expected"] = b.Expected,
+            ["actual"] = b.Actual,
+        };
 
     private static (DateTimeOffset? Time, string? Tool) Describe(JsonObject receipt)
     {
