@@ -303,6 +303,32 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
             return answer;
         }
 
+        return await CheckAnchorAsync(answer, logId, expected: (recordCount, recordHash), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The authority's record of a log (<c>GET /v1/checkpoints/{logId}</c>): the highest head it anchored, verified with
+    /// its anchor key (<see cref="GetAnchorKeyAsync"/>). A log the authority does not know fails with HTTP status 404.
+    /// </summary>
+    public async Task<AuthorityResult<JsonObject>> GetAnchorAsync(string logId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(logId);
+        var answer = await SendAsync(HttpMethod.Get, $"v1/checkpoints/{Uri.EscapeDataString(logId)}", null, null, cancellationToken).ConfigureAwait(false);
+        return answer.IsSuccess ? await CheckAnchorAsync(answer, logId, expected: null, cancellationToken).ConfigureAwait(false) : answer;
+    }
+
+    /// <summary>
+    /// The Ed25519 key audit anchors are verified with: the pinned <see cref="TrustAuthorityClientOptions.AnchorKey"/>,
+    /// else the one in the authority's JWKS (fetched once); null when neither is available.
+    /// </summary>
+    public async Task<VerificationKey?> GetAnchorKeyAsync(CancellationToken cancellationToken = default)
+    {
+        await GetAuthorityKeyAsync(cancellationToken).ConfigureAwait(false);
+        return _anchorKey;
+    }
+
+    private async Task<AuthorityResult<JsonObject>> CheckAnchorAsync(AuthorityResult<JsonObject> answer, string logId, (long Count, string Hash)? expected, CancellationToken cancellationToken)
+    {
         await GetAuthorityKeyAsync(cancellationToken).ConfigureAwait(false);
         var anchorKey = _anchorKey;
         if (anchorKey is null)
@@ -312,13 +338,13 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
 
         // Parsed and signature-checked by the audit-log code; the signer must be this authority's anchor key.
         var anchor = AgentTrust.Audit.AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(answer.Value!.ToJsonString()), out _);
-        var expectedKey = AuthoritySignedDocument.Ed25519Prefix + StrictBase64.Encode(anchorKey.RawPublicKey.Span);
-        if (anchor is null || !string.Equals(anchor.AuthorityPublicKey, expectedKey, StringComparison.Ordinal))
+        if (anchor is null || !anchor.IsSignedByAny([anchorKey]))
         {
             return AuthorityResult<JsonObject>.Failure(McpsCode.InvalidSignature, "signature_mismatch", answer.HttpStatus);
         }
 
-        if (!string.Equals(anchor.LogId, logId, StringComparison.Ordinal) || anchor.RecordCount != recordCount || !string.Equals(anchor.RecordHash, recordHash, StringComparison.Ordinal))
+        if (!string.Equals(anchor.LogId, logId, StringComparison.Ordinal)
+            || (expected is { } e && (anchor.RecordCount != e.Count || !string.Equals(anchor.RecordHash, e.Hash, StringComparison.Ordinal))))
         {
             return AuthorityResult<JsonObject>.Failure(McpsCode.AuditChainBroken, "anchor_mismatch", answer.HttpStatus);
         }
