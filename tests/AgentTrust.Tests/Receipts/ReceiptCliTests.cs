@@ -121,6 +121,22 @@ public sealed class ReceiptCliTests : IDisposable
         Assert.Contains("agenttrust: error MCPS-023:", text.Err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Audit_verify_with_signatures_does_not_pass_a_record_it_could_not_check()
+    {
+        Directory.CreateDirectory(AuditDirectory);
+        File.Copy(SignetVectors.FilePath("audit_chain_valid.jsonl"), Path.Combine(AuditDirectory, "2026-01-01.jsonl"));
+        Assert.Equal(0, (await RunAsync("audit", "verify")).ExitCode);
+
+        var sweep = await RunAsync("audit", "verify", "--signatures");
+        Assert.Equal(1, sweep.ExitCode);
+        Assert.StartsWith("agenttrust: error MCPS-022:", sweep.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("records verified", sweep.Out, StringComparison.Ordinal);
+        var json = JsonNode.Parse((await RunAsync("audit", "verify", "--signatures", "--json")).Out)!;
+        Assert.False(json["valid"]!.GetValue<bool>());
+        Assert.Equal("params_encrypted_unverifiable", json["first_unverifiable"]!["reason"]!.GetValue<string>());
+    }
+
     private async Task CreateKeyAsync(string name)
         => Assert.Equal(0, (await RunAsync("key", "new", "--alg", "ed25519", "--name", name, "--unencrypted")).ExitCode);
 

@@ -2,9 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using AgentTrust.Audit;
+using AgentTrust.Cli.Commands.Authority;
 using AgentTrust.Cli.Commands.Receipts;
 using AgentTrust.Errors;
+using AgentTrust.Cryptography;
 using AgentTrust.Receipts;
+using AgentTrust.TrustAuthority;
 using Spectre.Console;
 
 namespace AgentTrust.Cli.Commands;
@@ -18,6 +21,7 @@ internal static class AuditCommand
         command.Subcommands.Add(CreateVerify(context));
         command.Subcommands.Add(CreateShow(context));
         command.Subcommands.Add(CreateCheckpoint(context));
+        command.Subcommands.Add(CreateAnchor(context));
         command.Subcommands.Add(AuditLoadCommand.Create(context));
         return command;
     }
@@ -37,6 +41,17 @@ internal static class AuditCommand
 
     private static Option<string?> DirOption() => new("--dir") { Description = "The log directory (default <AGENTTRUST_HOME or ~/.agenttrust>/audit)." };
 
+    private static Option<string?> AuthorityOption(string description) => new("--authority") { Description = description + $" URL (default {AuthorityCommand.UrlVariable} for 'anchor')." };
+
+    private static Option<string?> AuthorityKeyOption() => new("--authority-key")
+    {
+        Description = "The authority's Ed25519 anchor key (file or ed25519: string). Default: the key pinned for that URL in AGENTTRUST_HOME/pinned-authorities.json, fetched and pinned on first contact.",
+    };
+
+    /// <summary>The key 'audit' (what 'audit checkpoint' signs with) when the key store has it.</summary>
+    private static string[] DefaultAnchorKey(CliContext context) =>
+        File.Exists(Path.Combine(AgentTrust.KeyStore.FileKeyStore.DefaultDirectory(context.HomeDirectory), "audit.pub")) ? ["audit"] : [];
+
     private static Option<bool> JsonOption() => new("--json") { Description = "Print the result as JSON." };
 
     private static Command CreateVerify(CliContext context)
@@ -44,10 +59,16 @@ internal static class AuditCommand
         var dir = DirOption();
         var signatures = new Option<bool>("--signatures") { Description = "Also verify every receipt's signature (forensic mode)." };
         var pubkeys = new Option<string[]>("--pubkey") { Description = "A trusted key for the signature sweep (key name, file, or ed25519: string); repeatable." };
+        var anchorKeys = new Option<string[]>("--anchor-key")
+        {
+            Description = "A key checkpoints in anchors/ must be signed by (key name, file, or ed25519: string); repeatable. Default: the key named 'audit', if it exists. Checkpoints signed by any other key are a break.",
+        };
+        var authority = AuthorityOption("Also check the Trust Authority's record of this log: a chain shorter than the head it anchored is a break, even if anchors/ was deleted.");
+        var authorityKey = AuthorityKeyOption();
         var json = JsonOption();
         var command = new Command("verify", "Verify the hash chain (and signatures with --signatures) and the checkpoints; exit 1 with the first broken record.")
         {
-            dir, signatures, pubkeys, json,
+            dir, signatures, pubkeys, anchorKeys, authority, authorityKey, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -64,7 +85,30 @@ internal static class AuditCommand
                 anchors.Pin(await ReceiptKeys.ResolvePublicKeyAsync(context, key, cancellationToken).ConfigureAwait(false));
             }
 
-            var options = new AuditVerificationOptions { Signatures = parseResult.GetValue(signatures), TrustAnchors = anchors, Time = context.Time };
+            var pinned = new List<VerificationKey>();
+            var anchorKeyValues = parseResult.GetValue(anchorKeys) ?? [];
+            foreach (var key in anchorKeyValues.Length > 0 ? anchorKeyValues : DefaultAnchorKey(context))
+            {
+                ReceiptEncoding.TryParsePublicKey(await ReceiptKeys.ResolvePublicKeyAsync(context, key, cancellationToken).ConfigureAwait(false), out var parsed);
+                pinned.Add(parsed!);
+            }
+
+            IReadOnlyList<AuditAnchor> authorityAnchors = [];
+            if (parseResult.GetValue(authority) is { } authorityUrl)
+            {
+                var (held, authorityAnchorKey) = await FetchAuthorityAnchorAsync(context, directory, authorityUrl, parseResult.GetValue(authorityKey), cancellationToken).ConfigureAwait(false);
+                pinned.Add(authorityAnchorKey);
+                authorityAnchors = held is null ? [] : [held];
+            }
+
+            var options = new AuditVerificationOptions
+            {
+                Signatures = parseResult.GetValue(signatures),
+                TrustAnchors = anchors,
+                AnchorKeys = pinned,
+                AuthorityAnchors = authorityAnchors,
+                Time = context.Time,
+            };
             AuditVerificationReport report;
             if (!asJson && context.IsInteractive && !Console.IsErrorRedirected)
             {
@@ -119,7 +163,7 @@ internal static class AuditCommand
 
             if (report.AnchorsChecked > 0)
             {
-                await context.Out.WriteLineAsync($"Checkpoints: {report.AnchorsChecked} matched").ConfigureAwait(false);
+                await context.Out.WriteLineAsync($"Checkpoints: {report.AnchorsChecked} matched (signed by pinned keys)").ConfigureAwait(false);
             }
 
             foreach (var warning in report.Warnings)
@@ -222,6 +266,98 @@ internal static class AuditCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static Command CreateAnchor(CliContext context)
+    {
+        var dir = DirOption();
+        var key = new Option<string>("--key") { Description = "The Ed25519 key that proves the log is yours to the authority (default: the key named 'audit').", DefaultValueFactory = _ => "audit" };
+        var authority = AuthorityOption("The Trust Authority that anchors the head.");
+        var authorityKey = AuthorityKeyOption();
+        var json = JsonOption();
+        var command = new Command("anchor", "Deposit the chain head at a Trust Authority (receipts.md §7.6) and store its signed anchor in anchors/. 'audit verify --authority URL' later checks the chain against the authority's record.")
+        {
+            dir, key, authority, authorityKey, json,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var directory = parseResult.GetValue(dir) ?? ReceiptKeys.DefaultAuditDirectory(context);
+            var keyName = parseResult.GetValue(key)!;
+            using var http = AuthorityCommand.HttpFor(context, parseResult.GetValue(authority));
+            var pinned = await AuthorityAnchorPins.ResolveAsync(context, http.BaseAddress!, parseResult.GetValue(authorityKey), cancellationToken).ConfigureAwait(false);
+            var client = new TrustAuthorityClient(http, new TrustAuthorityClientOptions { AnchorKey = pinned }, context.Time);
+            var (signingKey, _) = await ReceiptKeys.OpenSigningKeyAsync(context, keyName, cancellationToken).ConfigureAwait(false);
+            using (signingKey)
+            {
+                AuditHead head;
+                await using (var log = await OpenLogAsync(context, directory, cancellationToken).ConfigureAwait(false))
+                {
+                    head = log.Head;
+                }
+
+                if (head.LogId is null)
+                {
+                    throw CliFailure.Rejected("AT-AUDIT-EMPTY", "The audit log is empty: nothing to anchor.");
+                }
+
+                var result = await client.AnchorCheckpointAsync(head.LogId, head.RecordCount, head.RecordHash, signingKey, cancellationToken).ConfigureAwait(false);
+                if (!result.IsSuccess)
+                {
+                    throw AuthorityCommand.Failure(result.Code ?? McpsCode.InternalError, result.Reason ?? "failed");
+                }
+
+                if (pinned is null)
+                {
+                    await AuthorityAnchorPins.PinAsync(context, http.BaseAddress!, (await client.GetAnchorKeyAsync(cancellationToken).ConfigureAwait(false))!, cancellationToken).ConfigureAwait(false);
+                }
+
+                var anchor = AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(result.Value!.ToJsonString()), out _)!;
+                await anchor.WriteAsync(directory, cancellationToken).ConfigureAwait(false);
+                if (parseResult.GetValue(json))
+                {
+                    await context.Out.WriteLineAsync(anchor.ToJsonString()).ConfigureAwait(false);
+                }
+                else
+                {
+                    await context.Out.WriteLineAsync($"Anchored at {http.BaseAddress}: {anchor.RecordCount} records, head {anchor.RecordHash}").ConfigureAwait(false);
+                    await context.Out.WriteLineAsync($"Written to {Path.Combine(directory, AuditAnchor.FolderName, AuditAnchor.FileName(anchor.RecordCount))}").ConfigureAwait(false);
+                }
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The authority's anchor of this log (null when it holds none) and its pinned anchor key.</summary>
+    private static async Task<(AuditAnchor? Anchor, VerificationKey Key)> FetchAuthorityAnchorAsync(CliContext context, string directory, string url, string? explicitKey, CancellationToken cancellationToken)
+    {
+        using var http = AuthorityCommand.HttpFor(context, url);
+        var pinned = await AuthorityAnchorPins.ResolveAsync(context, http.BaseAddress!, explicitKey, cancellationToken).ConfigureAwait(false);
+        var client = new TrustAuthorityClient(http, new TrustAuthorityClientOptions { AnchorKey = pinned }, context.Time);
+        var logId = AuditVerifier.ReadLogId(directory);
+        AuditAnchor? anchor = null;
+        if (logId is not null)
+        {
+            var result = await client.GetAnchorAsync(logId, cancellationToken).ConfigureAwait(false);
+            if (result.IsSuccess)
+            {
+                anchor = AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(result.Value!.ToJsonString()), out _);
+            }
+            else if (result.HttpStatus != 404)
+            {
+                throw AuthorityCommand.Failure(result.Code ?? McpsCode.InternalError, result.Reason ?? "failed");
+            }
+        }
+
+        var key = await client.GetAnchorKeyAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw AuthorityCommand.Failure(McpsCode.AuthorityUnreachable, "status_unavailable");
+        if (pinned is null)
+        {
+            await AuthorityAnchorPins.PinAsync(context, http.BaseAddress!, key, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (anchor, key);
     }
 
     internal static JsonObject ReportJson(AuditVerificationReport report) => new()
