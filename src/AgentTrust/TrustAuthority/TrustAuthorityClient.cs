@@ -62,7 +62,10 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
         }
 
         var passport = answer.Value!["passport"] as JsonObject ?? answer.Value;
-        return await VerifiedAsync(passport, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+        var verified = await VerifiedAsync(passport, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+        return !verified.IsSuccess || (AuthoritySignedDocument.TryGetString(passport, "passport_id", out var id) && string.Equals(id, passportId, StringComparison.Ordinal))
+            ? verified
+            : AuthorityResult<JsonObject>.Failure(McpsCode.InvalidPassport, PassportMismatch, answer.HttpStatus);
     }
 
     /// <summary>
@@ -277,8 +280,26 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
         }
 
         var verified = await VerifiedAsync(issued, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
-        return verified.IsSuccess ? answer : verified;
+        if (!verified.IsSuccess)
+        {
+            return verified;
+        }
+
+        // A validly signed passport is not enough: it must be the one asked for (same id, same key, same agent), or an
+        // authority (or anyone replaying its answers) could hand back another agent's passport.
+        return IsSamePassport(issued, passport, passportId)
+            ? answer
+            : AuthorityResult<JsonObject>.Failure(McpsCode.InvalidPassport, PassportMismatch, answer.HttpStatus);
     }
+
+    /// <summary>The reason of an authority answer that is validly signed but names another passport than the one asked for.</summary>
+    public const string PassportMismatch = "passport_mismatch";
+
+    private static bool IsSamePassport(JsonObject issued, JsonObject requested, string passportId) =>
+        AuthoritySignedDocument.TryGetString(issued, "passport_id", out var id) && string.Equals(id, passportId, StringComparison.Ordinal)
+        && issued["public_key"] is JsonObject && JsonNode.DeepEquals(issued["public_key"], requested["public_key"])
+        && issued["agent"] is JsonObject issuedAgent && requested["agent"] is JsonObject requestedAgent
+        && JsonNode.DeepEquals(issuedAgent["name"], requestedAgent["name"]);
 
     /// <summary>
     /// Anchors an audit-log checkpoint (receipts.md §7.6). <paramref name="logKey"/> (Ed25519) proves possession;
