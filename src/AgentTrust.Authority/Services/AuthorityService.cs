@@ -257,7 +257,7 @@ internal sealed partial class AuthorityService
             ["valid_from"] = McpsTimestamp.Format(now),
             ["valid_until"] = McpsTimestamp.Format(now + _options.StapleLifetime),
         };
-        AuthoritySignedDocument.SignEs256(staple, _keys.PassportKey);
+        AuthoritySignedDocument.SignEs256(staple, _keys.PassportKey, AuthorityDocumentKind.Staple);
         return new JsonBytesResult(StatusCodes.Status200OK, JsonCanonicalizer.Canonicalize(staple, CanonicalJsonOptions.Strict), cacheControl: "no-store");
     }
 
@@ -412,7 +412,7 @@ internal sealed partial class AuthorityService
                 ["next_update"] = McpsTimestamp.Format(now + _options.RevocationListInterval),
                 ["entries"] = entries,
             };
-            AuthoritySignedDocument.SignEs256(list, _keys.PassportKey);
+            AuthoritySignedDocument.SignEs256(list, _keys.PassportKey, AuthorityDocumentKind.RevocationList);
             var bytes = JsonCanonicalizer.Canonicalize(list, CanonicalJsonOptions.Strict);
             _revocationList = new ReusableAnswer(bytes, now);
             return new JsonBytesResult(StatusCodes.Status200OK, bytes);
@@ -555,7 +555,7 @@ internal sealed partial class AuthorityService
             }
         }
 
-        AuthoritySignedDocument.SignEs256(document, _keys.PassportKey);
+        AuthoritySignedDocument.SignEs256(document, _keys.PassportKey, AuthorityDocumentKind.Status);
         return JsonCanonicalizer.Canonicalize(document, CanonicalJsonOptions.Strict);
     }
 

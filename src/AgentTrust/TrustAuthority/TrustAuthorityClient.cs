@@ -62,7 +62,7 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
         }
 
         var passport = answer.Value!["passport"] as JsonObject ?? answer.Value;
-        var verified = await VerifiedAsync(passport, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+        var verified = await VerifiedAsync(passport, AuthorityDocumentKind.Passport, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
         return !verified.IsSuccess || (AuthoritySignedDocument.TryGetString(passport, "passport_id", out var id) && string.Equals(id, passportId, StringComparison.Ordinal))
             ? verified
             : AuthorityResult<JsonObject>.Failure(McpsCode.InvalidPassport, PassportMismatch, answer.HttpStatus);
@@ -84,7 +84,7 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
         var answer = await SendAsync(HttpMethod.Get, $"v1/passports/{Uri.EscapeDataString(passportId)}/status", null, null, cancellationToken).ConfigureAwait(false);
         if (answer.IsSuccess)
         {
-            var verified = await VerifiedAsync(answer.Value!, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+            var verified = await VerifiedAsync(answer.Value!, AuthorityDocumentKind.Status, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
             if (!verified.IsSuccess)
             {
                 return new StatusLookup { IsAvailable = false, Code = verified.Code, Reason = verified.Reason };
@@ -163,7 +163,7 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
             return AuthorityCheck.Fail(McpsCode.InvalidPassport, "bad_field");
         }
 
-        var signature = AuthoritySignedDocument.VerifyEs256(staple, authorityKey);
+        var signature = AuthoritySignedDocument.VerifyEs256(staple, authorityKey, AuthorityDocumentKind.Staple);
         if (!signature.IsValid)
         {
             return signature;
@@ -200,7 +200,7 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
             return answer;
         }
 
-        var verified = await VerifiedAsync(answer.Value!, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+        var verified = await VerifiedAsync(answer.Value!, AuthorityDocumentKind.RevocationList, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
         if (!verified.IsSuccess)
         {
             return verified;
@@ -279,7 +279,7 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
             return AuthorityResult<JsonObject>.Failure(McpsCode.InvalidPassport, "bad_field", answer.HttpStatus);
         }
 
-        var verified = await VerifiedAsync(issued, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+        var verified = await VerifiedAsync(issued, AuthorityDocumentKind.Passport, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
         if (!verified.IsSuccess)
         {
             return verified;
@@ -423,10 +423,10 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
         }
 
         _statusCache.Clear();
-        return await VerifiedAsync(answer.Value!, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+        return await VerifiedAsync(answer.Value!, AuthorityDocumentKind.Status, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<AuthorityResult<JsonObject>> VerifiedAsync(JsonObject document, int httpStatus, CancellationToken cancellationToken)
+    private async Task<AuthorityResult<JsonObject>> VerifiedAsync(JsonObject document, AuthorityDocumentKind kind, int httpStatus, CancellationToken cancellationToken)
     {
         var key = await GetAuthorityKeyAsync(cancellationToken).ConfigureAwait(false);
         if (key is null)
@@ -434,7 +434,7 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
             return AuthorityResult<JsonObject>.Failure(McpsCode.AuthorityUnreachable, "status_unavailable");
         }
 
-        var check = AuthoritySignedDocument.VerifyEs256(document, key);
+        var check = AuthoritySignedDocument.VerifyEs256(document, key, kind);
         return check.IsValid ? AuthorityResult<JsonObject>.Success(document, httpStatus) : AuthorityResult<JsonObject>.Failure(check.Code!.Value, check.Reason!, httpStatus);
     }
 

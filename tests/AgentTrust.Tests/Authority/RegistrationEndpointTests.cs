@@ -42,7 +42,7 @@ public sealed class RegistrationEndpointTests : IAsyncLifetime
         Assert.Empty(issued["issuer_chain"]!.AsArray());
         Assert.Equal(_host.Keys.PassportKeyId, body["authority"]!["kid"]!.GetValue<string>());
 
-        Assert.True(AuthoritySignedDocument.VerifyEs256(issued, _host.Keys.PassportKey.PublicKey).IsValid);
+        Assert.True(AuthoritySignedDocument.VerifyEs256(issued, _host.Keys.PassportKey.PublicKey, AuthorityDocumentKind.Passport).IsValid);
         var verified = new PassportVerifier(_host.Anchors, null, _host.Clock).Verify(System.Text.Encoding.UTF8.GetBytes(issued.ToJsonString()));
         Assert.True(verified.IsValid, verified.Reason);
         Assert.True(verified.ReachesAnchor);
