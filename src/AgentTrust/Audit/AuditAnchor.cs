@@ -93,8 +93,8 @@ public sealed class AuditAnchor
     }
 
     /// <summary>
-    /// Parses and checks an anchor: shape, member types and its signature with the embedded authority key (whether that
-    /// authority is trusted is the caller's decision). Never throws on bad input.
+    /// Parses and checks an anchor: shape, member types and its signature with the embedded authority key. That key is
+    /// not trusted by itself: the caller checks it against pinned keys (<see cref="IsSignedByAny"/>). Never throws on bad input.
     /// </summary>
     public static AuditAnchor? TryParse(ReadOnlySpan<byte> utf8Json, out string? reason)
     {
@@ -133,7 +133,12 @@ public sealed class AuditAnchor
     public async Task WriteAsync(string logDirectory, CancellationToken cancellationToken = default)
     {
         var folder = Path.Combine(logDirectory, FolderName);
-        Directory.CreateDirectory(folder);
+        if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder);
+            AuditDirectorySync.Flush(logDirectory);
+        }
+
         var path = Path.Combine(folder, FileName(RecordCount));
         var temporary = path + ".tmp";
         var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
