@@ -41,7 +41,7 @@ internal static class AuditCommand
 
     private static Option<string?> DirOption() => new("--dir") { Description = "The log directory (default <AGENTTRUST_HOME or ~/.agenttrust>/audit)." };
 
-    private static Option<string?> AuthorityOption(string description) => new("--authority") { Description = description + $" URL (default {AuthorityCommand.UrlVariable} for 'anchor')." };
+    private static Option<string?> AuthorityOption(string description) => new("--authority") { Description = description };
 
     private static Option<string?> AuthorityKeyOption() => new("--authority-key")
     {
@@ -57,13 +57,13 @@ internal static class AuditCommand
     private static Command CreateVerify(CliContext context)
     {
         var dir = DirOption();
-        var signatures = new Option<bool>("--signatures") { Description = "Also verify every receipt's signature (forensic mode)." };
+        var signatures = new Option<bool>("--signatures") { Description = "Also verify every receipt's signature (forensic mode). A record whose signature cannot be checked (Signet encrypted params) fails too (MCPS-022)." };
         var pubkeys = new Option<string[]>("--pubkey") { Description = "A trusted key for the signature sweep (key name, file, or ed25519: string); repeatable." };
         var anchorKeys = new Option<string[]>("--anchor-key")
         {
-            Description = "A key checkpoints in anchors/ must be signed by (key name, file, or ed25519: string); repeatable. Default: the key named 'audit', if it exists. Checkpoints signed by any other key are a break.",
+            Description = "A key checkpoints in anchors/ must be signed by (key name, file, or ed25519: string); repeatable. Default: the key named 'audit', if it exists. Checkpoints signed by any other key are a break; with no key at all they are matched but reported as unpinned.",
         };
-        var authority = AuthorityOption("Also check the Trust Authority's record of this log: a chain shorter than the head it anchored is a break, even if anchors/ was deleted.");
+        var authority = AuthorityOption("A Trust Authority's URL: also check its record of this log (a chain shorter than the head it anchored is a break, even if anchors/ was deleted). Unreachable: exit 3, MCPS-007.");
         var authorityKey = AuthorityKeyOption();
         var json = JsonOption();
         var command = new Command("verify", "Verify the hash chain (and signatures with --signatures) and the checkpoints; exit 1 with the first broken record.")
@@ -272,7 +272,7 @@ internal static class AuditCommand
     {
         var dir = DirOption();
         var key = new Option<string>("--key") { Description = "The Ed25519 key that proves the log is yours to the authority (default: the key named 'audit').", DefaultValueFactory = _ => "audit" };
-        var authority = AuthorityOption("The Trust Authority that anchors the head.");
+        var authority = AuthorityOption($"The Trust Authority's URL (default {AuthorityCommand.UrlVariable} or http://127.0.0.1:8080).");
         var authorityKey = AuthorityKeyOption();
         var json = JsonOption();
         var command = new Command("anchor", "Deposit the chain head at a Trust Authority (receipts.md §7.6) and store its signed anchor in anchors/. 'audit verify --authority URL' later checks the chain against the authority's record.")
