@@ -214,4 +214,24 @@ public sealed class TrustAuthorityClientTests : IAsyncLifetime
         // The same answer for the passport it really is passes: the signature was never the problem.
         Assert.True((await client.ResolvePassportAsync(other["passport_id"]!.GetValue<string>())).IsSuccess);
     }
+    [Theory]
+    [InlineData("public_key")]
+    [InlineData("agent")]
+    public async Task A_validly_signed_passport_with_the_requested_id_but_another_key_or_agent_is_refused(string member)
+    {
+        var victim = _host.NewAgent("alice");
+        var attacker = _host.NewAgent("mallory");
+        var forged = (JsonObject)victim.Passport.DeepClone();
+        forged.Remove("signature");
+        forged[member] = attacker.Passport[member]!.DeepClone();
+        forged["issuer"] = _host.Options.Name;
+        var signed = AgentTrust.Mcps.Passports.PassportIssuer.SignObject(forged, _host.Keys.PassportKey).ToJsonObject();
+        using var http = new HttpClient(new SwappingAuthority(signed)) { BaseAddress = new Uri("http://ta.invalid/") };
+        var client = new TrustAuthorityClient(http, Pinned(), _host.Clock);
+
+        var registered = await client.RegisterAsync(victim.Passport, victim.Key);
+        Assert.False(registered.IsSuccess);
+        Assert.Equal(McpsCode.InvalidPassport, registered.Code);
+        Assert.Equal(TrustAuthorityClient.PassportMismatch, registered.Reason);
+    }
 }
