@@ -231,6 +231,7 @@ public sealed class AuthorityCommandTests : IAsyncLifetime
         var (exit, output, error) = await Run(["audit", "anchor", "--authority", Url, "--json"]);
         Assert.True(exit == 0, error);
         Assert.Equal(3, JsonNode.Parse(output)!["record_count"]!.GetValue<long>());
+        var logId = JsonNode.Parse(output)!["log_id"]!.GetValue<string>();
         Assert.True(File.Exists(Path.Combine(AuditDirectory, "anchors", "00000000000000000003.anchor.json")));
         Assert.True(File.Exists(_home.File("pinned-authorities.json")));
         await SignReceiptAsync("bot", 3);
@@ -248,6 +249,21 @@ public sealed class AuthorityCommandTests : IAsyncLifetime
         Assert.Equal(1, exit);
         Assert.Equal("tail_truncated", JsonNode.Parse(output)!["first_break"]!["reason"]!.GetValue<string>());
         Assert.Equal("MCPS-023", JsonNode.Parse(output)!["first_break"]!["code"]!.GetValue<string>());
+
+        // A log rewritten from its first record has a new log id the authority never saw; naming the anchored id catches it.
+        File.Delete(file);
+        for (var i = 0; i < 5; i++)
+        {
+            await SignReceiptAsync("bot", 10 + i);
+        }
+
+        Assert.Equal(0, (await Run(["audit", "verify", "--authority", Url])).Exit);
+        (exit, output, _) = await Run(["audit", "verify", "--authority", Url, "--log-id", logId, "--json"]);
+        Assert.Equal(1, exit);
+        Assert.Equal("anchor_mismatch", JsonNode.Parse(output)!["first_break"]!["reason"]!.GetValue<string>());
+        (exit, _, error) = await Run(["audit", "verify", "--authority", Url, "--log-id", "sha256:" + new string('1', 64)]);
+        Assert.Equal(1, exit);
+        Assert.StartsWith("agenttrust: error MCPS-023:", error, StringComparison.Ordinal);
     }
 
     [Fact]

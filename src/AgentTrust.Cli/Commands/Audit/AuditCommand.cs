@@ -65,10 +65,14 @@ internal static class AuditCommand
         };
         var authority = AuthorityOption("A Trust Authority's URL: also check its record of this log (a chain shorter than the head it anchored is a break, even if anchors/ was deleted). Unreachable: exit 3, MCPS-007.");
         var authorityKey = AuthorityKeyOption();
+        var logId = new Option<string?>("--log-id")
+        {
+            Description = "With --authority: the log id (sha256:…, printed by 'audit anchor') to ask the authority about, instead of the one read from the log, so a log rewritten from its first record is caught too.",
+        };
         var json = JsonOption();
         var command = new Command("verify", "Verify the hash chain (and signatures with --signatures) and the checkpoints; exit 1 with the first broken record.")
         {
-            dir, signatures, pubkeys, anchorKeys, authority, authorityKey, json,
+            dir, signatures, pubkeys, anchorKeys, authority, authorityKey, logId, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -96,7 +100,7 @@ internal static class AuditCommand
             IReadOnlyList<AuditAnchor> authorityAnchors = [];
             if (parseResult.GetValue(authority) is { } authorityUrl)
             {
-                var (held, authorityAnchorKey) = await FetchAuthorityAnchorAsync(context, directory, authorityUrl, parseResult.GetValue(authorityKey), cancellationToken).ConfigureAwait(false);
+                var (held, authorityAnchorKey) = await FetchAuthorityAnchorAsync(context, parseResult.GetValue(logId), AuditVerifier.ReadLogId(directory), authorityUrl, parseResult.GetValue(authorityKey), cancellationToken).ConfigureAwait(false);
                 pinned.Add(authorityAnchorKey);
                 authorityAnchors = held is null ? [] : [held];
             }
@@ -319,7 +323,7 @@ internal static class AuditCommand
                 }
                 else
                 {
-                    await context.Out.WriteLineAsync($"Anchored at {http.BaseAddress}: {anchor.RecordCount} records, head {anchor.RecordHash}").ConfigureAwait(false);
+                    await context.Out.WriteLineAsync($"Anchored at {http.BaseAddress}: log {anchor.LogId}, {anchor.RecordCount} records, head {anchor.RecordHash}").ConfigureAwait(false);
                     await context.Out.WriteLineAsync($"Written to {Path.Combine(directory, AuditAnchor.FolderName, AuditAnchor.FileName(anchor.RecordCount))}").ConfigureAwait(false);
                 }
             }
@@ -330,19 +334,23 @@ internal static class AuditCommand
     }
 
     /// <summary>The authority's anchor of this log (null when it holds none) and its pinned anchor key.</summary>
-    private static async Task<(AuditAnchor? Anchor, VerificationKey Key)> FetchAuthorityAnchorAsync(CliContext context, string directory, string url, string? explicitKey, CancellationToken cancellationToken)
+    private static async Task<(AuditAnchor? Anchor, VerificationKey Key)> FetchAuthorityAnchorAsync(CliContext context, string? expectedLogId, string? storedLogId, string url, string? explicitKey, CancellationToken cancellationToken)
     {
         using var http = AuthorityCommand.HttpFor(context, url);
         var pinned = await AuthorityAnchorPins.ResolveAsync(context, http.BaseAddress!, explicitKey, cancellationToken).ConfigureAwait(false);
         var client = new TrustAuthorityClient(http, new TrustAuthorityClientOptions { AnchorKey = pinned }, context.Time);
-        var logId = AuditVerifier.ReadLogId(directory);
         AuditAnchor? anchor = null;
+        var logId = expectedLogId ?? storedLogId;
         if (logId is not null)
         {
             var result = await client.GetAnchorAsync(logId, cancellationToken).ConfigureAwait(false);
             if (result.IsSuccess)
             {
                 anchor = AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(result.Value!.ToJsonString()), out _);
+            }
+            else if (result.HttpStatus == 404 && expectedLogId is not null)
+            {
+                throw CliFailure.Rejected(McpsCode.AuditChainBroken.ToCodeString(), $"The authority holds no anchor of log {expectedLogId}.");
             }
             else if (result.HttpStatus != 404)
             {
