@@ -135,6 +135,17 @@ public sealed class ReceiptCliTests : IDisposable
         var json = JsonNode.Parse((await RunAsync("audit", "verify", "--signatures", "--json")).Out)!;
         Assert.False(json["valid"]!.GetValue<bool>());
         Assert.Equal("params_encrypted_unverifiable", json["first_unverifiable"]!["reason"]!.GetValue<string>());
+
+        // With the signer's key the record is decrypted and its signature checked: every record verifies.
+        using (var agent = AgentTrust.Cryptography.SigningKey.Import(AgentTrust.Cryptography.SignatureAlgorithm.EdDSA, SignetVectors.Seed("agent")))
+        {
+            var store = new AgentTrust.KeyStore.FileKeyStore(AgentTrust.KeyStore.FileKeyStore.DefaultDirectory(_home));
+            await store.AddAsync(agent, "agent", AgentTrust.KeyStore.KeyProtection.Unencrypted);
+        }
+
+        var decrypted = await RunAsync("audit", "verify", "--signatures", "--params-key", "agent", "--json");
+        Assert.Equal(0, decrypted.ExitCode);
+        Assert.Equal(3, JsonNode.Parse(decrypted.Out)!["signatures_verified"]!.GetValue<long>());
     }
 
     private async Task CreateKeyAsync(string name)

@@ -65,6 +65,10 @@ internal static class AuditCommand
         };
         var authority = AuthorityOption("A Trust Authority's URL: also check its record of this log (a chain shorter than the head it anchored is a break, even if anchors/ was deleted). Unreachable: exit 3, MCPS-007.");
         var authorityKey = AuthorityKeyOption();
+        var paramsKeys = new Option<string[]>("--params-key")
+        {
+            Description = "With --signatures: a key-store name of a signer whose Signet encrypted params (receipts.md §7.7) may be decrypted to check its signatures; repeatable. Without it such records are unverifiable (exit 1).",
+        };
         var logId = new Option<string?>("--log-id")
         {
             Description = "With --authority: the log id (sha256:…, printed by 'audit anchor') to ask the authority about, instead of the one read from the log, so a log rewritten from its first record is caught too.",
@@ -72,7 +76,7 @@ internal static class AuditCommand
         var json = JsonOption();
         var command = new Command("verify", "Verify the hash chain (and signatures with --signatures) and the checkpoints; exit 1 with the first broken record.")
         {
-            dir, signatures, pubkeys, anchorKeys, authority, authorityKey, logId, json,
+            dir, signatures, pubkeys, paramsKeys, anchorKeys, authority, authorityKey, logId, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -105,8 +109,10 @@ internal static class AuditCommand
                 authorityAnchors = held is null ? [] : [held];
             }
 
+            using var seeds = await ParamsSeeds.OpenAsync(context, parseResult.GetValue(paramsKeys) ?? [], cancellationToken).ConfigureAwait(false);
             var options = new AuditVerificationOptions
             {
+                ParamsSeedResolver = seeds.Resolve,
                 Signatures = parseResult.GetValue(signatures),
                 TrustAnchors = anchors,
                 AnchorKeys = pinned,
