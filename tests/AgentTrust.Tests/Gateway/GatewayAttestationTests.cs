@@ -272,6 +272,22 @@ public sealed class GatewayAttestationTests
     }
 
     [Fact]
+    public async Task Preferred_NoToken_ProceedsAtLevelNone_WithAWarningOnStderr()
+    {
+        using var setup = new Setup();
+        await using var gateway = setup.Start("--attestation-mode", "preferred");
+        await gateway.SendAsync(setup.Initialize(null));
+        var initialized = await gateway.ReceiveResponseAsync("init");
+        gateway.CloseInput();
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+
+        var advertised = initialized["result"]!["capabilities"]!["experimental"]![AttestationNames.CapabilityKey]!;
+        Assert.Equal("none", advertised["trust_level"]!.GetValue<string>());
+        Assert.Equal("preferred", advertised["policy"]!.GetValue<string>());
+        Assert.Single(gateway.StandardError.Split('\n'), l => l.Contains("warn", StringComparison.Ordinal) && l.Contains("unattested", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ToolRestrictedToAnotherIssuer_RefusesAVerifiedTokenOfThisIssuer()
     {
         using var setup = new Setup();
