@@ -10,8 +10,9 @@ namespace AgentTrust.Attestation;
 /// <c>typ</c>, <c>kid</c>, no <c>crit</c>), unverified <c>iss</c> against the allow-list, key by <c>(iss, kid)</c>,
 /// signature, time (one skew at every boundary, bounded <c>iat</c> and lifetime), audience (mandatory), <c>jti</c> and
 /// SPIFFE <c>sub</c>, schema, policy (type, safety, integrity, <c>cnf</c>), and last the atomic replay insert of
-/// <c>(iss, jti)</c> until <c>exp + S</c>, so a rejected token never consumes its <c>jti</c>. Never throws on bad
-/// input; any internal fault is a rejection.
+/// <c>(iss, jti)</c> until <c>exp + S</c>, so a rejected token never consumes its <c>jti</c>. A repeated token is served
+/// from a bounded cache keyed by SHA-256 of the token (<see cref="AttestationVerifierOptions.VerificationCacheSize"/>),
+/// which skips decoding, signature and schema only. Never throws on bad input; any internal fault is a rejection.
 /// </summary>
 public sealed class AttestationVerifier
 {

@@ -272,6 +272,27 @@ public sealed class GatewayAttestationTests
     }
 
     [Fact]
+    public async Task SessionVerdict_UnderOptional_AnotherSignerIsDowngradedToNone_SoARequiredToolIsRefused()
+    {
+        using var setup = new Setup();
+        using var other = setup.Trust.IssueAgent(level: 2);
+        await using var gateway = setup.Start();
+        await gateway.SendAsync(setup.Initialize(setup.Token()));
+        Assert.True((await gateway.ReceiveResponseAsync("init")).ContainsKey("result"));
+        await gateway.SendAsync(setup.Agent.Sign(Initialized));
+
+        await gateway.SendAsync(other.Sign(EchoCall));
+        var intruderEcho = await gateway.ReceiveResponseAsync(5);
+        await gateway.SendAsync(other.Sign("""{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"changeable","arguments":{"text":"x"}}}"""));
+        var intruderOther = await gateway.ReceiveResponseAsync(6);
+
+        AssertAttestationRefused(intruderEcho, AttestationReasons.Required, "missing");
+        Assert.Equal("echo", intruderEcho["error"]!["data"]!["tool"]!.GetValue<string>());
+        Assert.True(intruderOther.ContainsKey("result"), intruderOther.ToJsonString());
+        Assert.Equal(["changeable"], setup.ToolCalls());
+    }
+
+    [Fact]
     public async Task Preferred_NoToken_ProceedsAtLevelNone_WithAWarningOnStderr()
     {
         using var setup = new Setup();
