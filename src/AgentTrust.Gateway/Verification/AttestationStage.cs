@@ -12,8 +12,8 @@ namespace AgentTrust.Gateway.Verification;
 /// <list type="bullet">
 /// <item>Handshake generation: the token rides in <c>initialize</c>; its verdict holds for the session (the stdio
 /// connection or the <c>Mcp-Session-Id</c>) and belongs to the MCPS signer that presented it (passport id and key
-/// thumbprint): a message of that session signed by anyone else has no attestation. An attested session cannot be
-/// initialized again.</item>
+/// thumbprint): a message of that session signed by anyone else has no attestation. The session holds the verdict
+/// once the server answered the <c>initialize</c> with a result; an attested session cannot be initialized again.</item>
 /// <item>2026-07-28: a token in a request's or notification's <c>params._meta["io.modelcontextprotocol/clientCapabilities"]</c>
 /// is verified for that message (the verifier applies the first-presenter rule of §3.3).</item>
 /// <item>A present token that fails is refused in every mode. Under <c>required</c> nothing else passes without a
@@ -37,6 +37,7 @@ public sealed class AttestationStage : IRelayStage
 
     private const string SessionKey = "agenttrust.attestation.session";
     private const string PerRequestKey = "agenttrust.attestation.per-request";
+    private const string PendingSessionKey = "agenttrust.attestation.pending-session";
     private const string Initialize = "initialize";
     private const string Discover = "server/discover";
 
@@ -117,6 +118,11 @@ public sealed class AttestationStage : IRelayStage
             var advertised = AttestationPlacement.CreateServerRequirements(Mode, _issuers, _verifier.Options.RequiredClaims);
             if (method == Initialize)
             {
+                if (request.Items.TryGetValue(PendingSessionKey, out var pending) && pending is SessionVerdict attested)
+                {
+                    exchange.Session.TryAdd(SessionKey, attested);
+                }
+
                 if (verdict is { Verified: true })
                 {
                     foreach (var (name, node) in AttestationPlacement.CreateVerdictCapability(verdict))
@@ -164,7 +170,9 @@ public sealed class AttestationStage : IRelayStage
                 : Refuse(verdict.Reason);
         }
 
-        exchange.Session[SessionKey] = new SessionVerdict(verdict, presenter);
+        // The session holds the verdict once the server accepted the initialize (see OnServerMessageAsync), so an
+        // initialize the server refused can be retried.
+        exchange.Items[PendingSessionKey] = new SessionVerdict(verdict, presenter);
         exchange.Items[VerdictKey] = verdict;
         return StageResult.Continue;
     }

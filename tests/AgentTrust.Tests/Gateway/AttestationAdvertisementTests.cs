@@ -11,8 +11,8 @@ namespace AgentTrust.Tests.Gateway;
 
 /// <summary>
 /// The gateway advertises its attestation requirements (attestation.md §3.1, §3.2) in the answers to
-/// <c>initialize</c> and <c>server/discover</c>, in place of whatever the upstream server put there, through the
-/// server-side pipeline as the transports run it.
+/// <c>initialize</c> and <c>server/discover</c>, in place of whatever the upstream server put there, and attests a
+/// session once the server accepted its <c>initialize</c>: through the server-side pipeline as the transports run it.
 /// </summary>
 public sealed class AttestationAdvertisementTests : IDisposable
 {
@@ -56,6 +56,41 @@ public sealed class AttestationAdvertisementTests : IDisposable
         Assert.Equal("none", advertised["trust_level"]!.GetValue<string>());
         Assert.False(advertised.ContainsKey("verification_status"));
         Assert.False(advertised.ContainsKey("issuer"));
+    }
+
+    [Fact]
+    public async Task AnInitializeTheServerRefused_LeavesTheSessionUnattested_SoItCanBeRetried_ButAnAcceptedOneCannotBeRepeated()
+    {
+        var pipeline = Pipeline(AttestationPolicyMode.Required);
+
+        await pipeline.ProcessAsync(Initialize(1, Token()), RelayDirection.ClientToServer);
+        await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Unsupported protocol version"}}"""), RelayDirection.ServerToClient);
+        var ping = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":2,"method":"ping"}"""), RelayDirection.ClientToServer);
+        var retry = await pipeline.ProcessAsync(Initialize(3, Token()), RelayDirection.ClientToServer);
+        var accepted = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":3,"result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"s","version":"1"}}}"""), RelayDirection.ServerToClient);
+        var pingAfter = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":4,"method":"ping"}"""), RelayDirection.ClientToServer);
+        var again = await pipeline.ProcessAsync(Initialize(5, Token()), RelayDirection.ClientToServer);
+
+        Assert.Equal(AttestationReasons.Required, ping.Rejection?.JsonRpcCode);
+        Assert.NotNull(retry.ToRecipient);
+        Assert.Equal("verified", Parse(accepted.ToRecipient)["result"]!["capabilities"]!["experimental"]![AttestationNames.CapabilityKey]!["verification_status"]!.GetValue<string>());
+        Assert.Null(pingAfter.Rejection);
+        Assert.Equal("already_initialized", again.Rejection?.Reason);
+    }
+
+    private string Token() => new AttestationTokenIssuer(_issuerKey, "k1", Issuer).Issue(new AttestationTokenRequest
+    {
+        Audience = Audience,
+        Subject = "spiffe://issuer.test/agent/test",
+        AgentIdentity = new AgentIdentity("test-model", "test-model-1", "test-provider"),
+    });
+
+    private static byte[] Initialize(int id, string token)
+    {
+        var init = (JsonObject)JsonNode.Parse("""{"jsonrpc":"2.0","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}""")!;
+        init["id"] = id;
+        AttestationPlacement.SetInitializeToken((JsonObject)init["params"]!, token);
+        return Bytes(init.ToJsonString());
     }
 
     private RelayPipeline Pipeline(AttestationPolicyMode mode)
