@@ -21,6 +21,7 @@ public class AttestationBenchmarks
     private AttestationTokenIssuer _issuer = null!;
     private AttestationVerifier _verifier = null!;
     private AttestationVerifier _verifierWithStore = null!;
+    private AttestationVerifier _verifierCached = null!;
     private AttestationTokenRequest _request = null!;
     private string _token = null!;
     private byte[] _signingInput = null!;
@@ -41,15 +42,19 @@ public class AttestationBenchmarks
         };
         _token = _issuer.Issue(_request);
         var keys = new StaticJwsKeyResolver(new Dictionary<string, VerificationKey> { ["anthropic-2025-01"] = _key.PublicKey });
-        AttestationVerifierOptions Options(IReplayStore store) => new()
+        AttestationVerifierOptions Options(IReplayStore store, int cacheSize = 0) => new()
         {
             Issuers = [new TrustedIssuer(Issuer, keys)],
             Audience = Audience,
             ReplayStore = store,
             TimeProvider = clock,
+            VerificationCacheSize = cacheSize,
         };
+
+        // The full-verification rows run without the verification cache (the same token is verified every time).
         _verifier = new AttestationVerifier(Options(new AcceptAllStore()));
         _verifierWithStore = new AttestationVerifier(Options(new InMemoryReplayStore(timeProvider: clock)));
+        _verifierCached = new AttestationVerifier(Options(new AcceptAllStore(), cacheSize: 1024));
         var parts = _token.Split('.');
         _signingInput = JwsSigningInput.Create(parts[0], parts[1]);
         _ = StrictBase64.TryDecodeUrl(parts[2], out _signature);
@@ -67,6 +72,9 @@ public class AttestationBenchmarks
 
     [Benchmark(Description = "attestation verify (all steps, accept-all replay store)")]
     public async ValueTask<bool> Verify() => (await _verifier.VerifyAsync(_token)).Verified;
+
+    [Benchmark(Description = "attestation verify, verification-cache hit (key, time, audience, policy, replay re-checked)")]
+    public async ValueTask<bool> VerifyCached() => (await _verifierCached.VerifyAsync(_token)).Verified;
 
     [Benchmark(Description = "attestation verify (all steps, in-memory replay store: replay path)")]
     public async ValueTask<AttestationReason> VerifyWithInMemoryStore() => (await _verifierWithStore.VerifyAsync(_token)).Reason;

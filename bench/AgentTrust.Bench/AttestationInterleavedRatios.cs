@@ -6,7 +6,8 @@ namespace AgentTrust.Bench;
 /// <summary>
 /// <see cref="AttestationBenchmarks"/> measured like <see cref="InterleavedRatios"/>: raw primitive and attestation
 /// operation in alternating short blocks in one process, median of per-round ratios with IQR. Throughput share of
-/// raw = 1 / ratio. Usage: <c>dotnet run -c Release --project bench/AgentTrust.Bench -- --interleaved-attestation [rounds] [opsPerBlock]</c>.
+/// raw = 1 / ratio; the <c>cached/full</c> row compares a verification-cache hit with a full verification of the same
+/// token. Usage: <c>dotnet run -c Release --project bench/AgentTrust.Bench -- --interleaved-attestation [rounds] [opsPerBlock]</c>.
 /// </summary>
 internal static class AttestationInterleavedRatios
 {
@@ -22,6 +23,8 @@ internal static class AttestationInterleavedRatios
             {
                 ("verify", () => b.RawVerify(), () => b.Verify().AsTask().GetAwaiter().GetResult()),
                 ("verify+store", () => b.RawVerify(), () => b.VerifyWithInMemoryStore().AsTask().GetAwaiter().GetResult()),
+                ("cached", () => b.RawVerify(), () => b.VerifyCached().AsTask().GetAwaiter().GetResult()),
+                ("cached/full", () => b.Verify().AsTask().GetAwaiter().GetResult(), () => b.VerifyCached().AsTask().GetAwaiter().GetResult()),
                 ("issue", () => b.RawSign(), () => b.Issue()),
             };
 

@@ -19,6 +19,7 @@ public sealed class AttestationMetrics : IDisposable
     private readonly Counter<long> _replays;
     private readonly Counter<long> _tokensCreated;
     private readonly Histogram<double> _creationDuration;
+    private readonly Counter<long> _cacheLookups;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>, or on an owned meter when null.</summary>
     public AttestationMetrics(IMeterFactory? meterFactory = null)
@@ -31,6 +32,7 @@ public sealed class AttestationMetrics : IDisposable
         _replays = _meter.CreateCounter<long>("agenttrust.attestation.replays");
         _tokensCreated = _meter.CreateCounter<long>("agenttrust.attestation.tokens.created");
         _creationDuration = _meter.CreateHistogram<double>("agenttrust.attestation.token.creation.duration", "s");
+        _cacheLookups = _meter.CreateCounter<long>("agenttrust.attestation.verification_cache.lookups", description: "Verification-cache lookups by token hash (result: hit, miss)");
     }
 
     /// <summary>The meter (for registering further instruments, such as the replay store gauge).</summary>
@@ -53,6 +55,8 @@ public sealed class AttestationMetrics : IDisposable
             _replays.Add(1, new KeyValuePair<string, object?>("issuer", issuerTag));
         }
     }
+
+    internal void CacheLookup(bool hit) => _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
 
     internal void TokenCreated(string issuer, TimeSpan elapsed)
     {

@@ -10,8 +10,9 @@ namespace AgentTrust.Attestation;
 /// <c>typ</c>, <c>kid</c>, no <c>crit</c>), unverified <c>iss</c> against the allow-list, key by <c>(iss, kid)</c>,
 /// signature, time (one skew at every boundary, bounded <c>iat</c> and lifetime), audience (mandatory), <c>jti</c> and
 /// SPIFFE <c>sub</c>, schema, policy (type, safety, integrity, <c>cnf</c>), and last the atomic replay insert of
-/// <c>(iss, jti)</c> until <c>exp + S</c>, so a rejected token never consumes its <c>jti</c>. Never throws on bad
-/// input; any internal fault is a rejection.
+/// <c>(iss, jti)</c> until <c>exp + S</c>, so a rejected token never consumes its <c>jti</c>. A repeated token is served
+/// from a bounded cache keyed by SHA-256 of the token (<see cref="AttestationVerifierOptions.VerificationCacheSize"/>),
+/// which skips decoding, signature and schema only. Never throws on bad input; any internal fault is a rejection.
 /// </summary>
 public sealed class AttestationVerifier
 {
@@ -19,6 +20,7 @@ public sealed class AttestationVerifier
     private readonly Dictionary<string, TrustedIssuer> _issuers;
     private readonly JwtClaimsValidator _claims;
     private readonly JwsParseOptions _parse;
+    private readonly AttestationVerificationCache? _cache;
 
     /// <summary>Creates a verifier.</summary>
     /// <exception cref="ArgumentException">No audience, no issuer, or a negative skew/lifetime.</exception>
@@ -36,9 +38,9 @@ public sealed class AttestationVerifier
         }
 
         ArgumentNullException.ThrowIfNull(options.ReplayStore);
-        if (options.ClockSkew < TimeSpan.Zero || options.MaxLifetime <= TimeSpan.Zero || options.MaxTokenBytes <= 0)
+        if (options.ClockSkew < TimeSpan.Zero || options.MaxLifetime <= TimeSpan.Zero || options.MaxTokenBytes <= 0 || options.VerificationCacheSize < 0)
         {
-            throw new ArgumentException("Skew must be ≥ 0, lifetime and token size > 0.", nameof(options));
+            throw new ArgumentException("Skew and cache size must be ≥ 0, lifetime and token size > 0.", nameof(options));
         }
 
         _options = options;
@@ -61,7 +63,11 @@ public sealed class AttestationVerifier
             TimeProvider = options.TimeProvider,
         });
         _parse = JwsParseOptions.Default with { MaxTokenLength = options.MaxTokenBytes, RequireJsonPayload = true };
+        _cache = options.VerificationCacheSize > 0 ? new AttestationVerificationCache(options.VerificationCacheSize, options.TimeProvider) : null;
     }
+
+    /// <summary>Tokens held by the verification cache (tests and diagnostics).</summary>
+    internal int CachedTokens => _cache?.Count ?? 0;
 
     /// <summary>The options in force.</summary>
     public AttestationVerifierOptions Options => _options;
@@ -112,6 +118,28 @@ public sealed class AttestationVerifier
         if (string.IsNullOrEmpty(token))
         {
             return (AttestationVerdict.Rejected(mode, AttestationReason.Missing), untrusted);
+        }
+
+        // A token whose signature and schema were already verified: only the checks that depend on the key set, the
+        // clock and this presentation run again. The length bound comes before hashing.
+        AttestationVerificationCache.TokenDigest digest = default;
+        var cacheable = _cache is not null && token.Length <= _options.MaxTokenBytes;
+        if (cacheable)
+        {
+            digest = AttestationVerificationCache.Digest(token);
+            var hit = _cache!.TryGet(digest, out var entry);
+            _options.Metrics?.CacheLookup(hit);
+            Activity.Current?.SetTag("attestation.cache", hit ? "hit" : "miss");
+            if (hit)
+            {
+                if (await VerifyCachedAsync(entry!, presentation, cancellationToken).ConfigureAwait(false) is { } cached)
+                {
+                    return (cached, entry!.Issuer.Issuer);
+                }
+
+                // The key that verified it is no longer the issuer's key for this kid: verify from scratch.
+                _cache.Remove(digest);
+            }
         }
 
         // 2–4. Size, segments, strict base64url, strict JSON header and payload, alg allow-list, crit.
@@ -183,25 +211,11 @@ public sealed class AttestationVerifier
                 return (AttestationVerdict.Rejected(mode, AttestationReason.BadSignature), tag);
         }
 
-        // 8. Time.
-        var time = _claims.ValidateTimes(payload);
-        if (!time.IsValid)
+        // 8–9. Time and audience (mandatory).
+        var timeAndAudience = CheckTimeAndAudience(payload);
+        if (timeAndAudience != AttestationReason.None)
         {
-            return (AttestationVerdict.Rejected(mode, time.Status switch
-            {
-                JwtClaimStatus.Expired => AttestationReason.Expired,
-                JwtClaimStatus.NotYetValid => AttestationReason.NotYetValid,
-                JwtClaimStatus.IssuedInFuture => AttestationReason.IssuedInFuture,
-                JwtClaimStatus.LifetimeTooLong => AttestationReason.LifetimeTooLong,
-                JwtClaimStatus.MissingClaim => AttestationReason.MissingClaim,
-                _ => AttestationReason.BadClaim,
-            }), tag);
-        }
-
-        // 9. Audience (mandatory).
-        if (!_claims.ValidateAudience(payload).IsValid)
-        {
-            return (AttestationVerdict.Rejected(mode, AttestationReason.AudienceMismatch), tag);
+            return (AttestationVerdict.Rejected(mode, timeAndAudience), tag);
         }
 
         // 10. jti and sub.
@@ -224,19 +238,77 @@ public sealed class AttestationVerifier
             return (AttestationVerdict.Rejected(mode, schema), tag);
         }
 
+        var expiry = DateTimeOffset.FromUnixTimeSeconds(claims!.ExpiresAt) + _options.ClockSkew;
+        if (cacheable)
+        {
+            _cache!.Add(digest, new AttestationVerificationCache.Entry(issuer, header.KeyId, header.Algorithm, resolution.Key, payload, claims, unknown, expiry));
+        }
+
+        return (await FinishAsync(claims, unknown, issuer, presentation, cancellationToken).ConfigureAwait(false), tag);
+    }
+
+    // A cache hit: the same key must still be the issuer's key for this kid (rotation or withdrawal makes it a miss,
+    // returned as null), then time and audience against the clock now, then policy and replay as for a fresh token.
+    private async ValueTask<AttestationVerdict?> VerifyCachedAsync(AttestationVerificationCache.Entry entry, AttestationPresentation presentation, CancellationToken cancellationToken)
+    {
+        JwsKeyResolution resolution;
+        try
+        {
+            resolution = await entry.Issuer.Keys.ResolveAsync(entry.KeyId, entry.Algorithm, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        if (resolution.Key is null || !resolution.Key.Equals(entry.Key))
+        {
+            return null;
+        }
+
+        var timeAndAudience = CheckTimeAndAudience(entry.Payload);
+        return timeAndAudience != AttestationReason.None
+            ? AttestationVerdict.Rejected(_options.Mode, timeAndAudience)
+            : await FinishAsync(entry.Claims, entry.UnknownClaims, entry.Issuer, presentation, cancellationToken).ConfigureAwait(false);
+    }
+
+    private AttestationReason CheckTimeAndAudience(JsonElement payload)
+    {
+        var time = _claims.ValidateTimes(payload);
+        if (!time.IsValid)
+        {
+            return time.Status switch
+            {
+                JwtClaimStatus.Expired => AttestationReason.Expired,
+                JwtClaimStatus.NotYetValid => AttestationReason.NotYetValid,
+                JwtClaimStatus.IssuedInFuture => AttestationReason.IssuedInFuture,
+                JwtClaimStatus.LifetimeTooLong => AttestationReason.LifetimeTooLong,
+                JwtClaimStatus.MissingClaim => AttestationReason.MissingClaim,
+                _ => AttestationReason.BadClaim,
+            };
+        }
+
+        return _claims.ValidateAudience(payload).IsValid ? AttestationReason.None : AttestationReason.AudienceMismatch;
+    }
+
+    // Steps 12–14, which depend on the presentation: policy (cnf against this signer), replay last, success.
+    private async ValueTask<AttestationVerdict> FinishAsync(AttestationClaims claims, IReadOnlyList<string> unknown, TrustedIssuer issuer, AttestationPresentation presentation, CancellationToken cancellationToken)
+    {
+        var mode = _options.Mode;
+
         // 12. Policy.
-        var policy = CheckPolicy(claims!, issuer, presentation);
+        var policy = CheckPolicy(claims, issuer, presentation);
         if (policy != AttestationReason.None)
         {
-            return (AttestationVerdict.Rejected(mode, policy), tag);
+            return AttestationVerdict.Rejected(mode, policy);
         }
 
         // 13. Replay, last and atomic.
-        var expiresAt = DateTimeOffset.FromUnixTimeSeconds(claims!.ExpiresAt) + _options.ClockSkew;
+        var expiresAt = DateTimeOffset.FromUnixTimeSeconds(claims.ExpiresAt) + _options.ClockSkew;
         // The first MCPS presenter of an unbound stateless token is recorded with the jti, atomically and in the shared
         // store, so every server instance applies the same §3.3 rule.
-        var holder = presentation.Stateless && claims!.ConfirmationThumbprint is null ? presentation.PresenterId : null;
-        var registration = await _options.ReplayStore.TryRegisterAsync(issuer.Issuer, jti!, expiresAt, holder, cancellationToken).ConfigureAwait(false);
+        var holder = presentation.Stateless && claims.ConfirmationThumbprint is null ? presentation.PresenterId : null;
+        var registration = await _options.ReplayStore.TryRegisterAsync(issuer.Issuer, claims.JwtId, expiresAt, holder, cancellationToken).ConfigureAwait(false);
         var replayReason = registration.Result switch
         {
             ReplayCheckResult.Accepted => AttestationReason.None,
@@ -247,12 +319,12 @@ public sealed class AttestationVerifier
         };
         if (replayReason != AttestationReason.None)
         {
-            return (AttestationVerdict.Rejected(mode, replayReason), tag);
+            return AttestationVerdict.Rejected(mode, replayReason);
         }
 
         // 14. Success.
         var level = claims.AttestationType == AttestationType.Enterprise ? AttestationTrustLevel.Enterprise : AttestationTrustLevel.Provider;
-        return (new AttestationVerdict(mode, AttestationReason.None, claims, unknown, level), tag);
+        return new AttestationVerdict(mode, AttestationReason.None, claims, unknown, level);
     }
 
     private bool IsAcceptableSubject(string? sub, TrustedIssuer issuer)

@@ -47,6 +47,13 @@ public sealed record AttestationVerifierOptions
     /// <summary>Weaker: let an unsigned request re-present a token already used (stateless revision). Off by default.</summary>
     public bool AllowBearerReuse { get; init; }
 
+    /// <summary>
+    /// How many verified tokens the verification cache holds, keyed by SHA-256 of the token (attestation.md §3.3): a
+    /// repeated token skips decoding, signature and schema, never the key, time, audience, policy and replay checks.
+    /// Default 1024; 0 turns the cache off.
+    /// </summary>
+    public int VerificationCacheSize { get; init; } = 1024;
+
     /// <summary>The clock. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -125,7 +125,7 @@ public sealed class GatewayAttestationTests
     }
 
     [Fact]
-    public async Task BadTokens_AreRefusedAtInitialize_WithTheirCodes_AndAReplayedTokenIsRefused()
+    public async Task BadTokens_AreRefusedAtInitialize_WithTheirCodes_AndAReplayedTokenOrSecondInitializeIsRefused()
     {
         using var setup = new Setup();
         var valid = setup.Token();
@@ -140,7 +140,6 @@ public sealed class GatewayAttestationTests
             (setup.Token(audience: "https://someone-else.test"), AttestationReasons.Invalid, "audience_mismatch"),
             (expired, AttestationReasons.Expired, "expired"),
             (valid, 0, ""),
-            (valid, AttestationReasons.Replay, "replay"),
         };
         foreach (var (token, code, reason) in cases)
         {
@@ -156,6 +155,17 @@ public sealed class GatewayAttestationTests
             }
         }
 
+        // The attested connection cannot be initialized again (its verdict is neither replaced nor cleared), and the
+        // token replayed on the next connection (another gateway process, same replay store) is a replay.
+        await gateway.SendAsync(setup.Initialize(setup.Token()));
+        var again = await gateway.ReceiveResponseAsync("init");
+        await using var next = setup.Start();
+        await next.SendAsync(setup.Initialize(valid));
+        var replayed = await next.ReceiveResponseAsync("init");
+
+        Assert.Equal(-32600, again["error"]!["code"]!.GetValue<int>());
+        Assert.Equal("already_initialized", again["error"]!["data"]!["reason"]!.GetValue<string>());
+        AssertAttestationRefused(replayed, AttestationReasons.Replay, "replay");
         Assert.Empty(setup.ToolCalls());
     }
 
@@ -188,6 +198,114 @@ public sealed class GatewayAttestationTests
         Assert.True(again.ContainsKey("result"), again.ToJsonString());
         AssertAttestationRefused(stolen, AttestationReasons.Replay, "replay");
         Assert.Equal(["echo", "echo"], setup.ToolCalls());
+    }
+
+    [Fact]
+    public async Task Required_BeforeAVerifiedVerdict_OnlyDiscoverAndTokenCarryingMessagesReachTheServer()
+    {
+        using var setup = new Setup();
+        await using var gateway = setup.Start("--attestation-mode", "required");
+        var token = setup.Token();
+        string WithToken(string json)
+        {
+            var message = (JsonObject)JsonNode.Parse(json)!;
+            AttestationPlacement.SetRequestToken((JsonObject)message["params"]!, token);
+            return message.ToJsonString();
+        }
+
+        // Never attested: a ping, notifications and an answer to a (supposed) server request are all refused.
+        await gateway.SendAsync(setup.Agent.Sign("""{"jsonrpc":"2.0","id":"p1","method":"ping"}"""));
+        var ping = await gateway.ReceiveResponseAsync("p1");
+        await gateway.SendAsync(setup.Agent.Sign("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"x1","reason":"unattested"}}"""));
+        await gateway.SendAsync(setup.Agent.Sign("""{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}"""));
+        await gateway.SendAsync(setup.Agent.Sign("""{"jsonrpc":"2.0","id":"s1","result":{"roots":[{"uri":"file:///etc","name":"unattested"}]}}"""));
+
+        // server/discover is how a client learns the requirement; a stateless request or notification carrying its
+        // own token (2026-07-28) passes on its own verdict.
+        await gateway.SendAsync(setup.Agent.Sign("""{"jsonrpc":"2.0","id":"d1","method":"server/discover"}"""));
+        var discover = await gateway.ReceiveResponseAsync("d1");
+        await gateway.SendAsync(setup.Agent.Sign(WithToken(EchoCall)));
+        var call = await gateway.ReceiveResponseAsync(5);
+        await gateway.SendAsync(setup.Agent.Sign(WithToken("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"x2","reason":"attested"}}""")));
+        await gateway.SendAsync(setup.Agent.Sign("""{"jsonrpc":"2.0","id":"d2","method":"server/discover"}"""));
+        await gateway.ReceiveResponseAsync("d2");
+
+        AssertAttestationRefused(ping, AttestationReasons.Required, "missing");
+        Assert.NotEqual("MCPS-020", discover["error"]?["data"]?["mcps_code"]?.GetValue<string>());
+        Assert.Equal("pay 10", call["result"]!["content"]![0]!["text"]!.GetValue<string>());
+        var received = RecordedMessages.Read(setup.Trust.Scratch.File("received.jsonl"));
+        Assert.Equal(["server/discover", "tools/call", "notifications/cancelled", "server/discover"],
+            received.Where(m => m.ContainsKey("method")).Select(m => m["method"]!.GetValue<string>()));
+        Assert.Equal("x2", received.Single(m => m["method"]?.GetValue<string>() == "notifications/cancelled")["params"]!["requestId"]!.GetValue<string>());
+
+        // The refused answer reached the server only as the gateway's error in its place, never as the client's result.
+        var answer = Assert.Single(received, m => !m.ContainsKey("method"));
+        Assert.False(answer.ContainsKey("result"));
+        Assert.Equal(AttestationReasons.Required, answer["error"]!["code"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task SessionVerdict_BelongsToTheSignerThatPresentedIt_AnotherPassportOnTheConnectionHasNone()
+    {
+        using var setup = new Setup();
+        using var other = setup.Trust.IssueAgent(level: 2);
+        await using var gateway = setup.Start("--attestation-mode", "required");
+        await gateway.SendAsync(setup.Initialize(setup.Token()));
+        Assert.True((await gateway.ReceiveResponseAsync("init")).ContainsKey("result"));
+        await gateway.SendAsync(setup.Agent.Sign(Initialized));
+
+        await gateway.SendAsync(other.Sign(EchoCall.Replace("\"id\":5", "\"id\":6", StringComparison.Ordinal)));
+        var intruderCall = await gateway.ReceiveResponseAsync(6);
+        await gateway.SendAsync(other.Sign("""{"jsonrpc":"2.0","id":7,"method":"tools/list"}"""));
+        var intruderList = await gateway.ReceiveResponseAsync(7);
+        await gateway.SendAsync(other.Sign("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"x9","reason":"intruder"}}"""));
+        await gateway.SendAsync(other.Sign("""{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"intruder","version":"1"}}}"""));
+        var intruderInit = await gateway.ReceiveResponseAsync("init");
+        await gateway.SendAsync(setup.Agent.Sign(EchoCall));
+        var ownerCall = await gateway.ReceiveResponseAsync(5);
+
+        AssertAttestationRefused(intruderCall, AttestationReasons.Required, "missing");
+        AssertAttestationRefused(intruderList, AttestationReasons.Required, "missing");
+        Assert.Equal("already_initialized", intruderInit["error"]!["data"]!["reason"]!.GetValue<string>());
+        Assert.Equal("pay 10", ownerCall["result"]!["content"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal(["initialize", "notifications/initialized", "tools/call"], RecordedMessages.Methods(setup.Trust.Scratch.File("received.jsonl")));
+    }
+
+    [Fact]
+    public async Task SessionVerdict_UnderOptional_AnotherSignerIsDowngradedToNone_SoARequiredToolIsRefused()
+    {
+        using var setup = new Setup();
+        using var other = setup.Trust.IssueAgent(level: 2);
+        await using var gateway = setup.Start();
+        await gateway.SendAsync(setup.Initialize(setup.Token()));
+        Assert.True((await gateway.ReceiveResponseAsync("init")).ContainsKey("result"));
+        await gateway.SendAsync(setup.Agent.Sign(Initialized));
+
+        await gateway.SendAsync(other.Sign(EchoCall));
+        var intruderEcho = await gateway.ReceiveResponseAsync(5);
+        await gateway.SendAsync(other.Sign("""{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"changeable","arguments":{"text":"x"}}}"""));
+        var intruderOther = await gateway.ReceiveResponseAsync(6);
+
+        AssertAttestationRefused(intruderEcho, AttestationReasons.Required, "missing");
+        Assert.Equal("echo", intruderEcho["error"]!["data"]!["tool"]!.GetValue<string>());
+        Assert.True(intruderOther.ContainsKey("result"), intruderOther.ToJsonString());
+        Assert.Equal(["changeable"], setup.ToolCalls());
+    }
+
+    [Fact]
+    public async Task Preferred_NoToken_ProceedsAtLevelNone_WithAWarningOnStderr()
+    {
+        using var setup = new Setup();
+        await using var gateway = setup.Start("--attestation-mode", "preferred");
+        await gateway.SendAsync(setup.Initialize(null));
+        var initialized = await gateway.ReceiveResponseAsync("init");
+        gateway.CloseInput();
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+
+        var advertised = initialized["result"]!["capabilities"]!["experimental"]![AttestationNames.CapabilityKey]!;
+        Assert.Equal("none", advertised["trust_level"]!.GetValue<string>());
+        Assert.Equal("preferred", advertised["policy"]!.GetValue<string>());
+        Assert.Single(gateway.StandardError.Split('\n'), l => l.Contains("warn", StringComparison.Ordinal) && l.Contains("unattested", StringComparison.Ordinal));
     }
 
     [Fact]

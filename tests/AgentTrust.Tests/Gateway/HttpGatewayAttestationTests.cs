@@ -7,6 +7,7 @@ using AgentTrust.Cryptography;
 using AgentTrust.Gateway;
 using AgentTrust.Gateway.Configuration;
 using AgentTrust.Gateway.Http;
+using AgentTrust.Gateway.Identity;
 using AgentTrust.Jose;
 using AgentTrust.Replay;
 using AgentTrust.Tests.Gateway.Support;
@@ -28,6 +29,7 @@ public sealed class HttpGatewayAttestationTests : IAsyncLifetime
     private Process? _server;
     private HttpGateway? _gateway;
     private Uri? _endpoint;
+    private Uri? _upstream;
 
     public async Task InitializeAsync()
     {
@@ -41,21 +43,31 @@ public sealed class HttpGatewayAttestationTests : IAsyncLifetime
         }
 
         _ = _server.StandardError.ReadToEndAsync();
+        _upstream = new Uri($"http://127.0.0.1:{upstreamPort}/mcp");
+    }
+
+    // A gateway in front of server-everything in the given mode; with a trust store, client messages are MCPS-verified
+    // (the presenter of a token is then its signer), and tool rules may ask for attestation.
+    private async Task StartGatewayAsync(AttestationPolicyMode mode, string? trustStore = null, IReadOnlyDictionary<string, ToolRule>? tools = null)
+    {
         var options = new GatewayOptions
         {
-            Upstream = new Uri($"http://127.0.0.1:{upstreamPort}/mcp"),
+            Upstream = _upstream,
             Listen = $"127.0.0.1:{FreePort()}",
             DisablePins = true,
-            Attestation = new AttestationSettings { Issuers = [new AttestationIssuerSetting(Issuer, "inline")], Audience = Audience, Mode = AttestationPolicyMode.Required },
+            TrustStore = trustStore,
+            Tools = tools ?? new Dictionary<string, ToolRule>(),
+            Attestation = new AttestationSettings { Issuers = [new AttestationIssuerSetting(Issuer, "inline")], Audience = Audience, Mode = mode },
         };
         var verifier = new AttestationVerifier(new AttestationVerifierOptions
         {
             Issuers = [new TrustedIssuer(Issuer, new StaticJwsKeyResolver(new Dictionary<string, VerificationKey> { [Kid] = _issuerKey.PublicKey }))],
             Audience = Audience,
-            Mode = AttestationPolicyMode.Required,
+            Mode = mode,
             ReplayStore = new InMemoryReplayStore(),
         });
-        var stages = GatewayPipelineFactory.CreateServerSide(options, options.Upstream.AbsoluteUri, null, null, null, attestation: verifier);
+        var trust = trustStore is null ? null : TrustSources.From(LocalTrustStore.Open(trustStore));
+        var stages = GatewayPipelineFactory.CreateServerSide(options, _upstream!.AbsoluteUri, null, trust, null, attestation: verifier);
         _gateway = new HttpGateway(stages, options, NullLoggerFactory.Instance);
         _endpoint = new Uri(await _gateway.StartAsync(), "/mcp");
     }
@@ -80,13 +92,9 @@ public sealed class HttpGatewayAttestationTests : IAsyncLifetime
     [Fact]
     public async Task SessionVerdict_HoldsForItsSessionOnly_AndATokenReplayedOnANewSessionIsRefused()
     {
+        await StartGatewayAsync(AttestationPolicyMode.Required);
         using var http = new HttpClient();
-        var token = new AttestationTokenIssuer(_issuerKey, Kid, Issuer).Issue(new AttestationTokenRequest
-        {
-            Audience = Audience,
-            Subject = "spiffe://issuer.test/agent/test",
-            AgentIdentity = new AgentIdentity("test-model", "test-model-1", "test-provider"),
-        });
+        var token = Token();
 
         using var accepted = await http.SendAsync(Post(Initialize(token)));
         var session = accepted.Headers.GetValues("Mcp-Session-Id").Single();
@@ -104,6 +112,103 @@ public sealed class HttpGatewayAttestationTests : IAsyncLifetime
         var refused = await ErrorAsync(outsideSession);
         Assert.Equal(AttestationReasons.Required, refused["code"]!.GetValue<int>());
         Assert.Equal("MCPS-020", refused["data"]!["mcps_code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task SessionVerdict_BelongsToItsSigner_AnotherPassportThatLearnedTheSessionIdGetsNothing()
+    {
+        using var trust = new TrustFixture();
+        using var owner = trust.IssueAgent(level: 2);
+        using var intruder = trust.IssueAgent(level: 2);
+        await StartGatewayAsync(AttestationPolicyMode.Required, trust.TrustStore);
+        using var http = new HttpClient();
+
+        using var accepted = await http.SendAsync(Post(owner.Sign(Initialize(Token()))));
+        var session = accepted.Headers.GetValues("Mcp-Session-Id").Single();
+        Assert.Equal("verified", Advertised(await MessageAsync(accepted))["verification_status"]!.GetValue<string>());
+        (await http.SendAsync(Post(owner.Sign("""{"jsonrpc":"2.0","method":"notifications/initialized"}"""), session))).Dispose();
+
+        using var intruderList = await http.SendAsync(Post(intruder.Sign("""{"jsonrpc":"2.0","id":2,"method":"tools/list"}"""), session));
+        using var intruderCall = await http.SendAsync(Post(intruder.Sign(EchoCall(3, "stolen session")), session));
+        using var intruderInit = await http.SendAsync(Post(intruder.Sign(Initialize(null)), session));
+        using var ownerCall = await http.SendAsync(Post(owner.Sign(EchoCall(4, "still mine")), session));
+
+        var list = await MessageAsync(intruderList);
+        Assert.Equal(AttestationReasons.Required, list["error"]!["code"]!.GetValue<int>());
+        Assert.Equal("MCPS-020", list["error"]!["data"]!["mcps_code"]!.GetValue<string>());
+        Assert.Equal(AttestationReasons.Required, (await MessageAsync(intruderCall))["error"]!["code"]!.GetValue<int>());
+        Assert.Equal("already_initialized", (await MessageAsync(intruderInit))["error"]!["data"]!["reason"]!.GetValue<string>());
+        Assert.Equal("Echo: still mine", (await MessageAsync(ownerCall))["result"]!["content"]![0]!["text"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Preferred_NoTokenProceedsAtLevelNone_AnInvalidTokenIsRefused_AndARequiredToolStillNeedsOne()
+    {
+        using var trust = new TrustFixture();
+        using var agent = trust.IssueAgent(level: 2);
+        await StartGatewayAsync(AttestationPolicyMode.Preferred, trust.TrustStore,
+            new Dictionary<string, ToolRule> { ["echo"] = new() { RequireAttestation = true } });
+        using var http = new HttpClient();
+
+        using var unattested = await http.SendAsync(Post(agent.Sign(Initialize(null))));
+        var session = unattested.Headers.GetValues("Mcp-Session-Id").Single();
+        var none = Advertised(await MessageAsync(unattested));
+        (await http.SendAsync(Post(agent.Sign("""{"jsonrpc":"2.0","method":"notifications/initialized"}"""), session))).Dispose();
+        using var sum = await http.SendAsync(Post(agent.Sign("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get-sum","arguments":{"a":2,"b":3}}}"""), session));
+        using var echo = await http.SendAsync(Post(agent.Sign(EchoCall(3, "unattested")), session));
+
+        var valid = Token();
+        var parts = valid.Split('.');
+        using var tampered = await http.SendAsync(Post(agent.Sign(Initialize(parts[0] + "." + parts[1] + "." + (parts[2][0] == 'A' ? 'B' : 'A') + parts[2][1..]))));
+        using var attested = await http.SendAsync(Post(agent.Sign(Initialize(valid))));
+        var attestedSession = attested.Headers.GetValues("Mcp-Session-Id").Single();
+        var verified = Advertised(await MessageAsync(attested));
+        (await http.SendAsync(Post(agent.Sign("""{"jsonrpc":"2.0","method":"notifications/initialized"}"""), attestedSession))).Dispose();
+        using var attestedEcho = await http.SendAsync(Post(agent.Sign(EchoCall(4, "attested")), attestedSession));
+
+        Assert.Equal("preferred", none["policy"]!.GetValue<string>());
+        Assert.Equal("none", none["trust_level"]!.GetValue<string>());
+        Assert.False(none.ContainsKey("verification_status"));
+        Assert.Equal([Issuer], none["trusted_issuers"]!.AsArray().Select(i => i!.GetValue<string>()));
+        Assert.Contains("5", (await MessageAsync(sum))["result"]!["content"]![0]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        var refusedTool = (await MessageAsync(echo))["error"]!;
+        Assert.Equal(AttestationReasons.Required, refusedTool["code"]!.GetValue<int>());
+        Assert.Equal("echo", refusedTool["data"]!["tool"]!.GetValue<string>());
+        var refusedToken = (await MessageAsync(tampered))["error"]!;
+        Assert.Equal(AttestationReasons.Invalid, refusedToken["code"]!.GetValue<int>());
+        Assert.Equal("bad_signature", refusedToken["data"]!["reason"]!.GetValue<string>());
+        Assert.Equal("verified", verified["verification_status"]!.GetValue<string>());
+        Assert.Equal("preferred", verified["policy"]!.GetValue<string>());
+        Assert.Equal("provider", verified["trust_level"]!.GetValue<string>());
+        Assert.Equal("Echo: attested", (await MessageAsync(attestedEcho))["result"]!["content"]![0]!["text"]!.GetValue<string>());
+    }
+
+    private string Token() => new AttestationTokenIssuer(_issuerKey, Kid, Issuer).Issue(new AttestationTokenRequest
+    {
+        Audience = Audience,
+        Subject = "spiffe://issuer.test/agent/test",
+        AgentIdentity = new AgentIdentity("test-model", "test-model-1", "test-provider"),
+    });
+
+    private static string EchoCall(int id, string text) =>
+        new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = "tools/call", ["params"] = new JsonObject { ["name"] = "echo", ["arguments"] = new JsonObject { ["message"] = text } } }.ToJsonString();
+
+    private static JsonObject Advertised(JsonObject initializeAnswer) =>
+        (JsonObject)initializeAnswer["result"]!["capabilities"]!["experimental"]![AttestationNames.CapabilityKey]!;
+
+    // The JSON-RPC answer of a POST, whether the gateway relayed it as JSON or as an SSE stream (the last non-empty data
+    // payload that is an answer; server-everything opens its streams with an empty priming event).
+    private static async Task<JsonObject> MessageAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+        {
+            return (JsonObject)JsonNode.Parse(body)!;
+        }
+
+        return body.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("data:", StringComparison.Ordinal) && l[5..].Trim().Length > 0)
+            .Select(l => (JsonObject)JsonNode.Parse(l[5..])!)
+            .Last(m => m.ContainsKey("result") || m.ContainsKey("error"));
     }
 
     private static string Initialize(string? token)

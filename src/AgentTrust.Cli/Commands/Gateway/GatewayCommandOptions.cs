@@ -53,7 +53,7 @@ internal sealed class GatewayCommandOptions
 
     public Option<string> AttestationAudience { get; } = new("--attestation-audience") { Description = "The aud every attestation token must carry (required when issuers are configured)" };
 
-    public Option<string> AttestationMode { get; } = new("--attestation-mode") { Description = "required, preferred or optional (default optional: a missing token proceeds at level none; a present token that fails is always refused)" };
+    public Option<string> AttestationMode { get; } = new("--attestation-mode") { Description = "required, preferred or optional (default optional: a missing token proceeds at level none; a present token that fails is always refused; under required only initialize, which must carry the token, and server/discover pass without a verdict of their signer)" };
 
     public Argument<string[]> ServerCommand { get; } = new("server-command") { Description = "stdio mode: the MCP server command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
 

@@ -33,6 +33,9 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     public GatewayIdentity? Identity { get; private set; }
 
+    /// <summary>The gateway's loggers (stderr, warnings and above).</summary>
+    public ILoggerFactory Loggers => _loggers;
+
     public LocalTrustStore? TrustStore { get; private set; }
 
     /// <summary>Anchors, passport lookup and status from the trust store and/or the Trust Authority; null when neither is configured.</summary>

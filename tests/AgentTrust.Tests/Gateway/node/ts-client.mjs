@@ -10,7 +10,7 @@ const client = new Client({ name: "agenttrust-ts-test-client", version: "1.0.0" 
 const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
 try {
   await client.connect(transport);
-  out({ step: "connected", server: client.getServerVersion()?.name, protocolVersion: transport._protocolVersion ?? null });
+  out({ step: "connected", server: client.getServerVersion()?.name, protocolVersion: transport._protocolVersion ?? null, experimental: client.getServerCapabilities()?.experimental ?? null });
   const tools = await client.listTools();
   out({ step: "tools", names: tools.tools.map((t) => t.name) });
   try {
