@@ -74,6 +74,12 @@ public sealed record GatewayOptions
     /// <summary>HTTP mode: accepted <c>Origin</c> header values (requests without Origin are accepted).</summary>
     public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
 
+    /// <summary>HTTP mode: how long a session nobody uses is kept before it is forgotten (default 30 minutes).</summary>
+    public TimeSpan HttpSessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>HTTP mode: the most sessions kept at once; beyond it the least recently used is forgotten (default 10,000).</summary>
+    public int MaxHttpSessions { get; init; } = 10_000;
+
     /// <summary>The message bounds.</summary>
     public Messages.MessageLimits Limits => new() { MaxMessageBytes = MaxMessageBytes, MaxDepth = MaxDepth };
 

@@ -28,4 +28,7 @@ internal static partial class GatewayLog
 
     [LoggerMessage(8, LogLevel.Warning, "Refused HTTP request: {Reason}")]
     public static partial void HttpRefused(ILogger logger, string reason);
+
+    [LoggerMessage(40, LogLevel.Warning, "Forgot {Count} idle or least recently used HTTP session(s) to stay within {Capacity}")]
+    public static partial void SessionsForgotten(ILogger logger, int count, int capacity);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using AgentTrust.Gateway.Configuration;
@@ -37,11 +36,16 @@ public sealed class HttpGateway : IAsyncDisposable
     private readonly Uri _upstreamUri;
     private readonly IPEndPoint _listen;
     private volatile HostValidation? _hostValidation;
-    private readonly ConcurrentDictionary<string, RelayPipeline> _sessions = new(StringComparer.Ordinal);
+    private readonly HttpSessionTable _sessions;
     private WebApplication? _app;
 
     /// <summary>Creates the gateway; <see cref="GatewayOptions.Upstream"/> and <see cref="GatewayOptions.Listen"/> are required.</summary>
-    public HttpGateway(IReadOnlyList<IRelayStage> stages, GatewayOptions options, ILoggerFactory loggers, HttpMessageHandler? upstreamHandler = null)
+    /// <param name="stages">The pipeline stages, from the client side to the server side.</param>
+    /// <param name="options">The configuration.</param>
+    /// <param name="loggers">Where the gateway logs.</param>
+    /// <param name="upstreamHandler">The HTTP handler towards the upstream (tests); null for a pooled socket handler.</param>
+    /// <param name="timeProvider">The clock of session expiry; null for the system clock.</param>
+    public HttpGateway(IReadOnlyList<IRelayStage> stages, GatewayOptions options, ILoggerFactory loggers, HttpMessageHandler? upstreamHandler = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(stages);
         ArgumentNullException.ThrowIfNull(options);
@@ -57,11 +61,15 @@ public sealed class HttpGateway : IAsyncDisposable
         }
 
         _listen = listen;
+        _sessions = new HttpSessionTable(timeProvider ?? TimeProvider.System, options.HttpSessionIdleTimeout, options.MaxHttpSessions);
         _upstream = new HttpClient(upstreamHandler ?? new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
     }
+
+    /// <summary>Sessions currently relayed (diagnostics and tests).</summary>
+    public int SessionCount => _sessions.Count;
 
     /// <summary>Starts listening; returns the bound address (useful with port 0).</summary>
     public async Task<Uri> StartAsync(CancellationToken cancellationToken = default)
@@ -128,7 +136,7 @@ public sealed class HttpGateway : IAsyncDisposable
         }
 
         var sessionId = request.Headers["Mcp-Session-Id"].ToString();
-        var pipeline = sessionId.Length > 0 && _sessions.TryGetValue(sessionId, out var existing) ? existing : new RelayPipeline(_stages, _options.Limits, _logger);
+        var pipeline = (sessionId.Length > 0 ? _sessions.Find(sessionId) : null) ?? new RelayPipeline(_stages, _options.Limits, _logger);
 
         if (HttpMethods.IsPost(request.Method))
         {
@@ -140,7 +148,7 @@ public sealed class HttpGateway : IAsyncDisposable
             await RelayResponseAsync(context, upstreamRequest, pipeline, null).ConfigureAwait(false);
             if (HttpMethods.IsDelete(request.Method) && sessionId.Length > 0)
             {
-                _sessions.TryRemove(sessionId, out _);
+                _sessions.Remove(sessionId);
             }
         }
         else
@@ -236,7 +244,10 @@ public sealed class HttpGateway : IAsyncDisposable
 
             if (upstreamResponse.Headers.TryGetValues("Mcp-Session-Id", out var ids) && ids.FirstOrDefault() is { Length: > 0 } newSession)
             {
-                _sessions.TryAdd(newSession, pipeline);
+                if (_sessions.Add(newSession, pipeline) is > 0 and var forgotten)
+                {
+                    GatewayLog.SessionsForgotten(_logger, forgotten, _sessions.Capacity);
+                }
             }
 
             // Parsed media type, compared case-insensitively: only application/json (any parameters) and
