@@ -6,7 +6,7 @@ namespace AgentTrust.Cli.Commands.Gateway;
 /// <summary>The options shared by <c>proxy</c> and <c>agent-proxy</c>, and their merge with a configuration file.</summary>
 internal sealed class GatewayCommandOptions
 {
-    public Option<FileInfo> Config { get; } = new("--config") { Description = "Configuration file (JSON only; camelCase members as the flags, plus per-tool rules under \"tools\")" };
+    public Option<FileInfo> Config { get; } = new("--config") { Description = "Configuration file: JSON, or YAML when named .yaml/.yml (same members: camelCase as the flags, plus per-tool rules under \"tools\"; YAML without anchors, aliases, tags or duplicate keys, and only true/false as booleans)" };
 
     public Option<DirectoryInfo> TrustStore { get; } = new("--trust-store") { Description = "Directory of trusted anchors and known passports" };
 
