@@ -76,7 +76,7 @@ public static class GatewayPipelineFactory
             stages.Add(new ToolCallReceiptStage(new ReceiptSigner(identity.ReceiptKey, identity.Name, "", time), audit, serverIdentity, time));
         }
 
-        AddPins(stages, options, serverIdentity, time);
+        AddPins(stages, options, serverIdentity, trust, time);
         return stages;
     }
 
@@ -98,7 +98,7 @@ public static class GatewayPipelineFactory
         ArgumentNullException.ThrowIfNull(identity);
         var time = timeProvider ?? TimeProvider.System;
         var stages = new List<IRelayStage>();
-        AddPins(stages, options, serverIdentity, time);
+        AddPins(stages, options, serverIdentity, trust, time);
         var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = trust is null ? StatusPolicy.None : ToStatusPolicy(options.FailurePolicy) };
         var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, NonceStore(replayStore, time), trust?.Resolver, trust?.Status);
         stages.Add(new CountersignatureVerificationStage(verifier, audit));
@@ -106,12 +106,12 @@ public static class GatewayPipelineFactory
         return stages;
     }
 
-    private static void AddPins(List<IRelayStage> stages, GatewayOptions options, string serverIdentity, TimeProvider time)
+    private static void AddPins(List<IRelayStage> stages, GatewayOptions options, string serverIdentity, TrustSources? trust, TimeProvider time)
     {
         if (!options.DisablePins)
         {
             IToolPinStore store = options.Pins is null ? new InMemoryToolPinStore() : new FileToolPinStore(options.Pins);
-            stages.Add(new ToolPinStage(store, serverIdentity, options.StrictPins ? PinMode.Strict : PinMode.Tofu, options.Pins, time));
+            stages.Add(new ToolPinStage(store, serverIdentity, options.StrictPins ? PinMode.Strict : PinMode.Tofu, options.Pins, time, trust));
         }
     }
 
