@@ -56,7 +56,11 @@ public static class GatewayPipelineFactory
 
         if (options.RequiresVerification)
         {
-            var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = ToStatusPolicy(options.FailurePolicy) };
+            var verifierOptions = McpsVerifierOptions.Default with
+            {
+                StatusPolicy = ToStatusPolicy(options.FailurePolicy),
+                AuthoritativeLevelAnchors = AuthoritativeAnchors(options),
+            };
             var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, NonceStore(replayStore, time), trust?.Resolver, trust?.Status);
             stages.Add(new McpsVerificationStage(verifier, options));
         }
@@ -99,7 +103,11 @@ public static class GatewayPipelineFactory
         var time = timeProvider ?? TimeProvider.System;
         var stages = new List<IRelayStage>();
         AddPins(stages, options, serverIdentity, trust, time);
-        var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = trust is null ? StatusPolicy.None : ToStatusPolicy(options.FailurePolicy) };
+        var verifierOptions = McpsVerifierOptions.Default with
+        {
+            StatusPolicy = trust is null ? StatusPolicy.None : ToStatusPolicy(options.FailurePolicy),
+            AuthoritativeLevelAnchors = AuthoritativeAnchors(options),
+        };
         var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, NonceStore(replayStore, time), trust?.Resolver, trust?.Status);
         stages.Add(new CountersignatureVerificationStage(verifier, audit));
         stages.Add(new AgentSigningStage(identity, audit, serverIdentity, null, time));
@@ -118,10 +126,16 @@ public static class GatewayPipelineFactory
     private static INonceStore NonceStore(IReplayStore? shared, TimeProvider time) =>
         shared is null ? new InMemoryNonceStore(time: time) : new ReplayStoreNonceStore(shared);
 
+    // With --authority, the authority's current level for the passports it issued itself is the level (raised or
+    // lowered there without re-issuing); a passport from any other anchor or self-issued never gains a level from it.
+    private static IReadOnlyList<string> AuthoritativeAnchors(GatewayOptions options) =>
+        options.Authority is null ? [] : [options.AuthorityName];
+
+    // Open still asks: a reachable authority's revocation and level apply; only an unanswered status passes (capped at 1).
     private static StatusPolicy ToStatusPolicy(FailurePolicy policy) => policy switch
     {
         FailurePolicy.Cached => StatusPolicy.Cached,
-        FailurePolicy.Open => StatusPolicy.None,
+        FailurePolicy.Open => StatusPolicy.BestEffort,
         _ => StatusPolicy.Required,
     };
 }
