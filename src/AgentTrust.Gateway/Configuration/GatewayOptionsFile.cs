@@ -115,6 +115,11 @@ public static class GatewayOptionsFile
             }
         }
 
+        if (options.ServerPassport is not null && !AgentTrust.Mcps.McpsIdentifiers.IsPassportId(options.ServerPassport))
+        {
+            throw new InvalidDataException("serverPassport must be a passport id: asp_ followed by 32 lowercase hex characters");
+        }
+
         ValidateAttestation(options);
         if (options.ShutdownTimeoutSeconds is < 0 or > 3600)
         {
@@ -214,6 +219,8 @@ internal sealed class GatewayOptionsFileModel
 
     public FailurePolicy? FailurePolicy { get; set; }
 
+    public string? ServerPassport { get; set; }
+
     public string? Key { get; set; }
 
     public string? Passport { get; set; }
@@ -250,6 +257,7 @@ internal sealed class GatewayOptionsFileModel
             AuditDir = AuditDir,
             ReplayStore = ReplayStore,
             FailurePolicy = FailurePolicy ?? defaults.FailurePolicy,
+            ServerPassport = ServerPassport,
             Key = Key,
             Passport = Passport,
             MaxMessageBytes = MaxMessageBytes ?? defaults.MaxMessageBytes,
