@@ -113,6 +113,12 @@ public static class GatewayOptionsFile
             {
                 throw new InvalidDataException($"tools.{name}.minTrust must be between 0 and 4");
             }
+
+            // Both minimums hold: a per-tool rule below the global one would silently open the tool to lower levels.
+            if (rule.MinTrust < options.MinTrust)
+            {
+                throw new InvalidDataException($"tools.{name}.minTrust {rule.MinTrust} is below the global minTrust {options.MinTrust}: per-tool rules can only raise it");
+            }
         }
 
         if (options.ServerPassport is not null && !AgentTrust.Mcps.McpsIdentifiers.IsPassportId(options.ServerPassport))
