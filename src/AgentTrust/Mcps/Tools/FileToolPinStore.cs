@@ -17,6 +17,7 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
     private const int MaxFileBytes = 16 * 1024 * 1024;
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(10);
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, IReadOnlyDictionary<string, ToolPin>> _byServer = new(StringComparer.Ordinal);
     private Dictionary<(string, string), ToolPin>? _cached;
     private (long Length, DateTime WrittenAt) _cachedStamp;
 
@@ -37,7 +38,13 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
         try
         {
             var pins = await LoadAsync(cancellationToken).ConfigureAwait(false);
-            return pins.Values.Where(p => p.ServerId == serverId).ToDictionary(p => p.ToolName, StringComparer.Ordinal);
+            if (!_byServer.TryGetValue(serverId, out var result))
+            {
+                result = pins.Values.Where(p => p.ServerId == serverId).ToDictionary(p => p.ToolName, StringComparer.Ordinal).AsReadOnly();
+                _byServer[serverId] = result;
+            }
+
+            return result;
         }
         finally
         {
@@ -127,6 +134,7 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
 
     private void Remember(Dictionary<(string, string), ToolPin> pins)
     {
+        _byServer.Clear();
         _cached = pins;
         _cachedStamp = Stamp();
     }
@@ -142,6 +150,7 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
 
         // Stamped before reading: a change during the read is seen (and read again) on the next call.
         _cached = await ReadFileAsync(cancellationToken).ConfigureAwait(false);
+        _byServer.Clear();
         _cachedStamp = stamp;
         return _cached;
     }
