@@ -123,7 +123,7 @@ public static class GatewayPipelineFactory
     {
         if (!options.DisablePins)
         {
-            stages.Add(new ToolPinStage(store, serverIdentity, options.StrictPins ? PinMode.Strict : PinMode.Tofu, options.Pins, time, trust));
+            stages.Add(new ToolPinStage(store, serverIdentity, options.StrictPins ? PinMode.Strict : PinMode.Tofu, options.Pins, time, trust, ToStatusPolicy(options.FailurePolicy)));
         }
     }
 

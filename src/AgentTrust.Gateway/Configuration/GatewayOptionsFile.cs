@@ -37,7 +37,7 @@ public static class GatewayOptionsFile
     }
 
     /// <summary>True for the file names read as YAML (<c>.yaml</c>, <c>.yml</c>); every other file is read as JSON.</summary>
-    public static bool IsYaml(string path) =>
+    internal static bool IsYaml(string path) =>
         path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Parses configuration JSON.</summary>

@@ -48,9 +48,10 @@ public sealed class ToolPinStage : IRelayStage
     /// <param name="mode">Trust on first use, or strict.</param>
     /// <param name="pinFile">The pin file path, to keep the pinned definitions beside it; null keeps them in memory.</param>
     /// <param name="timeProvider">Clock for the pin date and passport validity.</param>
-    /// <param name="trust">Where the passports of tool signers are found and the anchors they chain to; without it a signed tool is refused.</param>
+    /// <param name="trust">Where the passports of tool signers are found, the anchors they chain to and their status; without it a signed tool is refused.</param>
+    /// <param name="statusPolicy">How the revocation status of a tool signer's passport is required (the gateway's failure policy).</param>
     public ToolPinStage(IToolPinStore store, string serverIdentity, PinMode mode = PinMode.Tofu, string? pinFile = null, TimeProvider? timeProvider = null,
-        TrustSources? trust = null)
+        TrustSources? trust = null, StatusPolicy statusPolicy = StatusPolicy.Required)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentException.ThrowIfNullOrEmpty(serverIdentity);
@@ -58,7 +59,7 @@ public sealed class ToolPinStage : IRelayStage
         _store = store;
         _checker = new ToolPinChecker(store, mode, time);
         _archive = pinFile is null ? ToolDefinitionArchive.InMemory() : ToolDefinitionArchive.ForPinFile(pinFile);
-        _signatures = new ToolSignatureCheck(trust?.Anchors ?? PassportTrustStore.Empty, trust?.Resolver, time);
+        _signatures = new ToolSignatureCheck(trust?.Anchors ?? PassportTrustStore.Empty, trust?.Resolver, trust?.Status, statusPolicy, time);
         _serverIdentity = serverIdentity;
     }
 

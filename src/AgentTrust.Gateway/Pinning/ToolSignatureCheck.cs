@@ -8,7 +8,8 @@ namespace AgentTrust.Gateway.Pinning;
 
 /// <summary>
 /// Verifies the signature container of a listed tool (mcps.md §10.2, both profiles): the signer's passport is found
-/// through the gateway's trust sources and verified (chain, expiry), its <c>author_origin</c> must match the passport's
+/// through the gateway's trust sources and verified (chain, expiry, and for an anchored passport its revocation status
+/// under the gateway's failure policy: MCPS-003/007), its <c>author_origin</c> must match the passport's
 /// origin (MCPS-011), and the signature must cover the tool as received (MCPS-008 <c>tool_signature_mismatch</c>).
 /// A signature that cannot be checked (no trust sources, signer unknown, authority unreachable) is refused, never
 /// passed unverified: a server that signs its tools expects them checked.
@@ -17,11 +18,15 @@ internal sealed class ToolSignatureCheck
 {
     private readonly PassportVerifier _passports;
     private readonly IPassportResolver? _resolver;
+    private readonly IPassportStatusProvider? _status;
+    private readonly StatusPolicy _statusPolicy;
 
-    public ToolSignatureCheck(PassportTrustStore anchors, IPassportResolver? resolver, TimeProvider time)
+    public ToolSignatureCheck(PassportTrustStore anchors, IPassportResolver? resolver, IPassportStatusProvider? status, StatusPolicy statusPolicy, TimeProvider time)
     {
         _passports = new PassportVerifier(anchors, Mcps.Envelopes.McpsVerifierOptions.Default, time);
         _resolver = resolver;
+        _status = status;
+        _statusPolicy = statusPolicy;
     }
 
     /// <summary>True when the tool carries a signature container.</summary>
@@ -63,7 +68,44 @@ internal sealed class ToolSignatureCheck
             return new McpsFailure(passport.Code ?? McpsCode.InvalidPassport, passport.Reason ?? McpsReasons.UnknownPassport);
         }
 
+        if (passport.ReachesAnchor && await CheckStatusAsync(passportId, cancellationToken).ConfigureAwait(false) is { } statusFailure)
+        {
+            return statusFailure;
+        }
+
         var result = ToolSignature.Verify(tool, signer.PublicKey, signer.Origin);
         return result.IsValid ? null : new McpsFailure(result.Code ?? McpsCode.ToolIntegrityFailed, result.Reason ?? McpsReasons.ToolSignatureMismatch);
+    }
+
+    // The author's passport must not be revoked: the gateway's status source under its failure policy, as for messages.
+    private async ValueTask<McpsFailure?> CheckStatusAsync(string passportId, CancellationToken cancellationToken)
+    {
+        if (_statusPolicy == StatusPolicy.None)
+        {
+            return null;
+        }
+
+        PassportStatus? status = null;
+        if (_status is not null)
+        {
+            try
+            {
+                status = await _status.GetStatusAsync(passportId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PassportResolutionException)
+            {
+                status = null;
+            }
+        }
+
+        return status switch
+        {
+            null when _statusPolicy == StatusPolicy.BestEffort => null,
+            null => new McpsFailure(McpsCode.AuthorityUnreachable, McpsReasons.StatusUnavailable),
+            { Kind: PassportStatusKind.Revoked } => new McpsFailure(McpsCode.PassportRevoked, McpsReasons.Revoked),
+            { Kind: PassportStatusKind.Expired } => new McpsFailure(McpsCode.PassportExpired, McpsReasons.Expired),
+            { Kind: PassportStatusKind.Unknown } => new McpsFailure(McpsCode.InvalidPassport, McpsReasons.UnknownPassport),
+            _ => null,
+        };
     }
 }

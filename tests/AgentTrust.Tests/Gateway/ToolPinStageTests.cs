@@ -234,6 +234,19 @@ public sealed class ToolPinStageTests : IDisposable
     }
 
     [Fact]
+    public async Task SignedTool_WhoseAuthorsPassportIsRevoked_IsRefusedWithMcps003()
+    {
+        using var author = Author();
+        var signed = ToolSignature.Sign(Tool("transfer"), author.Key, author.Passport.PassportId);
+        _trust.Revoke(author.Passport.PassportId);
+
+        var answer = await ListAsync(Pipeline(Trust()), signed);
+
+        Assert.Equal("MCPS-003", answer["error"]!["data"]!["mcps_code"]!.GetValue<string>());
+        Assert.Empty(await _store.GetAsync(Server, default));
+    }
+
+    [Fact]
     public async Task SignedTool_WhoseSignerCannotBeFound_IsRefused_NotPassedUnverified()
     {
         using var author = _trust.IssueAgent(level: 2);
