@@ -25,6 +25,9 @@ namespace AgentTrust.Authority.Services;
 internal sealed partial class AuthorityService
 {
     private const int MaxReasonLength = 512;
+
+    // One refusal for a challenge that is unknown, used or expired (no state oracle).
+    private const string InvalidChallenge = "invalid_challenge";
     private const int StatusReuseCapacity = 100_000;
 
     // The members the authority copies from a submitted passport (all checked by the MCPS parser); anything else is dropped.
@@ -133,22 +136,21 @@ internal sealed partial class AuthorityService
             return Refuse(StatusCodes.Status400BadRequest, McpsCode.InvalidPassport, "bad_field");
         }
 
+        // Order: stateless structure checks (above), then one cheap read of the challenge, then the costly proof check,
+        // then the stateful write. A challenge that cannot be used is refused before any signature work, with one answer
+        // whatever the reason (unknown, used or expired), so a caller holding someone's challenge learns nothing about
+        // whether it was used. Whether a passport id is registered is only told to a caller who proved the key.
+        var now = Now();
+        if (await _repository.PeekChallengeAsync(challenge, now, cancellationToken).ConfigureAwait(false) != ChallengeOutcome.Fresh)
+        {
+            return Refuse(StatusCodes.Status400BadRequest, McpsCode.InvalidSignature, InvalidChallenge);
+        }
+
         // The proof binds the whole submitted passport, so no member the authority copies can be changed on the way.
         var proof = submitted!.PublicKey.Verify(RegistrationProof.BuildPreimage(challenge, submitted.PassportId, passportSha256), signature);
         if (proof != SignatureStatus.Valid)
         {
             return Refuse(StatusCodes.Status401Unauthorized, McpsCode.InvalidSignature, proof == SignatureStatus.HighS ? "high_s" : "signature_mismatch");
-        }
-
-        var now = Now();
-        switch (await _repository.ConsumeChallengeAsync(challenge, now, cancellationToken).ConfigureAwait(false))
-        {
-            case ChallengeOutcome.Unknown:
-                return Refuse(StatusCodes.Status400BadRequest, McpsCode.InvalidSignature, "unknown_challenge");
-            case ChallengeOutcome.AlreadyUsed:
-                return Refuse(StatusCodes.Status409Conflict, McpsCode.ReplayDetected, "replay");
-            case ChallengeOutcome.Expired:
-                return Refuse(StatusCodes.Status400BadRequest, McpsCode.TimestampOutOfWindow, "too_old");
         }
 
         // The authority signs the agent's own members (checked by the MCPS parser) under its name, with its validity.
@@ -171,9 +173,16 @@ internal sealed partial class AuthorityService
         var issued = issuedPassport.ToJsonObject();
         var passportBytes = issuedPassport.ToCanonicalJson();
         var record = new PassportRecord(submitted.PassportId, System.Text.Encoding.UTF8.GetString(passportBytes), submitted.PublicKey.Thumbprint, _options.InitialTrustLevel, now, expires, null, null);
-        if (!await _repository.InsertPassportAsync(record, cancellationToken).ConfigureAwait(false))
+
+        // The challenge is used and the passport stored in one transaction: a refused registration leaves the challenge usable.
+        switch (await _repository.RegisterAsync(challenge, now, record, cancellationToken).ConfigureAwait(false))
         {
-            return Refuse(StatusCodes.Status409Conflict, McpsCode.InvalidPassport, "already_registered");
+            case ChallengeOutcome.Consumed:
+                break;
+            case ChallengeOutcome.AlreadyRegistered:
+                return Refuse(StatusCodes.Status409Conflict, McpsCode.InvalidPassport, "already_registered");
+            default:
+                return Refuse(StatusCodes.Status400BadRequest, McpsCode.InvalidSignature, InvalidChallenge);
         }
 
         _metrics.RecordEvent("registration");
@@ -248,7 +257,7 @@ internal sealed partial class AuthorityService
             ["valid_from"] = McpsTimestamp.Format(now),
             ["valid_until"] = McpsTimestamp.Format(now + _options.StapleLifetime),
         };
-        AuthoritySignedDocument.SignEs256(staple, _keys.PassportKey);
+        AuthoritySignedDocument.SignEs256(staple, _keys.PassportKey, AuthorityDocumentKind.Staple);
         return new JsonBytesResult(StatusCodes.Status200OK, JsonCanonicalizer.Canonicalize(staple, CanonicalJsonOptions.Strict), cacheControl: "no-store");
     }
 
@@ -403,7 +412,7 @@ internal sealed partial class AuthorityService
                 ["next_update"] = McpsTimestamp.Format(now + _options.RevocationListInterval),
                 ["entries"] = entries,
             };
-            AuthoritySignedDocument.SignEs256(list, _keys.PassportKey);
+            AuthoritySignedDocument.SignEs256(list, _keys.PassportKey, AuthorityDocumentKind.RevocationList);
             var bytes = JsonCanonicalizer.Canonicalize(list, CanonicalJsonOptions.Strict);
             _revocationList = new ReusableAnswer(bytes, now);
             return new JsonBytesResult(StatusCodes.Status200OK, bytes);
@@ -546,7 +555,7 @@ internal sealed partial class AuthorityService
             }
         }
 
-        AuthoritySignedDocument.SignEs256(document, _keys.PassportKey);
+        AuthoritySignedDocument.SignEs256(document, _keys.PassportKey, AuthorityDocumentKind.Status);
         return JsonCanonicalizer.Canonicalize(document, CanonicalJsonOptions.Strict);
     }
 
@@ -592,7 +601,7 @@ internal sealed partial class AuthorityService
             return;
         }
 
-        // Used challenges are kept until they expire so that a replay is told apart from an unknown challenge.
+        // Used challenges are kept until they expire; either way a used challenge is refused.
         await _repository.PurgeChallengesAsync(now, cancellationToken).ConfigureAwait(false);
     }
 

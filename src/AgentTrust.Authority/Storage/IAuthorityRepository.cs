@@ -19,8 +19,16 @@ public interface IAuthorityRepository : IAsyncDisposable
     /// <summary>Stores a new single-use challenge.</summary>
     Task StoreChallengeAsync(string challenge, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 
-    /// <summary>Marks a challenge used, atomically; the outcome says whether it was fresh, used, expired or unknown.</summary>
-    Task<ChallengeOutcome> ConsumeChallengeAsync(string challenge, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>The state of a challenge without changing it: <see cref="ChallengeOutcome.Fresh"/> when it could be used now.</summary>
+    Task<ChallengeOutcome> PeekChallengeAsync(string challenge, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Registers a passport against a challenge in one transaction: the challenge is marked used and the passport
+    /// inserted together, or neither happens. <see cref="ChallengeOutcome.Consumed"/> on success;
+    /// <see cref="ChallengeOutcome.AlreadyRegistered"/> when the passport id exists (the challenge stays usable); else the
+    /// challenge's state. Under concurrency a challenge registers exactly one passport.
+    /// </summary>
+    Task<ChallengeOutcome> RegisterAsync(string challenge, DateTimeOffset now, PassportRecord record, CancellationToken cancellationToken);
 
     /// <summary>Deletes challenges that expired before <paramref name="now"/>; returns how many.</summary>
     Task<int> PurgeChallengesAsync(DateTimeOffset now, CancellationToken cancellationToken);

@@ -104,42 +104,71 @@ public sealed class PostgresAuthorityRepository : IAuthorityRepository
     }
 
     /// <inheritdoc />
-    public async Task<ChallengeOutcome> ConsumeChallengeAsync(string challenge, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<ChallengeOutcome> PeekChallengeAsync(string challenge, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ChallengeStateAsync(connection, null, challenge, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<ChallengeOutcome> RegisterAsync(string challenge, DateTimeOffset now, PassportRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
         var ms = now.ToUnixTimeMilliseconds();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var select = new NpgsqlCommand("SELECT expires_at, used_at FROM at_challenges WHERE challenge = $1 FOR UPDATE", connection, transaction);
-        select.Parameters.AddWithValue(challenge);
-        long expires;
-        bool used;
-        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+
+        // The row lock taken by the claim serialises concurrent registrations on one challenge; a conflict rolls both back.
+        await using (var claim = new NpgsqlCommand("UPDATE at_challenges SET used_at = $1 WHERE challenge = $2 AND used_at IS NULL AND expires_at > $1", connection, transaction))
         {
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            claim.Parameters.AddWithValue(ms);
+            claim.Parameters.AddWithValue(challenge);
+            if (await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
-                return ChallengeOutcome.Unknown;
+                var state = await ChallengeStateAsync(connection, transaction, challenge, now, cancellationToken).ConfigureAwait(false);
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return state == ChallengeOutcome.Fresh ? ChallengeOutcome.AlreadyUsed : state;
             }
-
-            expires = reader.GetInt64(0);
-            used = !reader.IsDBNull(1);
         }
 
-        if (used)
+        await using (var insert = new NpgsqlCommand(
+            """
+            INSERT INTO at_passports (passport_id, passport_json, key_thumbprint, trust_level, issued_at, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (passport_id) DO NOTHING
+            """,
+            connection,
+            transaction))
         {
-            return ChallengeOutcome.AlreadyUsed;
+            insert.Parameters.AddWithValue(record.PassportId);
+            insert.Parameters.AddWithValue(record.PassportJson);
+            insert.Parameters.AddWithValue(record.KeyThumbprint);
+            insert.Parameters.AddWithValue(record.TrustLevel);
+            insert.Parameters.AddWithValue(record.IssuedAt.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue(record.ExpiresAt.ToUnixTimeMilliseconds());
+            if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return ChallengeOutcome.AlreadyRegistered;
+            }
         }
 
-        if (expires <= ms)
-        {
-            return ChallengeOutcome.Expired;
-        }
-
-        await using var update = new NpgsqlCommand("UPDATE at_challenges SET used_at = $1 WHERE challenge = $2", connection, transaction);
-        update.Parameters.AddWithValue(ms);
-        update.Parameters.AddWithValue(challenge);
-        await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return ChallengeOutcome.Consumed;
+    }
+
+    private static async Task<ChallengeOutcome> ChallengeStateAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string challenge, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var select = new NpgsqlCommand("SELECT expires_at, used_at FROM at_challenges WHERE challenge = $1", connection, transaction);
+        select.Parameters.AddWithValue(challenge);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return ChallengeOutcome.Unknown;
+        }
+
+        return !reader.IsDBNull(1) ? ChallengeOutcome.AlreadyUsed
+            : reader.GetInt64(0) <= now.ToUnixTimeMilliseconds() ? ChallengeOutcome.Expired
+            : ChallengeOutcome.Fresh;
     }
 
     /// <inheritdoc />

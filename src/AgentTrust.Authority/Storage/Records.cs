@@ -53,10 +53,10 @@ public sealed record AdminTokenRecord(byte[] TokenHash, string Label);
 /// <param name="AnchorJson">The signed anchor document, JCS text.</param>
 public sealed record CheckpointRecord(string LogId, long RecordCount, string RecordHash, string Submitter, DateTimeOffset AnchoredAt, string AnchorJson);
 
-/// <summary>Result of consuming a challenge.</summary>
+/// <summary>The state of a challenge (<see cref="IAuthorityRepository.PeekChallengeAsync"/>) or the result of registering with it.</summary>
 public enum ChallengeOutcome
 {
-    /// <summary>The challenge was fresh and is now used.</summary>
+    /// <summary>The challenge was fresh and is now used (the passport was stored).</summary>
     Consumed,
 
     /// <summary>The challenge was used before (replay).</summary>
@@ -67,6 +67,12 @@ public enum ChallengeOutcome
 
     /// <summary>No such challenge was issued.</summary>
     Unknown,
+
+    /// <summary>The challenge is unused and unexpired (a peek; nothing changed).</summary>
+    Fresh,
+
+    /// <summary>The passport id is already registered; the challenge was not used.</summary>
+    AlreadyRegistered,
 }
 
 /// <summary>Result of a revocation.</summary>

@@ -131,47 +131,69 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     }
 
     /// <inheritdoc />
-    public async Task<ChallengeOutcome> ConsumeChallengeAsync(string challenge, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<ChallengeOutcome> PeekChallengeAsync(string challenge, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ChallengeStateAsync(lease.Connection, null, challenge, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<ChallengeOutcome> RegisterAsync(string challenge, DateTimeOffset now, PassportRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
         await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var connection = lease.Connection;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var ms = now.ToUnixTimeMilliseconds();
-        long? expires = null;
-        long? used = null;
-        var found = false;
-        await using (var select = Command(connection, transaction, "SELECT expires_at, used_at FROM challenges WHERE challenge = $c", ("$c", challenge)))
-        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+
+        // Claim the challenge first (only one writer can), then insert; a conflict rolls both back.
+        await using (var claim = Command(connection, transaction, "UPDATE challenges SET used_at = $u WHERE challenge = $c AND used_at IS NULL AND expires_at > $u", ("$u", ms), ("$c", challenge)))
         {
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
-                found = true;
-                expires = reader.GetInt64(0);
-                used = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+                var state = await ChallengeStateAsync(connection, transaction, challenge, now, cancellationToken).ConfigureAwait(false);
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return state == ChallengeOutcome.Fresh ? ChallengeOutcome.AlreadyUsed : state;
             }
         }
 
-        ChallengeOutcome outcome;
-        if (!found)
+        await using (var insert = Command(
+            connection,
+            transaction,
+            """
+            INSERT INTO passports (passport_id, passport_json, key_thumbprint, trust_level, issued_at, expires_at)
+            VALUES ($id, $json, $kt, $lvl, $iat, $exp) ON CONFLICT (passport_id) DO NOTHING
+            """,
+            ("$id", record.PassportId),
+            ("$json", record.PassportJson),
+            ("$kt", record.KeyThumbprint),
+            ("$lvl", record.TrustLevel),
+            ("$iat", record.IssuedAt.ToUnixTimeMilliseconds()),
+            ("$exp", record.ExpiresAt.ToUnixTimeMilliseconds())))
         {
-            outcome = ChallengeOutcome.Unknown;
-        }
-        else if (used is not null)
-        {
-            outcome = ChallengeOutcome.AlreadyUsed;
-        }
-        else if (expires <= ms)
-        {
-            outcome = ChallengeOutcome.Expired;
-        }
-        else
-        {
-            await using var update = Command(connection, transaction, "UPDATE challenges SET used_at = $u WHERE challenge = $c AND used_at IS NULL", ("$u", ms), ("$c", challenge));
-            outcome = await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? ChallengeOutcome.Consumed : ChallengeOutcome.AlreadyUsed;
+            if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return ChallengeOutcome.AlreadyRegistered;
+            }
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return outcome;
+        return ChallengeOutcome.Consumed;
+    }
+
+    private static async Task<ChallengeOutcome> ChallengeStateAsync(SqliteConnection connection, SqliteTransaction? transaction, string challenge, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var select = Command(connection, transaction, "SELECT expires_at, used_at FROM challenges WHERE challenge = $c", ("$c", challenge));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return ChallengeOutcome.Unknown;
+        }
+
+        return !reader.IsDBNull(1) ? ChallengeOutcome.AlreadyUsed
+            : reader.GetInt64(0) <= now.ToUnixTimeMilliseconds() ? ChallengeOutcome.Expired
+            : ChallengeOutcome.Fresh;
     }
 
     /// <inheritdoc />

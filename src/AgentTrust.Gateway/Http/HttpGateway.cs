@@ -17,13 +17,15 @@ namespace AgentTrust.Gateway.Http;
 
 /// <summary>
 /// The Streamable HTTP gateway: Kestrel on a loopback address in front of an upstream MCP endpoint. Every POST body
-/// (client→server) and every JSON or SSE message coming back (server→client) goes through the pipeline; session ids,
-/// protocol-version and 2026-07-28 headers pass through; Host and Origin are validated (DNS rebinding).
+/// (client→server) and every JSON or SSE message coming back (server→client) goes through the pipeline; session ids
+/// pass through; the 2026-07-28 routing headers must agree with the body and are rebuilt from the forwarded body; a
+/// refused server→client request is answered upstream; Host and Origin are validated (DNS rebinding).
 /// </summary>
 public sealed class HttpGateway : IAsyncDisposable
 {
+    // Mcp-Method and Mcp-Name are not copied: they are derived from the forwarded body (RoutingHeaders).
     private static readonly string[] ForwardedRequestHeaders =
-        ["Accept", "Mcp-Session-Id", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name", "Last-Event-ID", "Authorization"];
+        ["Accept", "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID", "Authorization"];
 
     private static readonly string[] ForwardedResponseHeaders = ["Mcp-Session-Id", "MCP-Protocol-Version", "WWW-Authenticate"];
 
@@ -34,7 +36,7 @@ public sealed class HttpGateway : IAsyncDisposable
     private readonly HttpClient _upstream;
     private readonly Uri _upstreamUri;
     private readonly IPEndPoint _listen;
-    private readonly HostValidation _hostValidation;
+    private volatile HostValidation? _hostValidation;
     private readonly ConcurrentDictionary<string, RelayPipeline> _sessions = new(StringComparer.Ordinal);
     private WebApplication? _app;
 
@@ -55,7 +57,6 @@ public sealed class HttpGateway : IAsyncDisposable
         }
 
         _listen = listen;
-        _hostValidation = new HostValidation(listen, options.AllowedHosts, options.AllowedOrigins);
         _upstream = new HttpClient(upstreamHandler ?? new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
         {
             Timeout = Timeout.InfiniteTimeSpan,
@@ -79,6 +80,10 @@ public sealed class HttpGateway : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
         var address = app.Urls.First();
+
+        // Built from the bound port, so that --listen 127.0.0.1:0 accepts its own Host; until then every request is refused.
+        var bound = new Uri(address);
+        _hostValidation = new HostValidation(new IPEndPoint(_listen.Address, bound.Port), _options.AllowedHosts, _options.AllowedOrigins);
         GatewayLog.Listening(_logger, address, _upstreamUri.AbsoluteUri);
         return new Uri(address);
     }
@@ -112,10 +117,13 @@ public sealed class HttpGateway : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!_hostValidation.IsAllowedHost(request.Host.Value) || !_hostValidation.IsAllowedOrigin(request.Headers.Origin))
+        var hosts = _hostValidation;
+        if (hosts is null || !hosts.IsAllowedHost(request.Host.Value) || !hosts.IsAllowedOrigin(request.Headers.Origin))
         {
+            // Refused before the body is read, so the answer cannot be bound to a request: an unsigned JSON-RPC error
+            // with a null id (see README, "Streamable HTTP").
             GatewayLog.HttpRefused(_logger, "host or origin not allowed");
-            await WriteErrorAsync(context, StatusCodes.Status403Forbidden, GatewayRejection.InvalidRequest("host_or_origin_not_allowed"), null).ConfigureAwait(false);
+            await WriteAsync(context, StatusCodes.Status403Forbidden, JsonWire.Serialize(GatewayRejection.InvalidRequest("host_or_origin_not_allowed").ToErrorResponse(null))).ConfigureAwait(false);
             return;
         }
 
@@ -143,31 +151,40 @@ public sealed class HttpGateway : IAsyncDisposable
 
     private async Task HandlePostAsync(HttpContext context, RelayPipeline pipeline)
     {
-        var body = await ReadBodyAsync(context.Request, _options.MaxMessageBytes, context.RequestAborted).ConfigureAwait(false);
-        RelayOutcome outcome = body is null
-            ? pipeline.RejectOversized(RelayDirection.ClientToServer)
-            : await pipeline.ProcessAsync(body, RelayDirection.ClientToServer, context.RequestAborted).ConfigureAwait(false);
-
-        if (outcome.ToRecipient is not { } forward)
+        var request = context.Request;
+        var body = await ReadBodyAsync(request, _options.MaxMessageBytes, context.RequestAborted).ConfigureAwait(false);
+        var parsed = body is null ? null : MessageParser.Parse(body, _options.Limits).Message;
+        RelayOutcome outcome;
+        if (parsed is not null && !RoutingHeaders.AreConsistent(request.Headers[RoutingHeaders.MethodHeader], request.Headers[RoutingHeaders.NameHeader], request.Headers[RoutingHeaders.VersionHeader], parsed))
         {
-            if (outcome.ToSender is { } reply)
-            {
-                // MCPS refusals are JSON-RPC errors with status 200; unreadable bodies are 400 (mcp-integration.md §6).
-                var status = outcome.Rejection?.McpsCode is null || outcome.Rejection.Reason == "too_large" ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
-                context.Response.StatusCode = status;
-                context.Response.ContentType = "application/json";
-                await context.Response.Body.WriteAsync(reply, context.RequestAborted).ConfigureAwait(false);
-            }
-            else
-            {
-                context.Response.StatusCode = StatusCodes.Status202Accepted;
-            }
-
+            // Checked on the body as received, before any stage: intermediaries route on these headers, the gateway
+            // verifies the body; they must name the same thing (mcp-integration.md §6: −32020, HTTP 400).
+            GatewayLog.HttpRefused(_logger, "routing headers disagree with the body");
+            outcome = pipeline.Refuse(parsed, GatewayRejection.HeaderMismatch());
+            await WriteAsync(context, StatusCodes.Status400BadRequest, outcome.ToSender).ConfigureAwait(false);
             return;
         }
 
-        var parsed = body is null ? null : MessageParser.Parse(body, _options.Limits).Message;
+        outcome = body is null
+            ? pipeline.RejectOversized(RelayDirection.ClientToServer)
+            : parsed is not null
+                ? await pipeline.ProcessAsync(parsed, RelayDirection.ClientToServer, context.RequestAborted).ConfigureAwait(false)
+                : await pipeline.ProcessAsync(body, RelayDirection.ClientToServer, context.RequestAborted).ConfigureAwait(false);
+
+        if (outcome.ToRecipient is not { } forward)
+        {
+            // MCPS refusals are JSON-RPC errors with status 200; unreadable bodies are 400 (mcp-integration.md §6).
+            var status = outcome.Rejection?.McpsCode is null || outcome.Rejection.Reason == "too_large" ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+            await WriteAsync(context, outcome.ToSender is null ? StatusCodes.Status202Accepted : status, outcome.ToSender).ConfigureAwait(false);
+            return;
+        }
+
         using var upstreamRequest = CreateUpstreamRequest(context, HttpMethod.Post, forward);
+        if (parsed is not null)
+        {
+            RoutingHeaders.Apply(upstreamRequest, parsed, request.Headers[RoutingHeaders.NameHeader]);
+        }
+
         await RelayResponseAsync(context, upstreamRequest, pipeline, parsed).ConfigureAwait(false);
     }
 
@@ -201,8 +218,7 @@ public sealed class HttpGateway : IAsyncDisposable
         catch (HttpRequestException)
         {
             GatewayLog.UpstreamFailed(_logger, "connection failed");
-            await WriteErrorAsync(context, request?.Kind == MessageKind.Request ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway,
-                GatewayRejection.Internal("upstream_unreachable"), request?.Id).ConfigureAwait(false);
+            await WriteGatewayErrorAsync(context, pipeline, request, GatewayRejection.Internal("upstream_unreachable")).ConfigureAwait(false);
             return;
         }
 
@@ -235,7 +251,8 @@ public sealed class HttpGateway : IAsyncDisposable
                 response.Headers.ContentEncoding = "identity";
                 response.Headers["X-Accel-Buffering"] = "no";
                 context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-                await RelayEventStreamAsync(upstreamBody, response, pipeline, context.RequestAborted).ConfigureAwait(false);
+                var session = upstreamResponse.Headers.TryGetValues("Mcp-Session-Id", out var streamSession) ? streamSession.FirstOrDefault() : null;
+                await RelayEventStreamAsync(upstreamBody, context, session ?? context.Request.Headers["Mcp-Session-Id"].ToString(), pipeline).ConfigureAwait(false);
             }
             else if (string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
             {
@@ -256,8 +273,12 @@ public sealed class HttpGateway : IAsyncDisposable
                 {
                     // Never forwarded: a body the pipeline cannot see would bypass pins, countersignatures and receipts.
                     GatewayLog.UpstreamFailed(_logger, "response content type not relayable");
-                    await WriteErrorAsync(context, request?.Kind == MessageKind.Request ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway,
-                        GatewayRejection.Internal("upstream_bad_content_type"), request?.Id).ConfigureAwait(false);
+                    await WriteGatewayErrorAsync(context, pipeline, request, GatewayRejection.Internal("upstream_bad_content_type")).ConfigureAwait(false);
+                }
+                else if (request?.Kind == MessageKind.Request)
+                {
+                    // No answer will come for this request (an error status without a body): its id is free again.
+                    pipeline.Abandon(request, GatewayRejection.Internal("upstream_no_answer"));
                 }
             }
         }
@@ -267,8 +288,10 @@ public sealed class HttpGateway : IAsyncDisposable
     // data line. Other fields (id, event, retry) pass unchanged, so resumability keeps working. Every non-empty data
     // payload goes through the pipeline (which refuses what it cannot parse); nothing is forwarded raw. Lines and
     // events are bounded by MaxMessageBytes; an oversized one ends the stream.
-    private async Task RelayEventStreamAsync(Stream upstreamBody, HttpResponse response, RelayPipeline pipeline, CancellationToken cancellationToken)
+    private async Task RelayEventStreamAsync(Stream upstreamBody, HttpContext context, string? sessionId, RelayPipeline pipeline)
     {
+        var response = context.Response;
+        var cancellationToken = context.RequestAborted;
         var reader = new BoundedLineReader(upstreamBody, _options.MaxMessageBytes);
         var fields = new StringBuilder();
         var data = new StringBuilder();
@@ -350,6 +373,12 @@ public sealed class HttpGateway : IAsyncDisposable
                     else
                     {
                         GatewayLog.UpstreamFailed(_logger, "event data refused: " + (outcome.Rejection?.Reason ?? "no message"));
+                        if (outcome.ToSender is { } answer)
+                        {
+                            // A refused server→client request (sampling, elicitation, roots): the server waits for its
+                            // answer, so it gets the error the way a client answers, a POST on the same session.
+                            await AnswerUpstreamAsync(context, sessionId, answer, cancellationToken).ConfigureAwait(false);
+                        }
                     }
                 }
             }
@@ -363,11 +392,61 @@ public sealed class HttpGateway : IAsyncDisposable
         }
     }
 
-    private static async Task WriteErrorAsync(HttpContext context, int status, GatewayRejection rejection, System.Text.Json.Nodes.JsonNode? id)
+    // The gateway's own answer to a client request it forwarded but cannot answer with the server's reply: signed by the
+    // stages that sign (like the pipeline's refusals) and bound to the request, which stops being pending.
+    private static async Task WriteGatewayErrorAsync(HttpContext context, RelayPipeline pipeline, RelayMessage? request, GatewayRejection rejection)
+    {
+        if (request?.Kind == MessageKind.Request)
+        {
+            await WriteAsync(context, StatusCodes.Status200OK, pipeline.Abandon(request, rejection)).ConfigureAwait(false);
+        }
+        else
+        {
+            // Notifications and answers expect no JSON-RPC reply: the status says it.
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, ReadOnlyMemory<byte>? body)
     {
         context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(JsonWire.Serialize(rejection.ToErrorResponse(id)), context.RequestAborted).ConfigureAwait(false);
+        if (body is { } bytes)
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AnswerUpstreamAsync(HttpContext context, string? sessionId, ReadOnlyMemory<byte> answer, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, _upstreamUri) { Content = new ReadOnlyMemoryContent(answer) };
+        message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        message.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        if (!string.IsNullOrEmpty(sessionId))
+        {
+            message.Headers.TryAddWithoutValidation("Mcp-Session-Id", sessionId);
+        }
+
+        foreach (var name in (string[])[RoutingHeaders.VersionHeader, "Authorization"])
+        {
+            if (context.Request.Headers[name] is { Count: > 0 } values)
+            {
+                message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        try
+        {
+            using var reply = await _upstream.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!reply.IsSuccessStatusCode)
+            {
+                GatewayLog.UpstreamFailed(_logger, "refusal of a server request not accepted upstream");
+            }
+        }
+        catch (HttpRequestException)
+        {
+            GatewayLog.UpstreamFailed(_logger, "refusal of a server request not delivered");
+        }
     }
 
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int max, CancellationToken cancellationToken)

@@ -57,6 +57,12 @@ public sealed record GatewayRejection
     /// <summary>JSON-RPC −32600: JSON, but not a JSON-RPC 2.0 message the gateway relays.</summary>
     public static GatewayRejection InvalidRequest(string reason) => new(-32600, "Invalid Request", null, reason, null);
 
+    /// <summary>
+    /// JSON-RPC −32020 (MCP 2026-07-28, SEP-2243): an HTTP routing header (<c>Mcp-Method</c>, <c>Mcp-Name</c>,
+    /// <c>MCP-Protocol-Version</c>) is missing or disagrees with the body. Sent with HTTP 400.
+    /// </summary>
+    public static GatewayRejection HeaderMismatch() => new(-32020, "Header mismatch", null, "header_mismatch", null);
+
     /// <summary>JSON-RPC −32603: the gateway could not deliver the message (for example the upstream failed).</summary>
     public static GatewayRejection Internal(string reason) => new(-32603, "Internal error", null, reason, null);
 

@@ -122,6 +122,46 @@ public sealed class RelayPipeline
         return new RelayOutcome(message.GetBytes(), null, null);
     }
 
+    /// <summary>
+    /// Refuses a client message before it enters the stages, for a reason only its transport can see (for example HTTP
+    /// routing headers that disagree with the body): nothing is recorded, and a request gets the error (signed like
+    /// every other refusal, bound to the request as received).
+    /// </summary>
+    public RelayOutcome Refuse(RelayMessage message, GatewayRejection rejection)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(rejection);
+        GatewayLog.MessageRefused(_logger, message.Kind.ToString(), message.Method ?? "-", "client", rejection.McpsCode?.ToCodeString() ?? rejection.JsonRpcCode.ToString(System.Globalization.CultureInfo.InvariantCulture), rejection.Reason);
+        if (message.Kind != MessageKind.Request)
+        {
+            return new RelayOutcome(null, null, rejection);
+        }
+
+        var exchange = new RelayExchange(message, RelayDirection.ClientToServer, null, _session) { ReceivedBytes = message.GetBytes() };
+        return new RelayOutcome(null, ToClientError(rejection, message.Id, exchange), rejection);
+    }
+
+    /// <summary>
+    /// The error for a forwarded client request that will never get its answer (the transport to the server failed, or
+    /// the server's answer could not be relayed): forgets the pending request, so its id is free again, and returns the
+    /// error for the client, signed and bound to the request like every refusal.
+    /// </summary>
+    /// <param name="request">The request exactly as passed to <see cref="ProcessAsync(RelayMessage, RelayDirection, CancellationToken)"/>.</param>
+    /// <param name="rejection">Why it failed.</param>
+    public ReadOnlyMemory<byte> Abandon(RelayMessage request, GatewayRejection rejection)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(rejection);
+        RelayExchange? exchange = null;
+        if (request.IdKey is { } key && _clientRequests.TryGetValue(key, out var pending) && ReferenceEquals(pending.Message, request)
+            && _clientRequests.TryRemove(new KeyValuePair<string, RelayExchange>(key, pending)))
+        {
+            exchange = pending;
+        }
+
+        return ToClientError(rejection, request.Id, exchange);
+    }
+
     // Refusals that need no stage: a request reusing the id of a pending one would take over its answer (its receipt,
     // its reply binding); an answer from the server that matches no pending request would skip the checks that look
     // at the request (tool pins, receipts, reply binding). JSON-RPC ids must match exactly: 1 and "1" differ.

@@ -19,14 +19,15 @@ public sealed class AuditAnchor
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    private AuditAnchor(JsonObject json, string logId, long recordCount, string recordHash, DateTimeOffset anchoredAt, string authorityKey)
+    private AuditAnchor(JsonObject json, string logId, long recordCount, string recordHash, DateTimeOffset anchoredAt, VerificationKey authorityKey)
     {
+        AuthorityKey = authorityKey;
         Json = json;
         LogId = logId;
         RecordCount = recordCount;
         RecordHash = recordHash;
         AnchoredAt = anchoredAt;
-        AuthorityPublicKey = authorityKey;
+        AuthorityPublicKey = ReceiptEncoding.FormatPublicKey(authorityKey);
     }
 
     /// <summary>The log id (the first record's hash).</summary>
@@ -41,10 +42,19 @@ public sealed class AuditAnchor
     /// <summary>When the anchor was signed.</summary>
     public DateTimeOffset AnchoredAt { get; }
 
-    /// <summary>The signing authority's key, <c>ed25519:…</c>.</summary>
+    /// <summary>The signing authority's key, <c>ed25519:…</c>, as embedded in the anchor (not trusted by itself).</summary>
     public string AuthorityPublicKey { get; }
 
+    /// <summary>The embedded key the signature verified with: trust it only when it equals a pinned key (<see cref="IsSignedByAny"/>).</summary>
+    public VerificationKey AuthorityKey { get; }
+
     internal JsonObject Json { get; }
+
+    /// <summary>
+    /// True when the anchor was signed by one of <paramref name="pinnedKeys"/> (a Trust Authority's anchor key or a local
+    /// checkpoint key obtained independently of the anchor). The signature itself was checked when the anchor was read.
+    /// </summary>
+    public bool IsSignedByAny(IEnumerable<VerificationKey>? pinnedKeys) => pinnedKeys is not null && pinnedKeys.Contains(AuthorityKey);
 
     /// <summary>The anchor as indented JSON.</summary>
     public string ToJsonString() => Json.ToJsonString(Indented);
@@ -79,12 +89,12 @@ public sealed class AuditAnchor
         var signature = authorityKey.Sign(Signable(json, CanonicalJsonOptions.Signet));
         json["sig"] = ReceiptEncoding.FormatSignature(signature);
         ReceiptEncoding.TryParseTimestamp(json["anchored_at"]!.GetValue<string>(), out var anchoredAt);
-        return new AuditAnchor(json, head.LogId, head.RecordCount, head.RecordHash, anchoredAt, authorityPublicKey);
+        return new AuditAnchor(json, head.LogId, head.RecordCount, head.RecordHash, anchoredAt, authorityKey.PublicKey);
     }
 
     /// <summary>
-    /// Parses and checks an anchor: shape, member types and its signature with the embedded authority key (whether that
-    /// authority is trusted is the caller's decision). Never throws on bad input.
+    /// Parses and checks an anchor: shape, member types and its signature with the embedded authority key. That key is
+    /// not trusted by itself: the caller checks it against pinned keys (<see cref="IsSignedByAny"/>). Never throws on bad input.
     /// </summary>
     public static AuditAnchor? TryParse(ReadOnlySpan<byte> utf8Json, out string? reason)
     {
@@ -116,15 +126,19 @@ public sealed class AuditAnchor
         }
 
         reason = null;
-        return new AuditAnchor(json, ReceiptShape.GetString(json, "log_id")!, count, ReceiptShape.GetString(json, "record_hash")!, anchoredAt,
-            ReceiptShape.GetString(authority, "pubkey")!);
+        return new AuditAnchor(json, ReceiptShape.GetString(json, "log_id")!, count, ReceiptShape.GetString(json, "record_hash")!, anchoredAt, key);
     }
 
     /// <summary>Writes the anchor atomically to <c>anchors/</c> under <paramref name="logDirectory"/>.</summary>
     public async Task WriteAsync(string logDirectory, CancellationToken cancellationToken = default)
     {
         var folder = Path.Combine(logDirectory, FolderName);
-        Directory.CreateDirectory(folder);
+        if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder);
+            AuditDirectorySync.Flush(logDirectory);
+        }
+
         var path = Path.Combine(folder, FileName(RecordCount));
         var temporary = path + ".tmp";
         var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
@@ -135,6 +149,7 @@ public sealed class AuditAnchor
         }
 
         File.Move(temporary, path, overwrite: true);
+        AuditDirectorySync.Flush(folder);
     }
 
     /// <summary>Reads every anchor of a log directory. Files that fail to parse or verify are returned as problems.</summary>

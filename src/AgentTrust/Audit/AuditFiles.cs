@@ -20,21 +20,39 @@ internal static class AuditFiles
         return files;
     }
 
-    /// <summary>The number of newline-terminated lines.</summary>
+    /// <summary>The number of non-empty newline-terminated lines: the records, as the chain walk counts them (blank lines are skipped).</summary>
     public static long CountLines(string file)
     {
         using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var buffer = new byte[Chunk];
         long offset = 0;
         long count = 0;
+        var previous = (byte)'\n';
         int read;
         while ((read = RandomAccess.Read(handle, buffer, offset)) > 0)
         {
-            count += buffer.AsSpan(0, read).Count((byte)'\n');
+            var span = buffer.AsSpan(0, read);
+            count += span.Count((byte)'\n') - EmptyLines(span, previous);
+            previous = span[^1];
             offset += read;
         }
 
         return count;
+    }
+
+    /// <summary>Newlines in <paramref name="span"/> that end an empty line (preceded by a newline, or first in the file).</summary>
+    private static int EmptyLines(ReadOnlySpan<byte> span, byte previous)
+    {
+        var empty = span[0] == (byte)'\n' && previous == (byte)'\n' ? 1 : 0;
+        var at = 0;
+        int index;
+        while ((index = span[at..].IndexOf("\n\n"u8)) >= 0)
+        {
+            empty++;
+            at += index + 1;
+        }
+
+        return empty;
     }
 
     /// <summary>The bytes of a file from <paramref name="offset"/> to its end.</summary>

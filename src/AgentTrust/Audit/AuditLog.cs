@@ -38,6 +38,9 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>The directory of the log.</summary>
     public string Directory => _options.Directory;
 
+    /// <summary>How many times a new file's directory entry was made durable (for tests).</summary>
+    internal int DirectorySyncs { get; private set; }
+
     /// <summary>The head as of the last acknowledged append (or open).</summary>
     public AuditHead Head => _head;
 
@@ -263,7 +266,26 @@ public sealed class AuditLog : IAsyncDisposable
         }
 
         _handle?.Dispose();
-        _handle = File.OpenHandle(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        _handle = null;
+        var handle = File.OpenHandle(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        if (RandomAccess.GetLength(handle) == 0)
+        {
+            // A new (or still empty) daily file: its name must survive a power failure before any record in it is
+            // acknowledged. An empty file has never had a record acknowledged, so a failed earlier sync is retried here.
+            try
+            {
+                AuditDirectorySync.Flush(_options.Directory);
+            }
+            catch
+            {
+                handle.Dispose();
+                throw;
+            }
+
+            DirectorySyncs++;
+        }
+
+        _handle = handle;
         _handleFile = file;
         return _handle;
     }

@@ -201,6 +201,38 @@ internal static class AuditRecordFormat
         return Matches(stated[..statedLength], digest) ? null : "record_hash_mismatch";
     }
 
+    /// <summary>
+    /// Classifies the bytes after the last newline of a log file. A crash mid-append can only leave a strict prefix of a
+    /// record line (the writer writes whole lines and acknowledges after fsync), so bytes that still form an incomplete
+    /// JSON object are a torn write. A complete JSON value, or bytes that no record line can start with, are not a torn
+    /// write: they are a record (to be checked like any other) or garbage.
+    /// </summary>
+    public static UnterminatedLine ClassifyUnterminated(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty || bytes[0] != (byte)'{')
+        {
+            return UnterminatedLine.NotARecordPrefix;
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(bytes, isFinalBlock: false, new JsonReaderState(new JsonReaderOptions { MaxDepth = 64 }));
+            while (reader.Read())
+            {
+                if (reader.CurrentDepth == 0 && reader.TokenType == JsonTokenType.EndObject)
+                {
+                    return UnterminatedLine.Complete;
+                }
+            }
+
+            return UnterminatedLine.TornPrefix;
+        }
+        catch (JsonException)
+        {
+            return UnterminatedLine.NotARecordPrefix;
+        }
+    }
+
     private static void WriteAscii(IBufferWriter<byte> output, string text)
     {
         var span = output.GetSpan(text.Length);
@@ -209,4 +241,17 @@ internal static class AuditRecordFormat
     }
 
     private static byte HexDigit(int value) => (byte)(value < 10 ? '0' + value : 'a' + value - 10);
+}
+
+/// <summary>What the bytes after a file's last newline are (see <see cref="AuditRecordFormat.ClassifyUnterminated"/>).</summary>
+internal enum UnterminatedLine
+{
+    /// <summary>An incomplete JSON object: a write cut short by a crash.</summary>
+    TornPrefix,
+
+    /// <summary>A complete JSON value without its newline: checked as a record, never discarded.</summary>
+    Complete,
+
+    /// <summary>Bytes no record line starts with: corruption.</summary>
+    NotARecordPrefix,
 }

@@ -177,7 +177,12 @@ internal sealed class AuditTail(string directory)
         CurrentLength = offset + bytes.Length;
     }
 
-    /// <summary>Truncates a partial last line (no newline): it was never acknowledged, because acknowledgement follows fsync of the whole line.</summary>
+    /// <summary>
+    /// Deals with bytes after the last newline. A strict prefix of a record is a torn write: it was never acknowledged
+    /// (acknowledgement follows fsync of the whole line), so it is truncated. A complete record missing only its newline
+    /// is kept and terminated once its own hash checks (its link is checked with the rest of the tail); anything else is
+    /// corruption and stops the writer, so a modified record is never discarded as if it were torn.
+    /// </summary>
     private static void RepairTornTail(string file, long floor = 0)
     {
         var length = new FileInfo(file).Length;
@@ -192,8 +197,21 @@ internal sealed class AuditTail(string directory)
             return;
         }
 
+        var rest = AuditFiles.ReadFrom(file, keep);
         using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        RandomAccess.SetLength(handle, keep);
+        switch (AuditRecordFormat.ClassifyUnterminated(rest))
+        {
+            case UnterminatedLine.TornPrefix:
+                RandomAccess.SetLength(handle, keep);
+                break;
+            case UnterminatedLine.Complete:
+                Check(rest, file);
+                RandomAccess.Write(handle, "\n"u8, length);
+                break;
+            default:
+                throw Corrupt("corrupt_tail", $"{Path.GetFileName(file)} ends with bytes that are not part of a record");
+        }
+
         RandomAccess.FlushToDisk(handle);
     }
 

@@ -1,3 +1,4 @@
+using AgentTrust.Cryptography;
 using AgentTrust.Receipts;
 
 namespace AgentTrust.Audit;
@@ -13,11 +14,27 @@ public sealed record AuditVerificationOptions
 
     /// <summary>
     /// Resolves a signer key (<c>kid</c>, <c>ed25519:…</c>) to its 32-byte seed for Signet's encrypted params, or null.
-    /// Without it such records are counted as <see cref="AuditVerificationReport.EncryptedUnverified"/> (a warning, not a failure).
+    /// Without it such records are counted as <see cref="AuditVerificationReport.EncryptedUnverified"/> and reported in
+    /// <see cref="AuditVerificationReport.FirstUnverifiable"/>: the report is then not valid.
     /// </summary>
     public Func<string, byte[]?>? ParamsSeedResolver { get; init; }
 
-    /// <summary>Check the signed checkpoints in <c>anchors/</c> (default true).</summary>
+    /// <summary>
+    /// The keys anchors must be signed by, pinned independently of the anchors (a Trust Authority's anchor key, a local
+    /// checkpoint key from the key store). When set, an anchor signed by any other key is a break (<c>anchor_untrusted</c>).
+    /// When empty, local anchors are still matched against the chain but count as unpinned (warning <c>anchors_unpinned</c>),
+    /// because whoever can cut the tail can also delete them or sign new ones.
+    /// </summary>
+    public IReadOnlyList<VerificationKey>? AnchorKeys { get; init; }
+
+    /// <summary>
+    /// Anchors of this log held by the Trust Authority (its record, fetched by the caller for <see cref="AuditVerifier.ReadLogId"/>).
+    /// They must be signed by a key in <see cref="AnchorKeys"/>; the chain must reach the highest of them even when the
+    /// local anchors were deleted.
+    /// </summary>
+    public IReadOnlyList<AuditAnchor>? AuthorityAnchors { get; init; }
+
+    /// <summary>Check the signed checkpoints in <c>anchors/</c> and <see cref="AuthorityAnchors"/> (default true).</summary>
     public bool CheckAnchors { get; init; } = true;
 
     /// <summary>Progress reports (about every 10 000 records and at the end).</summary>

@@ -29,19 +29,41 @@ public static class AuditVerifier
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(options);
         var state = new WalkState(options);
-        var anchors = new Dictionary<long, AuditAnchor>();
-        if (options.CheckAnchors && anchorDirectory is not null)
+        var anchors = new Dictionary<long, List<AnchorEntry>>();
+        if (options.CheckAnchors)
         {
-            var (list, problems) = AuditAnchor.ReadAll(anchorDirectory);
-            if (problems.Count > 0)
+            var local = anchorDirectory is null ? ([], []) : AuditAnchor.ReadAll(anchorDirectory);
+            if (local.Problems.Count > 0)
             {
-                state.Break = new AuditBreak(problems[0].File, 0, 0, McpsCode.AuditChainBroken, problems[0].Reason, null, null);
+                state.Break = new AuditBreak(local.Problems[0].File, 0, 0, McpsCode.AuditChainBroken, local.Problems[0].Reason, null, null);
                 return state.Report(0);
             }
 
-            foreach (var anchor in list)
+            var entries = local.Anchors.Select(a => new AnchorEntry(a, Path.Combine(anchorDirectory!, AuditAnchor.FolderName, AuditAnchor.FileName(a.RecordCount)), FromAuthority: false))
+                .Concat((options.AuthorityAnchors ?? []).Select(a => new AnchorEntry(a, AuthoritySource, FromAuthority: true)));
+            foreach (var entry in entries)
             {
-                anchors[anchor.RecordCount] = anchor;
+                // An anchor is evidence only when its signer was pinned independently of the anchor: otherwise anyone who
+                // can cut the tail can also delete the anchors and sign new ones. The authority's anchors must be pinned;
+                // without any pinned key, local anchors are still matched but do not count as checked.
+                var pinned = entry.Anchor.IsSignedByAny(options.AnchorKeys);
+                if (!pinned && (entry.FromAuthority || options.AnchorKeys is { Count: > 0 }))
+                {
+                    state.Break = new AuditBreak(entry.Source, 0, 0, McpsCode.AuditChainBroken, "anchor_untrusted", null, entry.Anchor.AuthorityPublicKey);
+                    return state.Report(0);
+                }
+
+                if (!pinned)
+                {
+                    state.AddWarning("anchors_unpinned");
+                }
+
+                if (!anchors.TryGetValue(entry.Anchor.RecordCount, out var list))
+                {
+                    anchors[entry.Anchor.RecordCount] = list = [];
+                }
+
+                list.Add(entry with { Pinned = pinned });
             }
         }
 
@@ -97,9 +119,24 @@ public static class AuditVerifier
                     {
                         if (filled > 0 && !state.Stopped)
                         {
-                            if (isLast)
+                            // Only a strict prefix of a record at the very end of the log can be a torn write. A complete
+                            // record without its newline is checked like any other (a modified one is a break, not a warning).
+                            var kind = AuditRecordFormat.ClassifyUnterminated(buffer.AsSpan(0, filled));
+                            if (isLast && kind == UnterminatedLine.TornPrefix)
                             {
                                 state.AddWarning("partial_last_line");
+                            }
+                            else if (kind == UnterminatedLine.Complete)
+                            {
+                                await state.RecordAsync(file, line + 1, buffer.AsMemory(0, filled), anchors, cancellationToken).ConfigureAwait(false);
+                                if (!state.Stopped && isLast)
+                                {
+                                    state.AddWarning("partial_last_line");
+                                }
+                                else if (!state.Stopped)
+                                {
+                                    state.Break = new AuditBreak(file, line + 1, state.Count, McpsCode.AuditChainBroken, "unterminated_line", null, null);
+                                }
                             }
                             else
                             {
@@ -127,17 +164,33 @@ public static class AuditVerifier
         await state.FinishAsync().ConfigureAwait(false);
         if (state.Break is null && anchors.Count > 0)
         {
-            var highest = anchors.Values.MaxBy(a => a.RecordCount)!;
-            if (highest.RecordCount > state.Count)
+            // The chain must reach the highest anchor known, local or held by the authority: a shorter chain lost its tail.
+            var highest = anchors.Values.SelectMany(l => l).MaxBy(e => e.Anchor.RecordCount)!;
+            if (highest.Anchor.RecordCount > state.Count)
             {
-                state.Break = new AuditBreak(Path.Combine(anchorDirectory!, AuditAnchor.FolderName, AuditAnchor.FileName(highest.RecordCount)), 0, state.Count + 1,
-                    McpsCode.AuditChainBroken, "tail_truncated", highest.RecordHash, state.Head);
+                state.Break = new AuditBreak(highest.Source, 0, state.Count + 1, McpsCode.AuditChainBroken, "tail_truncated", highest.Anchor.RecordHash, state.Head);
             }
         }
 
         options.Progress?.Report(new AuditVerificationProgress(state.Count, bytesRead, totalBytes));
         return state.Report(anchors.Count);
     }
+
+    /// <summary>
+    /// The log id (the first record's <c>record_hash</c>) as stored, not verified, or null for an empty log: what to ask
+    /// a Trust Authority for before <see cref="VerifyAsync"/> checks the chain against its anchors.
+    /// </summary>
+    public static string? ReadLogId(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var first = AuditFiles.FirstLine(AuditFiles.List(directory));
+        return first is { } line && AuditRecordFormat.TryParseLine(line.Line, out _, out _, out var recordHash, out _) is null ? recordHash : null;
+    }
+
+    /// <summary>Where <see cref="AuditBreak.File"/> points for an anchor the Trust Authority holds.</summary>
+    public const string AuthoritySource = "authority";
+
+    private sealed record AnchorEntry(AuditAnchor Anchor, string Source, bool FromAuthority, bool Pinned = false);
 
     private sealed class WalkState(AuditVerificationOptions options)
     {
@@ -153,6 +206,7 @@ public static class AuditVerifier
         private CancellationToken _cancellation;
         private Task[] _workers = [];
         private volatile SignatureFailure? _signatureFailure;
+        private AuditBreak? _firstUnverifiable;
 
         public long Count { get; private set; }
 
@@ -164,7 +218,7 @@ public static class AuditVerifier
 
         public List<string> Warnings { get; } = [];
 
-        public async ValueTask RecordAsync(string file, long line, ReadOnlyMemory<byte> bytes, Dictionary<long, AuditAnchor> anchors, CancellationToken ct)
+        public async ValueTask RecordAsync(string file, long line, ReadOnlyMemory<byte> bytes, Dictionary<long, List<AnchorEntry>> anchors, CancellationToken ct)
         {
             var number = Count + 1;
             var problem = CheckChain(bytes.Span, out var receiptRange, out var prev, out var stated, out var recomputed, out var extra);
@@ -195,19 +249,34 @@ public static class AuditVerifier
                 }
             }
 
-            Count = number;
-            Head = stated!;
-            LogId ??= stated;
-            if (anchors.TryGetValue(number, out var anchor))
+            // The anchor is checked before the record counts as walked, so a mismatch reports the last good head.
+            var logId = LogId ?? stated!;
+            if (anchors.TryGetValue(number, out var atNumber))
             {
-                if (anchor.RecordHash != stated || anchor.LogId != LogId)
+                foreach (var entry in atNumber)
                 {
-                    Break = new AuditBreak(file, line, number, McpsCode.AuditChainBroken, "anchor_mismatch", anchor.RecordHash, stated);
-                    return;
+                    if (entry.Anchor.LogId != logId)
+                    {
+                        Break = new AuditBreak(file, line, number, McpsCode.AuditChainBroken, "anchor_mismatch", entry.Anchor.LogId, logId);
+                        return;
+                    }
+
+                    if (entry.Anchor.RecordHash != stated)
+                    {
+                        Break = new AuditBreak(file, line, number, McpsCode.AuditChainBroken, "anchor_mismatch", entry.Anchor.RecordHash, stated);
+                        return;
+                    }
                 }
 
-                _anchorsMatched.Add(number);
+                if (atNumber.Any(e => e.Pinned))
+                {
+                    _anchorsMatched.Add(number);
+                }
             }
+
+            Count = number;
+            Head = stated!;
+            LogId = logId;
         }
 
         public bool Stopped => Break is not null || _signatureFailure is not null;
@@ -260,7 +329,7 @@ public static class AuditVerifier
                         break;
                     }
 
-                    (McpsCode Code, string Reason)? failure;
+                    SignatureProblem? failure;
                     try
                     {
                         failure = await CheckSignatureAsync(batch.Receipt(i), ct).ConfigureAwait(false);
@@ -268,10 +337,20 @@ public static class AuditVerifier
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
                         // A failing key resolver or trust anchor must not stall the walk: fail closed on this record.
-                        failure = (McpsCode.InternalError, "internal_error");
+                        failure = new SignatureProblem(McpsCode.InternalError, "internal_error");
                     }
 
-                    if (failure is not null)
+                    if (failure is { Unverifiable: true })
+                    {
+                        lock (_gate)
+                        {
+                            if (_firstUnverifiable is null || item.Number < _firstUnverifiable.RecordNumber)
+                            {
+                                _firstUnverifiable = new AuditBreak(item.File, item.Line, item.Number, failure.Value.Code, failure.Value.Reason, null, null);
+                            }
+                        }
+                    }
+                    else if (failure is not null)
                     {
                         lock (_gate)
                         {
@@ -288,7 +367,11 @@ public static class AuditVerifier
         public AuditVerificationReport Report(long anchors)
         {
             _ = anchors;
-            return new AuditVerificationReport(Break is null, Count, LogId, Head, _signatures, _trusted, _unsigned, _encrypted, _anchorsMatched.Count(n => n <= Count), Break, Warnings);
+
+            // A record whose signature could not be checked is not verified: the report is not valid, though nothing broke.
+            var unverifiable = _firstUnverifiable is { } u && u.RecordNumber <= Count ? u : null;
+            return new AuditVerificationReport(Break is null && unverifiable is null, Count, LogId, Head, _signatures, _trusted, _unsigned, _encrypted,
+                _anchorsMatched.Count(n => n <= Count), Break, Warnings) { FirstUnverifiable = unverifiable };
         }
 
         public void AddWarning(string warning)
@@ -333,6 +416,9 @@ public static class AuditVerifier
 
         private sealed record SignatureFailure(AuditBreak Break, string PrevHash);
 
+        /// <summary>Why a record's signature is not verified: a failure (a break), or unverifiable (not checked, not valid).</summary>
+        private readonly record struct SignatureProblem(McpsCode Code, string Reason, bool Unverifiable = false);
+
         private string? CheckChain(ReadOnlySpan<byte> line, out Range receipt, out string? prev, out string? stated, out string? recomputed, out bool extra)
         {
             recomputed = null;
@@ -352,13 +438,13 @@ public static class AuditVerifier
             return reason;
         }
 
-        private async ValueTask<(McpsCode Code, string Reason)?> CheckSignatureAsync(ReadOnlyMemory<byte> receiptBytes, CancellationToken ct)
+        private async ValueTask<SignatureProblem?> CheckSignatureAsync(ReadOnlyMemory<byte> receiptBytes, CancellationToken ct)
         {
             // CheckRecordHash validated these exact bytes under the strict profile a moment ago.
             var json = Receipt.ParseObject(receiptBytes.Span, alreadyValidated: true, out var reason);
             if (json is null)
             {
-                return (McpsCode.ReceiptInvalid, reason ?? "malformed");
+                return new SignatureProblem(McpsCode.ReceiptInvalid, reason ?? "malformed");
             }
 
             if (!json.ContainsKey("sig") && !json.ContainsKey("signer") && !json.ContainsKey("server"))
@@ -372,7 +458,7 @@ public static class AuditVerifier
                     return null;
                 }
 
-                return (McpsCode.ReceiptInvalid, "missing_signature");
+                return new SignatureProblem(McpsCode.ReceiptInvalid, "missing_signature");
             }
 
             if (AuditParamsEncryption.IsEncrypted(json))
@@ -381,29 +467,29 @@ public static class AuditVerifier
                 var seed = kid is null ? null : options.ParamsSeedResolver?.Invoke(kid);
                 if (seed is null)
                 {
+                    // receipts.md §7.7: the signature covers action.params, which only the signer's seed can recover, so
+                    // nothing here can be verified. Unverifiable is reported as such, never as verified.
                     Interlocked.Increment(ref _encrypted);
-                    AddWarning("encrypted_params_unverified");
-
-                    return null;
+                    return new SignatureProblem(McpsCode.ReceiptInvalid, "params_encrypted_unverifiable", Unverifiable: true);
                 }
 
                 json = AuditParamsEncryption.TryDecrypt(json, seed, out reason);
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
                 if (json is null)
                 {
-                    return (McpsCode.ReceiptInvalid, reason ?? "params_encrypted_invalid");
+                    return new SignatureProblem(McpsCode.ReceiptInvalid, reason ?? "params_encrypted_invalid");
                 }
             }
 
             if (json["v"] is not JsonValue v || !v.TryGetValue(out int version) || version is < 1 or > 4)
             {
-                return (McpsCode.ReceiptInvalid, "malformed");
+                return new SignatureProblem(McpsCode.ReceiptInvalid, "malformed");
             }
 
             var verdict = await _verifier.VerifyAsync(new Receipt(json, version), ReceiptVerificationOptions.Forensic, ct).ConfigureAwait(false);
             if (!verdict.Valid)
             {
-                return (verdict.Code ?? McpsCode.ReceiptInvalid, verdict.Reason ?? "invalid");
+                return new SignatureProblem(verdict.Code ?? McpsCode.ReceiptInvalid, verdict.Reason ?? "invalid");
             }
 
             Interlocked.Increment(ref _signatures);

@@ -10,9 +10,27 @@ namespace AgentTrust.TrustAuthority;
 /// The one place that builds the signed preimage of every Trust Authority document (status, staple, revocation list,
 /// TA-signed passport, audit anchor) and signs or verifies it. Server and client both call these functions.
 /// Preimage = UTF-8 JCS of the document without its signature member (mcps.md §7.3, §7.5; receipts.md §7.6).
+/// Domain separation: every kind but the passport carries its <c>type</c> member inside the signed content
+/// (<see cref="TypeOf"/>), and a verifier is told the kind it expects, so a signed document of one kind is never accepted
+/// as another. A passport keeps the MCPS format (no <c>type</c>, for mcp-secure interop): a document verified as a
+/// passport must have no <c>type</c> member, so no typed document passes as one.
 /// </summary>
 public static class AuthoritySignedDocument
 {
+    /// <summary>The member that names a document's kind, inside the signed content.</summary>
+    public const string TypeMember = "type";
+
+    /// <summary>The <c>type</c> of a per-passport status document (<c>GET /v1/passports/{id}/status</c>).</summary>
+    public const string StatusType = "agenttrust-ta-status-v1";
+
+    /// <summary>The <c>type</c> of a stapled status (<c>io.agenttrust/status</c>, <c>GET /v1/passports/{id}/staple</c>).</summary>
+    public const string StapleType = "agenttrust-ta-staple-v1";
+
+    /// <summary>The <c>type</c> of the signed revocation list (<c>GET /v1/revocations</c>).</summary>
+    public const string RevocationListType = "agenttrust-ta-revocations-v1";
+
+    /// <summary>The <c>type</c> of an audit anchor (receipts.md §7.6).</summary>
+    public const string AuditAnchorType = "audit_anchor";
     /// <summary>The signature member of ES256 documents (passports, status, staples, revocation lists).</summary>
     public const string Es256SignatureMember = "signature";
 
@@ -39,43 +57,57 @@ public static class AuthoritySignedDocument
         return JsonCanonicalizer.Canonicalize(copy, CanonicalJsonOptions.Strict);
     }
 
-    /// <summary>Signs an ES256 document in place: sets <c>signature</c> to canonical base64 of the 64-byte P1363 signature.</summary>
-    public static void SignEs256(JsonObject document, SigningKey key)
+    /// <summary>The <c>type</c> value of <paramref name="kind"/>, or null for a passport (which carries none).</summary>
+    public static string? TypeOf(AuthorityDocumentKind kind) => kind switch
+    {
+        AuthorityDocumentKind.Passport => null,
+        AuthorityDocumentKind.Status => StatusType,
+        AuthorityDocumentKind.Staple => StapleType,
+        AuthorityDocumentKind.RevocationList => RevocationListType,
+        AuthorityDocumentKind.AuditAnchor => AuditAnchorType,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>
+    /// Signs an ES256 document of <paramref name="kind"/> in place: sets its <c>type</c> (none for a passport), then
+    /// <c>signature</c> to canonical base64 of the 64-byte P1363 signature.
+    /// </summary>
+    public static void SignEs256(JsonObject document, SigningKey key, AuthorityDocumentKind kind)
     {
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(key);
-        if (key.Algorithm != SignatureAlgorithm.ES256)
+        if (key.Algorithm != SignatureAlgorithm.ES256 || kind == AuthorityDocumentKind.AuditAnchor)
         {
             throw new ArgumentException("Trust Authority documents of this kind are signed with ES256.", nameof(key));
         }
 
         document.Remove(Es256SignatureMember);
+        document.Remove(TypeMember);
+        if (TypeOf(kind) is { } type)
+        {
+            document[TypeMember] = type;
+        }
+
         var signature = key.Sign(BuildPreimage(document, Es256SignatureMember));
         document[Es256SignatureMember] = StrictBase64.Encode(signature);
     }
 
-    /// <summary>Signs an Ed25519 document in place: sets <c>sig</c> to <c>ed25519:</c> + base64 of the signature.</summary>
-    public static void SignEd25519(JsonObject document, SigningKey key)
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        ArgumentNullException.ThrowIfNull(key);
-        if (key.Algorithm != SignatureAlgorithm.EdDSA)
-        {
-            throw new ArgumentException("Audit anchors are signed with Ed25519.", nameof(key));
-        }
-
-        document.Remove(Ed25519SignatureMember);
-        var signature = key.Sign(BuildPreimage(document, Ed25519SignatureMember));
-        document[Ed25519SignatureMember] = Ed25519Prefix + StrictBase64.Encode(signature);
-    }
-
-    /// <summary>Verifies an ES256 document against <paramref name="key"/>. Never throws on bad input.</summary>
-    public static AuthorityCheck VerifyEs256(JsonObject document, VerificationKey key)
+    /// <summary>
+    /// Verifies an ES256 document that must be of <paramref name="kind"/> against <paramref name="key"/>: its <c>type</c>
+    /// first (exactly the kind's, or absent for a passport; else MCPS-004 <c>foreign_format</c>), then the signature.
+    /// Never throws on bad input.
+    /// </summary>
+    public static AuthorityCheck VerifyEs256(JsonObject document, VerificationKey key, AuthorityDocumentKind kind)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (document is null || key.Algorithm != SignatureAlgorithm.ES256)
+        if (document is null || key.Algorithm != SignatureAlgorithm.ES256 || kind == AuthorityDocumentKind.AuditAnchor)
         {
             return AuthorityCheck.Fail(McpsCode.InvalidSignature, "signature_mismatch");
+        }
+
+        if (!IsOfKind(document, kind))
+        {
+            return AuthorityCheck.Fail(McpsCode.InvalidSignature, "foreign_format");
         }
 
         if (!TryGetString(document, Es256SignatureMember, out var text) || !StrictBase64.TryDecode(text, SigningKey.SignatureSize, out var signature))
@@ -86,13 +118,18 @@ public static class AuthoritySignedDocument
         return Verify(document, key, Es256SignatureMember, signature);
     }
 
-    /// <summary>Verifies an Ed25519 document (<c>sig</c> member) against <paramref name="key"/>. Never throws on bad input.</summary>
+    /// <summary>Verifies an audit anchor (<c>type</c> <c>audit_anchor</c>, Ed25519 <c>sig</c> member) against <paramref name="key"/>. Never throws on bad input.</summary>
     public static AuthorityCheck VerifyEd25519(JsonObject document, VerificationKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
         if (document is null || key.Algorithm != SignatureAlgorithm.EdDSA)
         {
             return AuthorityCheck.Fail(McpsCode.InvalidSignature, "signature_mismatch");
+        }
+
+        if (!IsOfKind(document, AuthorityDocumentKind.AuditAnchor))
+        {
+            return AuthorityCheck.Fail(McpsCode.InvalidSignature, "foreign_format");
         }
 
         if (!TryGetString(document, Ed25519SignatureMember, out var text)
@@ -104,6 +141,10 @@ public static class AuthoritySignedDocument
 
         return Verify(document, key, Ed25519SignatureMember, signature);
     }
+
+    private static bool IsOfKind(JsonObject document, AuthorityDocumentKind kind) => TypeOf(kind) is { } expected
+        ? TryGetString(document, TypeMember, out var type) && string.Equals(type, expected, StringComparison.Ordinal)
+        : !document.ContainsKey(TypeMember);
 
     private static AuthorityCheck Verify(JsonObject document, VerificationKey key, string member, byte[] signature)
     {

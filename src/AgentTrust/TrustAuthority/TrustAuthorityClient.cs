@@ -62,7 +62,10 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
         }
 
         var passport = answer.Value!["passport"] as JsonObject ?? answer.Value;
-        return await VerifiedAsync(passport, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+        var verified = await VerifiedAsync(passport, AuthorityDocumentKind.Passport, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+        return !verified.IsSuccess || (AuthoritySignedDocument.TryGetString(passport, "passport_id", out var id) && string.Equals(id, passportId, StringComparison.Ordinal))
+            ? verified
+            : AuthorityResult<JsonObject>.Failure(McpsCode.InvalidPassport, PassportMismatch, answer.HttpStatus);
     }
 
     /// <summary>
@@ -81,7 +84,7 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
         var answer = await SendAsync(HttpMethod.Get, $"v1/passports/{Uri.EscapeDataString(passportId)}/status", null, null, cancellationToken).ConfigureAwait(false);
         if (answer.IsSuccess)
         {
-            var verified = await VerifiedAsync(answer.Value!, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+            var verified = await VerifiedAsync(answer.Value!, AuthorityDocumentKind.Status, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
             if (!verified.IsSuccess)
             {
                 return new StatusLookup { IsAvailable = false, Code = verified.Code, Reason = verified.Reason };
@@ -160,7 +163,7 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
             return AuthorityCheck.Fail(McpsCode.InvalidPassport, "bad_field");
         }
 
-        var signature = AuthoritySignedDocument.VerifyEs256(staple, authorityKey);
+        var signature = AuthoritySignedDocument.VerifyEs256(staple, authorityKey, AuthorityDocumentKind.Staple);
         if (!signature.IsValid)
         {
             return signature;
@@ -197,7 +200,7 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
             return answer;
         }
 
-        var verified = await VerifiedAsync(answer.Value!, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+        var verified = await VerifiedAsync(answer.Value!, AuthorityDocumentKind.RevocationList, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
         if (!verified.IsSuccess)
         {
             return verified;
@@ -276,9 +279,27 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
             return AuthorityResult<JsonObject>.Failure(McpsCode.InvalidPassport, "bad_field", answer.HttpStatus);
         }
 
-        var verified = await VerifiedAsync(issued, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
-        return verified.IsSuccess ? answer : verified;
+        var verified = await VerifiedAsync(issued, AuthorityDocumentKind.Passport, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+        if (!verified.IsSuccess)
+        {
+            return verified;
+        }
+
+        // A validly signed passport is not enough: it must be the one asked for (same id, same key, same agent), or an
+        // authority (or anyone replaying its answers) could hand back another agent's passport.
+        return IsSamePassport(issued, passport, passportId)
+            ? answer
+            : AuthorityResult<JsonObject>.Failure(McpsCode.InvalidPassport, PassportMismatch, answer.HttpStatus);
     }
+
+    /// <summary>The reason of an authority answer that is validly signed but names another passport than the one asked for.</summary>
+    public const string PassportMismatch = "passport_mismatch";
+
+    private static bool IsSamePassport(JsonObject issued, JsonObject requested, string passportId) =>
+        AuthoritySignedDocument.TryGetString(issued, "passport_id", out var id) && string.Equals(id, passportId, StringComparison.Ordinal)
+        && issued["public_key"] is JsonObject && JsonNode.DeepEquals(issued["public_key"], requested["public_key"])
+        && issued["agent"] is JsonObject issuedAgent && requested["agent"] is JsonObject requestedAgent
+        && JsonNode.DeepEquals(issuedAgent["name"], requestedAgent["name"]);
 
     /// <summary>
     /// Anchors an audit-log checkpoint (receipts.md §7.6). <paramref name="logKey"/> (Ed25519) proves possession;
@@ -303,6 +324,32 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
             return answer;
         }
 
+        return await CheckAnchorAsync(answer, logId, expected: (recordCount, recordHash), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The authority's record of a log (<c>GET /v1/checkpoints/{logId}</c>): the highest head it anchored, verified with
+    /// its anchor key (<see cref="GetAnchorKeyAsync"/>). A log the authority does not know fails with HTTP status 404.
+    /// </summary>
+    public async Task<AuthorityResult<JsonObject>> GetAnchorAsync(string logId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(logId);
+        var answer = await SendAsync(HttpMethod.Get, $"v1/checkpoints/{Uri.EscapeDataString(logId)}", null, null, cancellationToken).ConfigureAwait(false);
+        return answer.IsSuccess ? await CheckAnchorAsync(answer, logId, expected: null, cancellationToken).ConfigureAwait(false) : answer;
+    }
+
+    /// <summary>
+    /// The Ed25519 key audit anchors are verified with: the pinned <see cref="TrustAuthorityClientOptions.AnchorKey"/>,
+    /// else the one in the authority's JWKS (fetched once); null when neither is available.
+    /// </summary>
+    public async Task<VerificationKey?> GetAnchorKeyAsync(CancellationToken cancellationToken = default)
+    {
+        await GetAuthorityKeyAsync(cancellationToken).ConfigureAwait(false);
+        return _anchorKey;
+    }
+
+    private async Task<AuthorityResult<JsonObject>> CheckAnchorAsync(AuthorityResult<JsonObject> answer, string logId, (long Count, string Hash)? expected, CancellationToken cancellationToken)
+    {
         await GetAuthorityKeyAsync(cancellationToken).ConfigureAwait(false);
         var anchorKey = _anchorKey;
         if (anchorKey is null)
@@ -312,13 +359,13 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
 
         // Parsed and signature-checked by the audit-log code; the signer must be this authority's anchor key.
         var anchor = AgentTrust.Audit.AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(answer.Value!.ToJsonString()), out _);
-        var expectedKey = AuthoritySignedDocument.Ed25519Prefix + StrictBase64.Encode(anchorKey.RawPublicKey.Span);
-        if (anchor is null || !string.Equals(anchor.AuthorityPublicKey, expectedKey, StringComparison.Ordinal))
+        if (anchor is null || !anchor.IsSignedByAny([anchorKey]))
         {
             return AuthorityResult<JsonObject>.Failure(McpsCode.InvalidSignature, "signature_mismatch", answer.HttpStatus);
         }
 
-        if (!string.Equals(anchor.LogId, logId, StringComparison.Ordinal) || anchor.RecordCount != recordCount || !string.Equals(anchor.RecordHash, recordHash, StringComparison.Ordinal))
+        if (!string.Equals(anchor.LogId, logId, StringComparison.Ordinal)
+            || (expected is { } e && (anchor.RecordCount != e.Count || !string.Equals(anchor.RecordHash, e.Hash, StringComparison.Ordinal))))
         {
             return AuthorityResult<JsonObject>.Failure(McpsCode.AuditChainBroken, "anchor_mismatch", answer.HttpStatus);
         }
@@ -376,10 +423,10 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
         }
 
         _statusCache.Clear();
-        return await VerifiedAsync(answer.Value!, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
+        return await VerifiedAsync(answer.Value!, AuthorityDocumentKind.Status, answer.HttpStatus, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<AuthorityResult<JsonObject>> VerifiedAsync(JsonObject document, int httpStatus, CancellationToken cancellationToken)
+    private async Task<AuthorityResult<JsonObject>> VerifiedAsync(JsonObject document, AuthorityDocumentKind kind, int httpStatus, CancellationToken cancellationToken)
     {
         var key = await GetAuthorityKeyAsync(cancellationToken).ConfigureAwait(false);
         if (key is null)
@@ -387,7 +434,7 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
             return AuthorityResult<JsonObject>.Failure(McpsCode.AuthorityUnreachable, "status_unavailable");
         }
 
-        var check = AuthoritySignedDocument.VerifyEs256(document, key);
+        var check = AuthoritySignedDocument.VerifyEs256(document, key, kind);
         return check.IsValid ? AuthorityResult<JsonObject>.Success(document, httpStatus) : AuthorityResult<JsonObject>.Failure(check.Code!.Value, check.Reason!, httpStatus);
     }
 

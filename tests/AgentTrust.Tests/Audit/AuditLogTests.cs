@@ -388,14 +388,17 @@ public sealed class AuditLogTests
 
         Assert.Equal(5, anchor.RecordCount);
         Assert.True(File.Exists(Path.Combine(fx.Directory, "anchors", "00000000000000000005.anchor.json")));
-        var report = await fx.VerifyAsync();
+        var report = await fx.VerifyAsync(anchorKeys: [authority.PublicKey]);
         Assert.True(report.Valid);
         Assert.Equal(1, report.AnchorsChecked);
+        var unpinned = await fx.VerifyAsync();
+        Assert.Equal(0, unpinned.AnchorsChecked);
+        Assert.Contains("anchors_unpinned", unpinned.Warnings);
 
         // Cut the tail below the checkpoint: a bare hash chain still verifies, the anchor does not.
         var file = fx.SingleFile;
         await File.WriteAllLinesAsync(file, File.ReadAllLines(file).Take(4));
-        var truncated = await fx.VerifyAsync();
+        var truncated = await fx.VerifyAsync(anchorKeys: [authority.PublicKey]);
         Assert.False(truncated.Valid);
         Assert.Equal("tail_truncated", truncated.FirstBreak!.Reason);
         Assert.Equal(McpsCode.AuditChainBroken, truncated.FirstBreak.Code);

@@ -47,8 +47,8 @@ internal sealed class AuditFixture : IDisposable
 
     public string SingleFile => Assert.Single(Files);
 
-    public Task<AuditVerificationReport> VerifyAsync(bool signatures = true)
-        => AuditVerifier.VerifyAsync(Directory, new AuditVerificationOptions { Signatures = signatures, Time = Time });
+    public Task<AuditVerificationReport> VerifyAsync(bool signatures = true, IReadOnlyList<VerificationKey>? anchorKeys = null, IReadOnlyList<AuditAnchor>? authorityAnchors = null)
+        => AuditVerifier.VerifyAsync(Directory, new AuditVerificationOptions { Signatures = signatures, Time = Time, AnchorKeys = anchorKeys, AuthorityAnchors = authorityAnchors });
 
     /// <summary>Rewrites a file's lines and recomputes every hash from genesis, so only what a test changed differs.</summary>
     public static void RewriteChain(string file, Func<List<JsonObject>, List<JsonObject>> edit)

@@ -100,10 +100,11 @@ public sealed class AuditVectorTests
         Assert.Equal(0, withKey.EncryptedUnverified);
 
         var withoutKey = await AuditVerifier.VerifyFilesAsync([path], null, new AuditVerificationOptions { Signatures = true });
-        Assert.True(withoutKey.Valid);
+        Assert.False(withoutKey.Valid);
+        Assert.Null(withoutKey.FirstBreak);
         Assert.Equal(2, withoutKey.SignaturesVerified);
         Assert.Equal(1, withoutKey.EncryptedUnverified);
-        Assert.Contains("encrypted_params_unverified", withoutKey.Warnings);
+        Assert.Equal("params_encrypted_unverifiable", withoutKey.FirstUnverifiable!.Reason);
     }
 
     [Fact]

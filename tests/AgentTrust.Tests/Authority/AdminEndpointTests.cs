@@ -59,7 +59,7 @@ public sealed class AdminEndpointTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
             var answer = await AuthorityTestHost.ReadObjectAsync(revoke);
             Assert.Equal("REVOKED", answer["status"]!.GetValue<string>());
-            Assert.True(AuthoritySignedDocument.VerifyEs256(answer, _host.Keys.PassportKey.PublicKey).IsValid);
+            Assert.True(AuthoritySignedDocument.VerifyEs256(answer, _host.Keys.PassportKey.PublicKey, AuthorityDocumentKind.Status).IsValid);
         }
 
         using (var status = await _host.Http.GetAsync($"v1/passports/{agent.PassportId}/status"))
@@ -121,7 +121,7 @@ public sealed class AdminEndpointTests : IAsyncLifetime
 
         using var response = await _host.Http.GetAsync("v1/revocations");
         var revocations = await AuthorityTestHost.ReadObjectAsync(response);
-        Assert.True(AuthoritySignedDocument.VerifyEs256(revocations, _host.Keys.PassportKey.PublicKey).IsValid);
+        Assert.True(AuthoritySignedDocument.VerifyEs256(revocations, _host.Keys.PassportKey.PublicKey, AuthorityDocumentKind.RevocationList).IsValid);
         Assert.Equal(2, revocations["version"]!.GetValue<long>());
         Assert.Equal("test-ta", revocations["issuer"]!.GetValue<string>());
         Assert.Equal(

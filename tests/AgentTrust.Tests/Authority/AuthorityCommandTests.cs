@@ -213,4 +213,78 @@ public sealed class AuthorityCommandTests : IAsyncLifetime
             }
         }
     }
+    private async Task SignReceiptAsync(string key, int i)
+        => Assert.Equal(0, (await Run(["receipt", "sign", "--key", key, "--tool", "read", "--params", $$"""{"i":{{i}}}""", "--target", "mcp://fs"])).Exit);
+
+    private string AuditDirectory => _home.File("audit");
+
+    [Fact]
+    public async Task Audit_anchor_deposits_the_head_and_verify_against_the_authority_catches_a_cut_tail_without_local_anchors()
+    {
+        Assert.Equal(0, (await Run(["key", "new", "--alg", "ed25519", "--name", "audit", "--unencrypted"])).Exit);
+        Assert.Equal(0, (await Run(["key", "new", "--alg", "ed25519", "--name", "bot", "--unencrypted"])).Exit);
+        for (var i = 0; i < 3; i++)
+        {
+            await SignReceiptAsync("bot", i);
+        }
+
+        var (exit, output, error) = await Run(["audit", "anchor", "--authority", Url, "--json"]);
+        Assert.True(exit == 0, error);
+        Assert.Equal(3, JsonNode.Parse(output)!["record_count"]!.GetValue<long>());
+        var logId = JsonNode.Parse(output)!["log_id"]!.GetValue<string>();
+        Assert.True(File.Exists(Path.Combine(AuditDirectory, "anchors", "00000000000000000003.anchor.json")));
+        Assert.True(File.Exists(_home.File("pinned-authorities.json")));
+        await SignReceiptAsync("bot", 3);
+
+        (exit, output, error) = await Run(["audit", "verify", "--authority", Url, "--json"]);
+        Assert.True(exit == 0, error + output);
+        Assert.Equal(1, JsonNode.Parse(output)!["anchors_checked"]!.GetValue<long>());
+
+        // Cut the tail below the anchored head and delete every local anchor: only the authority still knows.
+        var file = Directory.GetFiles(AuditDirectory, "*.jsonl").Single();
+        await File.WriteAllLinesAsync(file, File.ReadAllLines(file).Take(2));
+        Directory.Delete(Path.Combine(AuditDirectory, "anchors"), recursive: true);
+        Assert.Equal(0, (await Run(["audit", "verify", "--json"])).Exit);
+        (exit, output, _) = await Run(["audit", "verify", "--authority", Url, "--json"]);
+        Assert.Equal(1, exit);
+        Assert.Equal("tail_truncated", JsonNode.Parse(output)!["first_break"]!["reason"]!.GetValue<string>());
+        Assert.Equal("MCPS-023", JsonNode.Parse(output)!["first_break"]!["code"]!.GetValue<string>());
+
+        // A log rewritten from its first record has a new log id the authority never saw; naming the anchored id catches it.
+        File.Delete(file);
+        for (var i = 0; i < 5; i++)
+        {
+            await SignReceiptAsync("bot", 10 + i);
+        }
+
+        Assert.Equal(0, (await Run(["audit", "verify", "--authority", Url])).Exit);
+        (exit, output, _) = await Run(["audit", "verify", "--authority", Url, "--log-id", logId, "--json"]);
+        Assert.Equal(1, exit);
+        Assert.Equal("anchor_mismatch", JsonNode.Parse(output)!["first_break"]!["reason"]!.GetValue<string>());
+        (exit, _, error) = await Run(["audit", "verify", "--authority", Url, "--log-id", "sha256:" + new string('1', 64)]);
+        Assert.Equal(1, exit);
+        Assert.StartsWith("agenttrust: error MCPS-023:", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Audit_verify_refuses_anchors_signed_by_a_key_that_is_not_pinned()
+    {
+        Assert.Equal(0, (await Run(["key", "new", "--alg", "ed25519", "--name", "audit", "--unencrypted"])).Exit);
+        Assert.Equal(0, (await Run(["key", "new", "--alg", "ed25519", "--name", "forger", "--unencrypted"])).Exit);
+        for (var i = 0; i < 2; i++)
+        {
+            await SignReceiptAsync("audit", i);
+        }
+
+        Assert.Equal(0, (await Run(["audit", "checkpoint"])).Exit);
+        Assert.Equal(0, (await Run(["audit", "verify"])).Exit);
+
+        // A checkpoint re-signed by another key verifies with the key it embeds, but not with the pinned 'audit' key.
+        Directory.Delete(Path.Combine(AuditDirectory, "anchors"), recursive: true);
+        Assert.Equal(0, (await Run(["audit", "checkpoint", "--key", "forger"])).Exit);
+        var (exit, output, _) = await Run(["audit", "verify", "--json"]);
+        Assert.Equal(1, exit);
+        Assert.Equal("anchor_untrusted", JsonNode.Parse(output)!["first_break"]!["reason"]!.GetValue<string>());
+        Assert.Equal(0, (await Run(["audit", "verify", "--anchor-key", "forger"])).Exit);
+    }
 }

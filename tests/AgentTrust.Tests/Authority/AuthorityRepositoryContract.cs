@@ -61,34 +61,46 @@ public abstract class AuthorityRepositoryContract
     }
 
     [Fact]
-    public async Task Challenges_are_single_use_and_expire()
+    public async Task Expired_challenges_are_purged()
     {
         var (repository, _) = await FreshAsync();
         await using (repository)
         {
             await repository.StoreChallengeAsync("c1", T0.AddMinutes(2), CancellationToken.None);
             await repository.StoreChallengeAsync("c2", T0.AddMinutes(2), CancellationToken.None);
-            Assert.Equal(ChallengeOutcome.Consumed, await repository.ConsumeChallengeAsync("c1", T0, CancellationToken.None));
-            Assert.Equal(ChallengeOutcome.AlreadyUsed, await repository.ConsumeChallengeAsync("c1", T0, CancellationToken.None));
-            Assert.Equal(ChallengeOutcome.Expired, await repository.ConsumeChallengeAsync("c2", T0.AddMinutes(2), CancellationToken.None));
-            Assert.Equal(ChallengeOutcome.Unknown, await repository.ConsumeChallengeAsync("c3", T0, CancellationToken.None));
+            Assert.Equal(ChallengeOutcome.Consumed, await repository.RegisterAsync("c1", T0, Passport(Id(1)), CancellationToken.None));
             Assert.Equal(2, await repository.PurgeChallengesAsync(T0.AddMinutes(3), CancellationToken.None));
-            Assert.Equal(ChallengeOutcome.Unknown, await repository.ConsumeChallengeAsync("c1", T0, CancellationToken.None));
+            Assert.Equal(ChallengeOutcome.Unknown, await repository.PeekChallengeAsync("c1", T0, CancellationToken.None));
         }
     }
 
     [Fact]
-    public async Task A_challenge_consumed_concurrently_is_consumed_once()
+    public async Task Registration_uses_the_challenge_only_when_the_passport_is_stored()
     {
         var (repository, location) = await FreshAsync();
         await using (repository)
         {
+            await repository.StoreChallengeAsync("c1", T0.AddMinutes(2), CancellationToken.None);
+            await repository.StoreChallengeAsync("c2", T0.AddMinutes(2), CancellationToken.None);
+            await repository.InsertPassportAsync(Passport(Id(1)), CancellationToken.None);
+            Assert.Equal(ChallengeOutcome.Fresh, await repository.PeekChallengeAsync("c1", T0, CancellationToken.None));
+            Assert.Equal(ChallengeOutcome.AlreadyRegistered, await repository.RegisterAsync("c1", T0, Passport(Id(1)), CancellationToken.None));
+            Assert.Equal(ChallengeOutcome.Fresh, await repository.PeekChallengeAsync("c1", T0, CancellationToken.None));
+            Assert.Equal(ChallengeOutcome.Consumed, await repository.RegisterAsync("c1", T0, Passport(Id(2)), CancellationToken.None));
+            Assert.Equal(ChallengeOutcome.AlreadyUsed, await repository.PeekChallengeAsync("c1", T0, CancellationToken.None));
+            Assert.Equal(ChallengeOutcome.AlreadyUsed, await repository.RegisterAsync("c1", T0, Passport(Id(3)), CancellationToken.None));
+            Assert.Equal(ChallengeOutcome.Expired, await repository.RegisterAsync("c2", T0.AddMinutes(2), Passport(Id(4)), CancellationToken.None));
+            Assert.Equal(ChallengeOutcome.Unknown, await repository.RegisterAsync("c9", T0, Passport(Id(5)), CancellationToken.None));
+            Assert.Null(await repository.GetPassportAsync(Id(3), CancellationToken.None));
+            Assert.Null(await repository.GetPassportAsync(Id(4), CancellationToken.None));
+
+            // Concurrently, from two connections: one challenge registers exactly one passport.
             await repository.StoreChallengeAsync("race", T0.AddMinutes(2), CancellationToken.None);
             await using var other = Open(location);
-            var outcomes = await Task.WhenAll(Enumerable.Range(0, 16).Select(i =>
-                (i % 2 == 0 ? repository : other).ConsumeChallengeAsync("race", T0, CancellationToken.None)));
+            var outcomes = await Task.WhenAll(Enumerable.Range(10, 12).Select(i =>
+                (i % 2 == 0 ? repository : other).RegisterAsync("race", T0, Passport(Id(i)), CancellationToken.None)));
             Assert.Equal(1, outcomes.Count(o => o == ChallengeOutcome.Consumed));
-            Assert.Equal(15, outcomes.Count(o => o == ChallengeOutcome.AlreadyUsed));
+            Assert.Equal(11, outcomes.Count(o => o == ChallengeOutcome.AlreadyUsed));
         }
     }
 

@@ -52,10 +52,10 @@ public sealed class PassportEndpointTests : IAsyncLifetime
         Assert.Equal(AgentTrust.Mcps.McpsTimestamp.Format(_host.Clock.GetUtcNow()), status["checked_at"]!.GetValue<string>());
         Assert.Equal(AgentTrust.Mcps.McpsTimestamp.Format(_host.Clock.GetUtcNow() + _host.Options.StatusLifetime), status["valid_until"]!.GetValue<string>());
         Assert.NotNull(status["expires_at"]);
-        Assert.True(AuthoritySignedDocument.VerifyEs256(status, _host.Keys.PassportKey.PublicKey).IsValid);
+        Assert.True(AuthoritySignedDocument.VerifyEs256(status, _host.Keys.PassportKey.PublicKey, AuthorityDocumentKind.Status).IsValid);
 
         status["trust_level"] = 4;
-        Assert.Equal("signature_mismatch", AuthoritySignedDocument.VerifyEs256(status, _host.Keys.PassportKey.PublicKey).Reason);
+        Assert.Equal("signature_mismatch", AuthoritySignedDocument.VerifyEs256(status, _host.Keys.PassportKey.PublicKey, AuthorityDocumentKind.Status).Reason);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class PassportEndpointTests : IAsyncLifetime
         var status = await AuthorityTestHost.ReadObjectAsync(response);
         Assert.Equal("UNKNOWN", status["status"]!.GetValue<string>());
         Assert.Null(status["trust_level"]);
-        Assert.True(AuthoritySignedDocument.VerifyEs256(status, _host.Keys.PassportKey.PublicKey).IsValid);
+        Assert.True(AuthoritySignedDocument.VerifyEs256(status, _host.Keys.PassportKey.PublicKey, AuthorityDocumentKind.Status).IsValid);
     }
 
     [Fact]
@@ -89,7 +89,8 @@ public sealed class PassportEndpointTests : IAsyncLifetime
         using var response = await _host.Http.GetAsync($"v1/passports/{agent.PassportId}/staple");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var staple = await AuthorityTestHost.ReadObjectAsync(response);
-        Assert.Equal(["passport_id", "signature", "status", "valid_from", "valid_until"], staple.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["passport_id", "signature", "status", "type", "valid_from", "valid_until"], staple.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(AuthoritySignedDocument.StapleType, staple["type"]!.GetValue<string>());
         Assert.Equal("active", staple["status"]!.GetValue<string>());
         Assert.True(AgentTrust.Mcps.McpsTimestamp.TryParse(staple["valid_from"]!.GetValue<string>(), out var from));
         Assert.True(AgentTrust.Mcps.McpsTimestamp.TryParse(staple["valid_until"]!.GetValue<string>(), out var until));

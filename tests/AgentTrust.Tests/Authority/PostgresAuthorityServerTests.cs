@@ -51,6 +51,6 @@ public sealed class PostgresAuthorityServerTests(PostgresServer server)
 
         var third = first.NewAgent("third");
         using var replay = await first.PostJsonAsync("v1/agents", AuthorityTestHost.RegistrationBody(third.Passport, challenge, third.Key));
-        await AuthorityTestHost.AssertProblemAsync(replay, HttpStatusCode.Conflict, "MCPS-005", "replay");
+        await AuthorityTestHost.AssertProblemAsync(replay, HttpStatusCode.BadRequest, "MCPS-004", "invalid_challenge");
     }
 }

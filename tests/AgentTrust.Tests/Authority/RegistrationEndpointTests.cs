@@ -42,7 +42,7 @@ public sealed class RegistrationEndpointTests : IAsyncLifetime
         Assert.Empty(issued["issuer_chain"]!.AsArray());
         Assert.Equal(_host.Keys.PassportKeyId, body["authority"]!["kid"]!.GetValue<string>());
 
-        Assert.True(AuthoritySignedDocument.VerifyEs256(issued, _host.Keys.PassportKey.PublicKey).IsValid);
+        Assert.True(AuthoritySignedDocument.VerifyEs256(issued, _host.Keys.PassportKey.PublicKey, AuthorityDocumentKind.Passport).IsValid);
         var verified = new PassportVerifier(_host.Anchors, null, _host.Clock).Verify(System.Text.Encoding.UTF8.GetBytes(issued.ToJsonString()));
         Assert.True(verified.IsValid, verified.Reason);
         Assert.True(verified.ReachesAnchor);
@@ -126,7 +126,7 @@ public sealed class RegistrationEndpointTests : IAsyncLifetime
         }
 
         using var replay = await _host.PostJsonAsync("v1/agents", AuthorityTestHost.RegistrationBody(second.Passport, challenge, second.Key));
-        await AuthorityTestHost.AssertProblemAsync(replay, HttpStatusCode.Conflict, "MCPS-005", "replay");
+        await AuthorityTestHost.AssertProblemAsync(replay, HttpStatusCode.BadRequest, "MCPS-004", "invalid_challenge");
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class RegistrationEndpointTests : IAsyncLifetime
         var challenge = await _host.ChallengeAsync();
         _host.Clock.Advance(_host.Options.ChallengeLifetime);
         using var response = await _host.PostJsonAsync("v1/agents", AuthorityTestHost.RegistrationBody(agent.Passport, challenge, agent.Key));
-        await AuthorityTestHost.AssertProblemAsync(response, HttpStatusCode.BadRequest, "MCPS-006", "too_old");
+        await AuthorityTestHost.AssertProblemAsync(response, HttpStatusCode.BadRequest, "MCPS-004", "invalid_challenge");
     }
 
     [Fact]
@@ -145,7 +145,72 @@ public sealed class RegistrationEndpointTests : IAsyncLifetime
         var agent = _host.NewAgent();
         var invented = AgentTrust.Encoding.StrictBase64.EncodeUrl(new byte[32]);
         using var response = await _host.PostJsonAsync("v1/agents", AuthorityTestHost.RegistrationBody(agent.Passport, invented, agent.Key));
-        await AuthorityTestHost.AssertProblemAsync(response, HttpStatusCode.BadRequest, "MCPS-004", "unknown_challenge");
+        await AuthorityTestHost.AssertProblemAsync(response, HttpStatusCode.BadRequest, "MCPS-004", "invalid_challenge");
+    }
+
+    [Fact]
+    public async Task A_used_an_expired_and_an_invented_challenge_get_the_same_answer_even_without_a_valid_proof()
+    {
+        // Someone who saw a victim's challenge on the way must not learn from the answer whether it was used.
+        var victim = _host.NewAgent("victim");
+        var prober = _host.NewAgent("prober");
+        using var wrongKey = SigningKey.Generate(SignatureAlgorithm.ES256);
+        var used = await _host.ChallengeAsync();
+        using (var ok = await _host.PostJsonAsync("v1/agents", AuthorityTestHost.RegistrationBody(victim.Passport, used, victim.Key)))
+        {
+            Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        }
+
+        var expired = await _host.ChallengeAsync();
+        _host.Clock.Advance(_host.Options.ChallengeLifetime);
+        var invented = AgentTrust.Encoding.StrictBase64.EncodeUrl(new byte[32]);
+        var answers = new List<string>();
+        foreach (var challenge in new[] { used, expired, invented })
+        {
+            using var response = await _host.PostJsonAsync("v1/agents", AuthorityTestHost.RegistrationBody(prober.Passport, challenge, wrongKey));
+            var problem = await AuthorityTestHost.ReadObjectAsync(response);
+            answers.Add($"{(int)response.StatusCode} {problem["mcps_code"]} {problem["reason"]}");
+        }
+
+        Assert.Single(answers.Distinct());
+        Assert.Equal("400 MCPS-004 invalid_challenge", answers[0]);
+    }
+
+    [Fact]
+    public async Task A_registration_refused_as_already_registered_does_not_burn_the_challenge()
+    {
+        var agent = _host.NewAgent();
+        await _host.RegisterAsync(agent);
+        var fresh = _host.NewAgent("fresh");
+        var challenge = await _host.ChallengeAsync();
+        using (var refused = await _host.PostJsonAsync("v1/agents", AuthorityTestHost.RegistrationBody(agent.Passport, challenge, agent.Key)))
+        {
+            await AuthorityTestHost.AssertProblemAsync(refused, HttpStatusCode.Conflict, "MCPS-001", "already_registered");
+        }
+
+        using var accepted = await _host.PostJsonAsync("v1/agents", AuthorityTestHost.RegistrationBody(fresh.Passport, challenge, fresh.Key));
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+    }
+
+    [Fact]
+    public async Task Concurrent_registrations_on_one_challenge_register_exactly_one_passport()
+    {
+        var challenge = await _host.ChallengeAsync();
+        var agents = Enumerable.Range(0, 8).Select(i => _host.NewAgent("racer-" + i)).ToList();
+        var statuses = await Task.WhenAll(agents.Select(async agent =>
+        {
+            using var response = await _host.PostJsonAsync("v1/agents", AuthorityTestHost.RegistrationBody(agent.Passport, challenge, agent.Key));
+            return response.StatusCode;
+        }));
+        Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.Created));
+        Assert.Equal(7, statuses.Count(s => s == HttpStatusCode.BadRequest));
+        var registered = 0;
+        foreach (var agent in agents)
+        {
+            registered += await _host.Repository.GetPassportAsync(agent.PassportId, CancellationToken.None) is null ? 0 : 1;
+        }
+
+        Assert.Equal(1, registered);
     }
 
     [Fact]

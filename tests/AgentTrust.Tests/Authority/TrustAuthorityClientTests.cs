@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using AgentTrust.Cryptography;
 using AgentTrust.Errors;
 using AgentTrust.Mcps.Passports;
@@ -175,5 +176,62 @@ public sealed class TrustAuthorityClientTests : IAsyncLifetime
         var client = _host.Client(new TrustAuthorityClientOptions());
         Assert.True((await client.GetStatusAsync(agent.PassportId)).IsAvailable);
         Assert.Equal(_host.Keys.PassportKey.PublicKey, client.AuthorityKey);
+    }
+    /// <summary>A Trust Authority that answers every registration and lookup with one fixed (validly signed) passport.</summary>
+    private sealed class SwappingAuthority(JsonObject passport) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var path = request.RequestUri!.AbsolutePath;
+            JsonNode body = path switch
+            {
+                "/v1/challenges" => new JsonObject { ["challenge"] = AgentTrust.Encoding.StrictBase64.EncodeUrl(new byte[32]) },
+                "/v1/agents" => new JsonObject { ["passport"] = passport.DeepClone() },
+                _ => passport.DeepClone(),
+            };
+            var status = request.Method == HttpMethod.Post ? HttpStatusCode.Created : HttpStatusCode.OK;
+            return Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json") });
+        }
+    }
+
+    [Fact]
+    public async Task A_validly_signed_passport_of_another_agent_is_refused()
+    {
+        var other = await _host.RegisterAsync(_host.NewAgent("mallory"));
+        var victim = _host.NewAgent("alice");
+        using var http = new HttpClient(new SwappingAuthority(other)) { BaseAddress = new Uri("http://ta.invalid/") };
+        var client = new TrustAuthorityClient(http, Pinned(), _host.Clock);
+
+        var registered = await client.RegisterAsync(victim.Passport, victim.Key);
+        Assert.False(registered.IsSuccess);
+        Assert.Equal(McpsCode.InvalidPassport, registered.Code);
+        Assert.Equal(TrustAuthorityClient.PassportMismatch, registered.Reason);
+
+        var resolved = await client.ResolvePassportAsync(victim.PassportId);
+        Assert.False(resolved.IsSuccess);
+        Assert.Equal(TrustAuthorityClient.PassportMismatch, resolved.Reason);
+
+        // The same answer for the passport it really is passes: the signature was never the problem.
+        Assert.True((await client.ResolvePassportAsync(other["passport_id"]!.GetValue<string>())).IsSuccess);
+    }
+    [Theory]
+    [InlineData("public_key")]
+    [InlineData("agent")]
+    public async Task A_validly_signed_passport_with_the_requested_id_but_another_key_or_agent_is_refused(string member)
+    {
+        var victim = _host.NewAgent("alice");
+        var attacker = _host.NewAgent("mallory");
+        var forged = (JsonObject)victim.Passport.DeepClone();
+        forged.Remove("signature");
+        forged[member] = attacker.Passport[member]!.DeepClone();
+        forged["issuer"] = _host.Options.Name;
+        var signed = AgentTrust.Mcps.Passports.PassportIssuer.SignObject(forged, _host.Keys.PassportKey).ToJsonObject();
+        using var http = new HttpClient(new SwappingAuthority(signed)) { BaseAddress = new Uri("http://ta.invalid/") };
+        var client = new TrustAuthorityClient(http, Pinned(), _host.Clock);
+
+        var registered = await client.RegisterAsync(victim.Passport, victim.Key);
+        Assert.False(registered.IsSuccess);
+        Assert.Equal(McpsCode.InvalidPassport, registered.Code);
+        Assert.Equal(TrustAuthorityClient.PassportMismatch, registered.Reason);
     }
 }

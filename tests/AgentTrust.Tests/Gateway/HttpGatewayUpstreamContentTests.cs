@@ -66,6 +66,25 @@ public sealed class HttpGatewayUpstreamContentTests
         Assert.DoesNotContain("evil", body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task GatewayListeningOnPortZero_AcceptsTheHostOfItsBoundPort()
+    {
+        var options = new GatewayOptions { Upstream = new Uri("http://127.0.0.1:9/mcp"), Listen = "127.0.0.1:0" };
+        await using var gateway = new HttpGateway([], options, NullLoggerFactory.Instance, new StubUpstream(ToolsListResult, "application/json"));
+        var address = await gateway.StartAsync();
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "/mcp"))
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await http.SendAsync(request);
+
+        Assert.NotEqual(0, address.Port);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("evil", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private static async Task<(HttpStatusCode Status, string Body)> RoundTripAsync(StubUpstream upstream, IRelayStage[] stages, int? maxMessageBytes = null)
     {
         var options = new GatewayOptions

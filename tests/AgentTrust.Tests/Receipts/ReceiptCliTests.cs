@@ -121,6 +121,33 @@ public sealed class ReceiptCliTests : IDisposable
         Assert.Contains("agenttrust: error MCPS-023:", text.Err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Audit_verify_with_signatures_does_not_pass_a_record_it_could_not_check()
+    {
+        Directory.CreateDirectory(AuditDirectory);
+        File.Copy(SignetVectors.FilePath("audit_chain_valid.jsonl"), Path.Combine(AuditDirectory, "2026-01-01.jsonl"));
+        Assert.Equal(0, (await RunAsync("audit", "verify")).ExitCode);
+
+        var sweep = await RunAsync("audit", "verify", "--signatures");
+        Assert.Equal(1, sweep.ExitCode);
+        Assert.StartsWith("agenttrust: error MCPS-022:", sweep.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("records verified", sweep.Out, StringComparison.Ordinal);
+        var json = JsonNode.Parse((await RunAsync("audit", "verify", "--signatures", "--json")).Out)!;
+        Assert.False(json["valid"]!.GetValue<bool>());
+        Assert.Equal("params_encrypted_unverifiable", json["first_unverifiable"]!["reason"]!.GetValue<string>());
+
+        // With the signer's key the record is decrypted and its signature checked: every record verifies.
+        using (var agent = AgentTrust.Cryptography.SigningKey.Import(AgentTrust.Cryptography.SignatureAlgorithm.EdDSA, SignetVectors.Seed("agent")))
+        {
+            var store = new AgentTrust.KeyStore.FileKeyStore(AgentTrust.KeyStore.FileKeyStore.DefaultDirectory(_home));
+            await store.AddAsync(agent, "agent", AgentTrust.KeyStore.KeyProtection.Unencrypted);
+        }
+
+        var decrypted = await RunAsync("audit", "verify", "--signatures", "--params-key", "agent", "--json");
+        Assert.Equal(0, decrypted.ExitCode);
+        Assert.Equal(3, JsonNode.Parse(decrypted.Out)!["signatures_verified"]!.GetValue<long>());
+    }
+
     private async Task CreateKeyAsync(string name)
         => Assert.Equal(0, (await RunAsync("key", "new", "--alg", "ed25519", "--name", name, "--unencrypted")).ExitCode);
 

@@ -2,9 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using AgentTrust.Audit;
+using AgentTrust.Cli.Commands.Authority;
 using AgentTrust.Cli.Commands.Receipts;
 using AgentTrust.Errors;
+using AgentTrust.Cryptography;
 using AgentTrust.Receipts;
+using AgentTrust.TrustAuthority;
 using Spectre.Console;
 
 namespace AgentTrust.Cli.Commands;
@@ -18,6 +21,7 @@ internal static class AuditCommand
         command.Subcommands.Add(CreateVerify(context));
         command.Subcommands.Add(CreateShow(context));
         command.Subcommands.Add(CreateCheckpoint(context));
+        command.Subcommands.Add(CreateAnchor(context));
         command.Subcommands.Add(AuditLoadCommand.Create(context));
         return command;
     }
@@ -37,17 +41,42 @@ internal static class AuditCommand
 
     private static Option<string?> DirOption() => new("--dir") { Description = "The log directory (default <AGENTTRUST_HOME or ~/.agenttrust>/audit)." };
 
+    private static Option<string?> AuthorityOption(string description) => new("--authority") { Description = description };
+
+    private static Option<string?> AuthorityKeyOption() => new("--authority-key")
+    {
+        Description = "The authority's Ed25519 anchor key (file or ed25519: string). Default: the key pinned for that URL in AGENTTRUST_HOME/pinned-authorities.json, fetched and pinned on first contact.",
+    };
+
+    /// <summary>The key 'audit' (what 'audit checkpoint' signs with) when the key store has it.</summary>
+    private static string[] DefaultAnchorKey(CliContext context) =>
+        File.Exists(Path.Combine(AgentTrust.KeyStore.FileKeyStore.DefaultDirectory(context.HomeDirectory), "audit.pub")) ? ["audit"] : [];
+
     private static Option<bool> JsonOption() => new("--json") { Description = "Print the result as JSON." };
 
     private static Command CreateVerify(CliContext context)
     {
         var dir = DirOption();
-        var signatures = new Option<bool>("--signatures") { Description = "Also verify every receipt's signature (forensic mode)." };
+        var signatures = new Option<bool>("--signatures") { Description = "Also verify every receipt's signature (forensic mode). A record whose signature cannot be checked (Signet encrypted params) fails too (MCPS-022)." };
         var pubkeys = new Option<string[]>("--pubkey") { Description = "A trusted key for the signature sweep (key name, file, or ed25519: string); repeatable." };
+        var anchorKeys = new Option<string[]>("--anchor-key")
+        {
+            Description = "A key checkpoints in anchors/ must be signed by (key name, file, or ed25519: string); repeatable. Default: the key named 'audit', if it exists. Checkpoints signed by any other key are a break; with no key at all they are matched but reported as unpinned.",
+        };
+        var authority = AuthorityOption("A Trust Authority's URL: also check its record of this log (a chain shorter than the head it anchored is a break, even if anchors/ was deleted). Unreachable: exit 3, MCPS-007.");
+        var authorityKey = AuthorityKeyOption();
+        var paramsKeys = new Option<string[]>("--params-key")
+        {
+            Description = "With --signatures: a key-store name of a signer whose Signet encrypted params (receipts.md §7.7) may be decrypted to check its signatures; repeatable. Without it such records are unverifiable (exit 1).",
+        };
+        var logId = new Option<string?>("--log-id")
+        {
+            Description = "With --authority: the log id (sha256:…, printed by 'audit anchor') to ask the authority about, instead of the one read from the log, so a log rewritten from its first record is caught too.",
+        };
         var json = JsonOption();
         var command = new Command("verify", "Verify the hash chain (and signatures with --signatures) and the checkpoints; exit 1 with the first broken record.")
         {
-            dir, signatures, pubkeys, json,
+            dir, signatures, pubkeys, paramsKeys, anchorKeys, authority, authorityKey, logId, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -64,7 +93,32 @@ internal static class AuditCommand
                 anchors.Pin(await ReceiptKeys.ResolvePublicKeyAsync(context, key, cancellationToken).ConfigureAwait(false));
             }
 
-            var options = new AuditVerificationOptions { Signatures = parseResult.GetValue(signatures), TrustAnchors = anchors, Time = context.Time };
+            var pinned = new List<VerificationKey>();
+            var anchorKeyValues = parseResult.GetValue(anchorKeys) ?? [];
+            foreach (var key in anchorKeyValues.Length > 0 ? anchorKeyValues : DefaultAnchorKey(context))
+            {
+                ReceiptEncoding.TryParsePublicKey(await ReceiptKeys.ResolvePublicKeyAsync(context, key, cancellationToken).ConfigureAwait(false), out var parsed);
+                pinned.Add(parsed!);
+            }
+
+            IReadOnlyList<AuditAnchor> authorityAnchors = [];
+            if (parseResult.GetValue(authority) is { } authorityUrl)
+            {
+                var (held, authorityAnchorKey) = await FetchAuthorityAnchorAsync(context, parseResult.GetValue(logId), AuditVerifier.ReadLogId(directory), authorityUrl, parseResult.GetValue(authorityKey), cancellationToken).ConfigureAwait(false);
+                pinned.Add(authorityAnchorKey);
+                authorityAnchors = held is null ? [] : [held];
+            }
+
+            using var seeds = await ParamsSeeds.OpenAsync(context, parseResult.GetValue(paramsKeys) ?? [], cancellationToken).ConfigureAwait(false);
+            var options = new AuditVerificationOptions
+            {
+                ParamsSeedResolver = seeds.Resolve,
+                Signatures = parseResult.GetValue(signatures),
+                TrustAnchors = anchors,
+                AnchorKeys = pinned,
+                AuthorityAnchors = authorityAnchors,
+                Time = context.Time,
+            };
             AuditVerificationReport report;
             if (!asJson && context.IsInteractive && !Console.IsErrorRedirected)
             {
@@ -103,15 +157,23 @@ internal static class AuditCommand
                 throw CliFailure.Rejected(broken.Code.ToCodeString(), $"record {broken.RecordNumber} at {broken.File}:{broken.Line}: {broken.Reason}");
             }
 
+            if (report.FirstUnverifiable is { } unverifiable)
+            {
+                // The chain is intact, but not every signature could be checked: that is not a verified log.
+                await context.Out.WriteLineAsync($"Chain intact: {report.RecordCount} records (hash chain only)").ConfigureAwait(false);
+                throw CliFailure.Rejected(unverifiable.Code.ToCodeString(),
+                    $"{report.EncryptedUnverified} record(s) could not be signature-checked (first: record {unverifiable.RecordNumber} at {unverifiable.File}:{unverifiable.Line}: {unverifiable.Reason})");
+            }
+
             await context.Out.WriteLineAsync($"Chain intact: {report.RecordCount} records verified").ConfigureAwait(false);
             if (options.Signatures)
             {
-                await context.Out.WriteLineAsync($"Signatures: {report.SignaturesVerified} valid ({report.TrustedSignatures} with trusted keys), {report.UnsignedRecords} unsigned, {report.EncryptedUnverified} encrypted and unverified").ConfigureAwait(false);
+                await context.Out.WriteLineAsync($"Signatures: {report.SignaturesVerified} valid ({report.TrustedSignatures} with trusted keys), {report.UnsignedRecords} unsigned").ConfigureAwait(false);
             }
 
             if (report.AnchorsChecked > 0)
             {
-                await context.Out.WriteLineAsync($"Checkpoints: {report.AnchorsChecked} matched").ConfigureAwait(false);
+                await context.Out.WriteLineAsync($"Checkpoints: {report.AnchorsChecked} matched (signed by pinned keys)").ConfigureAwait(false);
             }
 
             foreach (var warning in report.Warnings)
@@ -216,6 +278,102 @@ internal static class AuditCommand
         return command;
     }
 
+    private static Command CreateAnchor(CliContext context)
+    {
+        var dir = DirOption();
+        var key = new Option<string>("--key") { Description = "The Ed25519 key that proves the log is yours to the authority (default: the key named 'audit').", DefaultValueFactory = _ => "audit" };
+        var authority = AuthorityOption($"The Trust Authority's URL (default {AuthorityCommand.UrlVariable} or http://127.0.0.1:8080).");
+        var authorityKey = AuthorityKeyOption();
+        var json = JsonOption();
+        var command = new Command("anchor", "Deposit the chain head at a Trust Authority (receipts.md §7.6) and store its signed anchor in anchors/. 'audit verify --authority URL' later checks the chain against the authority's record.")
+        {
+            dir, key, authority, authorityKey, json,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var directory = parseResult.GetValue(dir) ?? ReceiptKeys.DefaultAuditDirectory(context);
+            var keyName = parseResult.GetValue(key)!;
+            using var http = AuthorityCommand.HttpFor(context, parseResult.GetValue(authority));
+            var pinned = await AuthorityAnchorPins.ResolveAsync(context, http.BaseAddress!, parseResult.GetValue(authorityKey), cancellationToken).ConfigureAwait(false);
+            var client = new TrustAuthorityClient(http, new TrustAuthorityClientOptions { AnchorKey = pinned }, context.Time);
+            var (signingKey, _) = await ReceiptKeys.OpenSigningKeyAsync(context, keyName, cancellationToken).ConfigureAwait(false);
+            using (signingKey)
+            {
+                AuditHead head;
+                await using (var log = await OpenLogAsync(context, directory, cancellationToken).ConfigureAwait(false))
+                {
+                    head = log.Head;
+                }
+
+                if (head.LogId is null)
+                {
+                    throw CliFailure.Rejected("AT-AUDIT-EMPTY", "The audit log is empty: nothing to anchor.");
+                }
+
+                var result = await client.AnchorCheckpointAsync(head.LogId, head.RecordCount, head.RecordHash, signingKey, cancellationToken).ConfigureAwait(false);
+                if (!result.IsSuccess)
+                {
+                    throw AuthorityCommand.Failure(result.Code ?? McpsCode.InternalError, result.Reason ?? "failed");
+                }
+
+                if (pinned is null)
+                {
+                    await AuthorityAnchorPins.PinAsync(context, http.BaseAddress!, (await client.GetAnchorKeyAsync(cancellationToken).ConfigureAwait(false))!, cancellationToken).ConfigureAwait(false);
+                }
+
+                var anchor = AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(result.Value!.ToJsonString()), out _)!;
+                await anchor.WriteAsync(directory, cancellationToken).ConfigureAwait(false);
+                if (parseResult.GetValue(json))
+                {
+                    await context.Out.WriteLineAsync(anchor.ToJsonString()).ConfigureAwait(false);
+                }
+                else
+                {
+                    await context.Out.WriteLineAsync($"Anchored at {http.BaseAddress}: log {anchor.LogId}, {anchor.RecordCount} records, head {anchor.RecordHash}").ConfigureAwait(false);
+                    await context.Out.WriteLineAsync($"Written to {Path.Combine(directory, AuditAnchor.FolderName, AuditAnchor.FileName(anchor.RecordCount))}").ConfigureAwait(false);
+                }
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The authority's anchor of this log (null when it holds none) and its pinned anchor key.</summary>
+    private static async Task<(AuditAnchor? Anchor, VerificationKey Key)> FetchAuthorityAnchorAsync(CliContext context, string? expectedLogId, string? storedLogId, string url, string? explicitKey, CancellationToken cancellationToken)
+    {
+        using var http = AuthorityCommand.HttpFor(context, url);
+        var pinned = await AuthorityAnchorPins.ResolveAsync(context, http.BaseAddress!, explicitKey, cancellationToken).ConfigureAwait(false);
+        var client = new TrustAuthorityClient(http, new TrustAuthorityClientOptions { AnchorKey = pinned }, context.Time);
+        AuditAnchor? anchor = null;
+        var logId = expectedLogId ?? storedLogId;
+        if (logId is not null)
+        {
+            var result = await client.GetAnchorAsync(logId, cancellationToken).ConfigureAwait(false);
+            if (result.IsSuccess)
+            {
+                anchor = AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(result.Value!.ToJsonString()), out _);
+            }
+            else if (result.HttpStatus == 404 && expectedLogId is not null)
+            {
+                throw CliFailure.Rejected(McpsCode.AuditChainBroken.ToCodeString(), $"The authority holds no anchor of log {expectedLogId}.");
+            }
+            else if (result.HttpStatus != 404)
+            {
+                throw AuthorityCommand.Failure(result.Code ?? McpsCode.InternalError, result.Reason ?? "failed");
+            }
+        }
+
+        var key = await client.GetAnchorKeyAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw AuthorityCommand.Failure(McpsCode.AuthorityUnreachable, "status_unavailable");
+        if (pinned is null)
+        {
+            await AuthorityAnchorPins.PinAsync(context, http.BaseAddress!, key, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (anchor, key);
+    }
+
     internal static JsonObject ReportJson(AuditVerificationReport report) => new()
     {
         ["valid"] = report.Valid,
@@ -227,20 +385,23 @@ internal static class AuditCommand
         ["unsigned"] = report.UnsignedRecords,
         ["encrypted_unverified"] = report.EncryptedUnverified,
         ["anchors_checked"] = report.AnchorsChecked,
-        ["first_break"] = report.FirstBreak is { } b
-            ? new JsonObject
-            {
-                ["file"] = b.File,
-                ["line"] = b.Line,
-                ["record"] = b.RecordNumber,
-                ["code"] = b.Code.ToCodeString(),
-                ["reason"] = b.Reason,
-                ["expected"] = b.Expected,
-                ["actual"] = b.Actual,
-            }
-            : null,
+        ["first_break"] = BreakJson(report.FirstBreak),
+        ["first_unverifiable"] = BreakJson(report.FirstUnverifiable),
         ["warnings"] = new JsonArray([.. report.Warnings.Select(w => (JsonNode?)JsonValue.Create(w))]),
     };
+
+    private static JsonObject? BreakJson(AuditBreak? b) => b is null
+        ? null
+        : new JsonObject
+        {
+            ["file"] = b.File,
+            ["line"] = b.Line,
+            ["record"] = b.RecordNumber,
+            ["code"] = b.Code.ToCodeString(),
+            ["reason"] = b.Reason,
+            ["expected"] = b.Expected,
+            ["actual"] = b.Actual,
+        };
 
     private static (DateTimeOffset? Time, string? Tool) Describe(JsonObject receipt)
     {

@@ -357,7 +357,7 @@ internal static class AuthorityCommand
         }
     }
 
-    private static HttpClient HttpFor(CliContext context, string? url)
+    internal static HttpClient HttpFor(CliContext context, string? url)
     {
         var text = url ?? context.GetEnvironmentVariable(UrlVariable) ?? DefaultUrl;
         if (!Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
@@ -376,7 +376,7 @@ internal static class AuthorityCommand
     private static JsonObject Succeeded(AuthorityResult<JsonObject> result) =>
         result.IsSuccess ? result.Value! : throw Failure(result.Code ?? McpsCode.InternalError, result.Reason ?? "failed");
 
-    private static CliFailure Failure(McpsCode code, string reason) =>
+    internal static CliFailure Failure(McpsCode code, string reason) =>
         code == McpsCode.AuthorityUnreachable
             ? CliFailure.Environment(code.ToCodeString(), $"{code.DefaultMessage()} ({reason}).")
             : CliFailure.Rejected(code.ToCodeString(), $"{code.DefaultMessage()} ({reason}).");

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentTrust.Cli.Commands.Receipts;
+using AgentTrust.Cryptography;
+using AgentTrust.Receipts;
+
+namespace AgentTrust.Cli.Commands;
+
+/// <summary>
+/// The Trust Authority anchor keys the audit commands trust: <c>--authority-key</c> when given, else the key pinned for
+/// that URL in <c>AGENTTRUST_HOME/pinned-authorities.json</c> (written on first contact, trust on first use). The pin
+/// lives in the user's home, not in the log directory, so whoever can edit the log cannot replace it.
+/// </summary>
+internal static class AuthorityAnchorPins
+{
+    private const string FileName = "pinned-authorities.json";
+
+    /// <summary>The pinned anchor key for <paramref name="authority"/>, or null when none is pinned yet.</summary>
+    public static async Task<VerificationKey?> ResolveAsync(CliContext context, Uri authority, string? explicitKey, CancellationToken cancellationToken)
+    {
+        if (explicitKey is not null)
+        {
+            return Parse(await ReceiptKeys.ResolvePublicKeyAsync(context, explicitKey, cancellationToken).ConfigureAwait(false));
+        }
+
+        var pins = await ReadAsync(context, cancellationToken).ConfigureAwait(false);
+        return pins[authority.AbsoluteUri] is JsonValue value && value.TryGetValue(out string? text) ? Parse(text) : null;
+    }
+
+    /// <summary>Pins <paramref name="key"/> for <paramref name="authority"/> (first contact).</summary>
+    public static async Task PinAsync(CliContext context, Uri authority, VerificationKey key, CancellationToken cancellationToken)
+    {
+        var pins = await ReadAsync(context, cancellationToken).ConfigureAwait(false);
+        pins[authority.AbsoluteUri] = ReceiptEncoding.FormatPublicKey(key);
+        Directory.CreateDirectory(context.HomeDirectory);
+        var path = Path.Combine(context.HomeDirectory, FileName);
+        await File.WriteAllTextAsync(path + ".tmp", pins.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", cancellationToken).ConfigureAwait(false);
+        File.Move(path + ".tmp", path, overwrite: true);
+        await context.Error.WriteLineAsync($"Pinned the anchor key of {authority.AbsoluteUri}: {ReceiptEncoding.FormatPublicKey(key)} (in {path}).").ConfigureAwait(false);
+    }
+
+    private static VerificationKey Parse(string text) =>
+        ReceiptEncoding.TryParsePublicKey(text, out var key) ? key! : throw CliFailure.Usage("--authority-key: not an ed25519: key.");
+
+    private static async Task<JsonObject> ReadAsync(CliContext context, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(context.HomeDirectory, FileName);
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        try
+        {
+            return JsonNode.Parse(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)) as JsonObject
+                ?? throw CliFailure.Environment("AT-ENV-FILE", $"{path} is not a JSON object.");
+        }
+        catch (JsonException)
+        {
+            throw CliFailure.Environment("AT-ENV-FILE", $"{path} is not valid JSON.");
+        }
+    }
+}

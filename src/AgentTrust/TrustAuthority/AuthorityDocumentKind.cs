@@ -1,0 +1,20 @@
+namespace AgentTrust.TrustAuthority;
+
+/// <summary>The kinds of documents a Trust Authority signs; each is verified only as the kind it is expected to be.</summary>
+public enum AuthorityDocumentKind
+{
+    /// <summary>A TA-signed passport (MCPS format; no <c>type</c> member).</summary>
+    Passport,
+
+    /// <summary>A per-passport status document.</summary>
+    Status,
+
+    /// <summary>A stapled status.</summary>
+    Staple,
+
+    /// <summary>The signed revocation list.</summary>
+    RevocationList,
+
+    /// <summary>An audit anchor (Ed25519, anchor key).</summary>
+    AuditAnchor,
+}
