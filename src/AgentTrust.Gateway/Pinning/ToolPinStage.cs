@@ -38,7 +38,7 @@ public sealed class ToolPinStage : IRelayStage
     private readonly string _serverIdentity;
     private readonly Dictionary<string, string> _blocked = new(StringComparer.Ordinal);
     private readonly object _gate = new();
-    private HashSet<string>? _listing;
+    private const string ListingKey = "agenttrust.pins.listing";
     private HashSet<string>? _listed;
     private HashSet<string> _removed = new(StringComparer.Ordinal);
 
@@ -221,8 +221,8 @@ public sealed class ToolPinStage : IRelayStage
         return StageResult.Continue;
     }
 
-    // A listing may come in pages (params.cursor / result.nextCursor): names are gathered from the first page (no cursor)
-    // to the last (no nextCursor); only a complete listing says which pinned tools are gone.
+    // A listing may come in pages (params.cursor / result.nextCursor): names are gathered, per session, from the first
+    // page (no cursor) to the last (no nextCursor); only a complete listing says which pinned tools are gone.
     private async ValueTask<IReadOnlyList<string>> TrackListingAsync(RelayExchange exchange, JsonObject result, IEnumerable<string> names, CancellationToken cancellationToken)
     {
         var firstPage = exchange.Request!.Message.Json["params"]?["cursor"] is null;
@@ -232,19 +232,19 @@ public sealed class ToolPinStage : IRelayStage
         {
             if (firstPage)
             {
-                _listing = new HashSet<string>(StringComparer.Ordinal);
+                exchange.Session[ListingKey] = new HashSet<string>(StringComparer.Ordinal);
             }
 
-            if (_listing is null)
+            if (!exchange.Session.TryGetValue(ListingKey, out var value) || value is not HashSet<string> listing)
             {
                 return [];
             }
 
-            _listing.UnionWith(names);
+            listing.UnionWith(names);
             if (lastPage)
             {
-                complete = _listing;
-                _listing = null;
+                complete = listing;
+                exchange.Session.Remove(ListingKey);
             }
         }
 
