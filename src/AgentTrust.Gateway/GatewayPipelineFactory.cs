@@ -56,7 +56,11 @@ public static class GatewayPipelineFactory
 
         if (options.RequiresVerification)
         {
-            var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = ToStatusPolicy(options.FailurePolicy) };
+            var verifierOptions = McpsVerifierOptions.Default with
+            {
+                StatusPolicy = ToStatusPolicy(options.FailurePolicy),
+                AuthoritativeLevelAnchors = AuthoritativeAnchors(options),
+            };
             var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, NonceStore(replayStore, time), trust?.Resolver, trust?.Status);
             stages.Add(new McpsVerificationStage(verifier, options));
         }
@@ -76,13 +80,14 @@ public static class GatewayPipelineFactory
             stages.Add(new ToolCallReceiptStage(new ReceiptSigner(identity.ReceiptKey, identity.Name, "", time), audit, serverIdentity, time));
         }
 
-        AddPins(stages, options, serverIdentity, time);
+        AddPins(stages, PinStore(options), options, serverIdentity, trust, time);
         return stages;
     }
 
     /// <summary>
     /// The agent side (<c>agent-proxy</c>): [pins, verify countersignatures, sign]. Client calls are checked against pins,
-    /// then signed last; server messages are verified first, then pinned.
+    /// then signed last; server messages are verified first (signed by the pinned server passport:
+    /// <see cref="GatewayOptions.ServerPassport"/>, or the first one seen, kept with the tool pins), then pinned.
     /// </summary>
     /// <param name="options">The configuration.</param>
     /// <param name="serverIdentity">The server identity for pins and receipts.</param>
@@ -98,30 +103,43 @@ public static class GatewayPipelineFactory
         ArgumentNullException.ThrowIfNull(identity);
         var time = timeProvider ?? TimeProvider.System;
         var stages = new List<IRelayStage>();
-        AddPins(stages, options, serverIdentity, time);
-        var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = trust is null ? StatusPolicy.None : ToStatusPolicy(options.FailurePolicy) };
+        var pins = PinStore(options);
+        AddPins(stages, pins, options, serverIdentity, trust, time);
+        var verifierOptions = McpsVerifierOptions.Default with
+        {
+            StatusPolicy = trust is null ? StatusPolicy.None : ToStatusPolicy(options.FailurePolicy),
+            AuthoritativeLevelAnchors = AuthoritativeAnchors(options),
+        };
         var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, NonceStore(replayStore, time), trust?.Resolver, trust?.Status);
-        stages.Add(new CountersignatureVerificationStage(verifier, audit));
+        stages.Add(new CountersignatureVerificationStage(verifier, audit) { ServerPassport = new ServerPassportPin(pins, serverIdentity, options.ServerPassport, time) });
         stages.Add(new AgentSigningStage(identity, audit, serverIdentity, null, time));
         return stages;
     }
 
-    private static void AddPins(List<IRelayStage> stages, GatewayOptions options, string serverIdentity, TimeProvider time)
+    private static IToolPinStore PinStore(GatewayOptions options) =>
+        options.Pins is null ? new InMemoryToolPinStore() : new FileToolPinStore(options.Pins);
+
+    private static void AddPins(List<IRelayStage> stages, IToolPinStore store, GatewayOptions options, string serverIdentity, TrustSources? trust, TimeProvider time)
     {
         if (!options.DisablePins)
         {
-            IToolPinStore store = options.Pins is null ? new InMemoryToolPinStore() : new FileToolPinStore(options.Pins);
-            stages.Add(new ToolPinStage(store, serverIdentity, options.StrictPins ? PinMode.Strict : PinMode.Tofu, options.Pins, time));
+            stages.Add(new ToolPinStage(store, serverIdentity, options.StrictPins ? PinMode.Strict : PinMode.Tofu, options.Pins, time, trust, ToStatusPolicy(options.FailurePolicy)));
         }
     }
 
     private static INonceStore NonceStore(IReplayStore? shared, TimeProvider time) =>
         shared is null ? new InMemoryNonceStore(time: time) : new ReplayStoreNonceStore(shared);
 
+    // With --authority, the authority's current level for the passports it issued itself is the level (raised or
+    // lowered there without re-issuing); a passport from any other anchor or self-issued never gains a level from it.
+    private static IReadOnlyList<string> AuthoritativeAnchors(GatewayOptions options) =>
+        options.Authority is null ? [] : [options.AuthorityName];
+
+    // Open still asks: a reachable authority's revocation and level apply; only an unanswered status passes (capped at 1).
     private static StatusPolicy ToStatusPolicy(FailurePolicy policy) => policy switch
     {
         FailurePolicy.Cached => StatusPolicy.Cached,
-        FailurePolicy.Open => StatusPolicy.None,
+        FailurePolicy.Open => StatusPolicy.BestEffort,
         _ => StatusPolicy.Required,
     };
 }

@@ -9,6 +9,6 @@ public enum FailurePolicy
     /// <summary>Use a cached passport or status up to its maximum age past expiry, otherwise refuse.</summary>
     Cached,
 
-    /// <summary>Let the message through unverified by the authority (logged). For development only.</summary>
+    /// <summary>Still ask the authority (revocation and level apply); when no answer comes, proceed with the level capped at 1. For development only.</summary>
     Open,
 }

@@ -44,6 +44,12 @@ public sealed record GatewayOptions
     /// </summary>
     public string? ReplayStore { get; init; }
 
+    /// <summary>
+    /// <c>agent-proxy</c>: the passport id of the server gateway, the only accepted countersigner. Null pins the first
+    /// countersigner seen (trust on first use), kept with the tool pins (<see cref="Pins"/>, or this connection only).
+    /// </summary>
+    public string? ServerPassport { get; init; }
+
     /// <summary>Behaviour when the Trust Authority is unreachable.</summary>
     public FailurePolicy FailurePolicy { get; init; } = FailurePolicy.Closed;
 

@@ -3,7 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace AgentTrust.Gateway.Configuration;
 
-/// <summary>Reads <see cref="GatewayOptions"/> from a JSON file (JSON only; comments and trailing commas allowed).</summary>
+/// <summary>
+/// Reads <see cref="GatewayOptions"/> from a JSON file (comments and trailing commas allowed) or a YAML file
+/// (<c>.yaml</c>/<c>.yml</c>: the same members and rules, read strictly, see <see cref="ParseYaml(ReadOnlySpan{byte})"/>). Both forms go
+/// through the same contract and the same <see cref="Validate"/>.
+/// </summary>
 public static class GatewayOptionsFile
 {
     /// <summary>Upper bound on the size of a configuration file.</summary>
@@ -23,14 +27,56 @@ public static class GatewayOptionsFile
             throw new InvalidDataException($"configuration file larger than {MaxBytes} bytes");
         }
 
-        return Parse(File.ReadAllBytes(path), validate);
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length > MaxBytes)
+        {
+            throw new InvalidDataException($"configuration file larger than {MaxBytes} bytes");
+        }
+
+        return IsYaml(path) ? ParseYaml(bytes, validate) : Parse(bytes, validate, null);
     }
+
+    /// <summary>True for the file names read as YAML (<c>.yaml</c>, <c>.yml</c>); every other file is read as JSON.</summary>
+    internal static bool IsYaml(string path) =>
+        path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Parses configuration JSON.</summary>
     /// <exception cref="InvalidDataException">The JSON is not a valid configuration.</exception>
-    public static GatewayOptions Parse(ReadOnlySpan<byte> json) => Parse(json, validate: true);
+    public static GatewayOptions Parse(ReadOnlySpan<byte> json) => Parse(json, validate: true, null);
 
-    private static GatewayOptions Parse(ReadOnlySpan<byte> json, bool validate)
+    /// <summary>
+    /// Parses configuration YAML (UTF-8): the JSON form's members, written as YAML, converted to the JSON tree the JSON
+    /// form is read from. Refused: more than <see cref="MaxBytes"/>, more than one document, anchors and aliases, tags,
+    /// duplicate keys, unknown members, wrong types. Only <c>true</c>/<c>false</c> are booleans (<c>yes</c>/<c>on</c>
+    /// are text, so a boolean member given one is refused). Errors name the line.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The YAML is not a valid configuration.</exception>
+    public static GatewayOptions ParseYaml(ReadOnlySpan<byte> yaml) => ParseYaml(yaml, validate: true);
+
+    private static GatewayOptions ParseYaml(ReadOnlySpan<byte> yaml, bool validate)
+    {
+        if (yaml.Length > MaxBytes)
+        {
+            throw new InvalidDataException($"configuration file larger than {MaxBytes} bytes");
+        }
+
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(yaml);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new InvalidDataException("invalid configuration: the YAML file is not valid UTF-8", e);
+        }
+
+        var tree = YamlConfigurationReader.ToJson(text, out var lines);
+        return Parse(JsonSerializer.SerializeToUtf8Bytes(tree, GatewayOptionsJsonContext.Default.JsonNode), validate, lines);
+    }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static GatewayOptions Parse(ReadOnlySpan<byte> json, bool validate, IReadOnlyDictionary<string, long>? yamlLines)
     {
         try
         {
@@ -46,7 +92,8 @@ public static class GatewayOptionsFile
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"invalid configuration: {e.Message}", e);
+            var line = yamlLines is not null && e.Path is { } at && yamlLines.TryGetValue(at, out var l) ? $" (line {l})" : "";
+            throw new InvalidDataException($"invalid configuration{line}: {e.Message}", e);
         }
     }
 
@@ -66,6 +113,17 @@ public static class GatewayOptionsFile
             {
                 throw new InvalidDataException($"tools.{name}.minTrust must be between 0 and 4");
             }
+
+            // Both minimums hold: a per-tool rule below the global one would silently open the tool to lower levels.
+            if (rule.MinTrust < options.MinTrust)
+            {
+                throw new InvalidDataException($"tools.{name}.minTrust {rule.MinTrust} is below the global minTrust {options.MinTrust}: per-tool rules can only raise it");
+            }
+        }
+
+        if (options.ServerPassport is not null && !AgentTrust.Mcps.McpsIdentifiers.IsPassportId(options.ServerPassport))
+        {
+            throw new InvalidDataException("serverPassport must be a passport id: asp_ followed by 32 lowercase hex characters");
         }
 
         ValidateAttestation(options);
@@ -136,8 +194,10 @@ public static class GatewayOptionsFile
     ReadCommentHandling = JsonCommentHandling.Skip,
     AllowTrailingCommas = true,
     UseStringEnumConverter = true,
-    PropertyNameCaseInsensitive = false)]
+    PropertyNameCaseInsensitive = false,
+    AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(GatewayOptionsFileModel))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))]
 internal sealed partial class GatewayOptionsJsonContext : JsonSerializerContext;
 
 /// <summary>The file as written: every member optional; absent members keep the defaults of <see cref="GatewayOptions"/>.</summary>
@@ -164,6 +224,8 @@ internal sealed class GatewayOptionsFileModel
     public string? ReplayStore { get; set; }
 
     public FailurePolicy? FailurePolicy { get; set; }
+
+    public string? ServerPassport { get; set; }
 
     public string? Key { get; set; }
 
@@ -194,13 +256,14 @@ internal sealed class GatewayOptionsFileModel
             Authority = Authority,
             AuthorityName = AuthorityName ?? defaults.AuthorityName,
             MinTrust = MinTrust ?? defaults.MinTrust,
-            Tools = Tools?.ToDictionary(t => t.Key, t => new ToolRule { MinTrust = t.Value.MinTrust, RequireAttestation = t.Value.RequireAttestation ?? false, AttestationIssuers = t.Value.AttestationIssuers ?? [] }, StringComparer.Ordinal) ?? defaults.Tools,
+            Tools = Tools?.ToDictionary(t => t.Key, t => t.Value?.ToRule() ?? new ToolRule(), StringComparer.Ordinal) ?? defaults.Tools,
             Pins = Pins,
             StrictPins = StrictPins ?? false,
             DisablePins = DisablePins ?? false,
             AuditDir = AuditDir,
             ReplayStore = ReplayStore,
             FailurePolicy = FailurePolicy ?? defaults.FailurePolicy,
+            ServerPassport = ServerPassport,
             Key = Key,
             Passport = Passport,
             MaxMessageBytes = MaxMessageBytes ?? defaults.MaxMessageBytes,
@@ -223,6 +286,8 @@ internal sealed class ToolRuleFileModel
     public bool? RequireAttestation { get; set; }
 
     public List<string>? AttestationIssuers { get; set; }
+
+    public ToolRule ToRule() => new() { MinTrust = MinTrust, RequireAttestation = RequireAttestation ?? false, AttestationIssuers = AttestationIssuers ?? [] };
 }
 
 /// <summary>The <c>attestation</c> member as written in the file.</summary>
@@ -244,7 +309,7 @@ internal sealed class AttestationFileModel
 
         return new AttestationSettings
         {
-            Issuers = Issuers?.Select(i => new AttestationIssuerSetting(i.Issuer ?? "", i.Jwks ?? "")).ToList() ?? [],
+            Issuers = Issuers?.Select(i => new AttestationIssuerSetting(i?.Issuer ?? "", i?.Jwks ?? "")).ToList() ?? [],
             Audience = Audience,
             Mode = mode,
         };

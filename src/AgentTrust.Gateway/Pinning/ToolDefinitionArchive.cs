@@ -13,24 +13,30 @@ internal sealed class ToolDefinitionArchive
 {
     private readonly object _gate = new();
     private readonly string? _path;
-    private readonly JsonObject _servers = [];
+    private const long MaxFileBytes = 64 * 1024 * 1024;
+    private JsonObject _servers;
 
     private ToolDefinitionArchive(string? path)
     {
         _path = path;
-        if (path is not null && File.Exists(path))
+        _servers = ReadFile() ?? [];
+    }
+
+    // An unreadable archive only loses explanations, never pins.
+    private JsonObject? ReadFile()
+    {
+        if (_path is null || !File.Exists(_path) || new FileInfo(_path).Length > MaxFileBytes)
         {
-            try
-            {
-                if (JsonNode.Parse(File.ReadAllBytes(path)) is JsonObject root && root["servers"] is JsonObject servers)
-                {
-                    _servers = (JsonObject)servers.DeepClone();
-                }
-            }
-            catch (JsonException)
-            {
-                // An unreadable archive only loses explanations, never pins.
-            }
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(File.ReadAllBytes(_path)) is JsonObject root && root["servers"] is JsonObject servers ? (JsonObject)servers.DeepClone() : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return null;
         }
     }
 
@@ -42,6 +48,12 @@ internal sealed class ToolDefinitionArchive
     {
         lock (_gate)
         {
+            if (_servers[server]?[tool] is not JsonObject && ReadFile() is { } onDisk)
+            {
+                // Pinned by another process sharing the pin file since this archive was read.
+                _servers = onDisk;
+            }
+
             return _servers[server]?[tool] is JsonObject definition ? (JsonObject)definition.DeepClone() : null;
         }
     }
@@ -50,6 +62,8 @@ internal sealed class ToolDefinitionArchive
     {
         lock (_gate)
         {
+            // Start from the file: another process sharing the pin file may have added definitions since.
+            _servers = ReadFile() ?? _servers;
             if (_servers[server] is not JsonObject tools)
             {
                 tools = [];

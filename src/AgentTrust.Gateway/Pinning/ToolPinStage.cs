@@ -1,39 +1,65 @@
 using System.Text.Json.Nodes;
 using AgentTrust.Errors;
+using AgentTrust.Gateway.Identity;
 using AgentTrust.Gateway.Messages;
 using AgentTrust.Gateway.Pipeline;
 using AgentTrust.Mcps;
+using AgentTrust.Mcps.Passports;
 using AgentTrust.Mcps.Tools;
 
 namespace AgentTrust.Gateway.Pinning;
 
 /// <summary>
-/// Pins every tool in <c>tools/list</c> results with the mcps <see cref="ToolPinChecker"/> (first sight: trust on
-/// first use, or refuse under strict pinning) and refuses a changed definition with MCPS-008 <c>pin_mismatch</c>,
-/// naming the members that changed and both hashes. A <c>tools/call</c> for a tool whose definition changed, or that
-/// was never listed, is refused before it reaches the server (<c>pin_mismatch</c> / <c>unpinned_tool</c>). The old pin
-/// is kept: the server cannot replace it.
+/// Pins every tool in <c>tools/list</c> results (mcps.md §10.3) with the mcps <see cref="ToolPinChecker"/> and refuses,
+/// with MCPS-008 and the offending tools in <c>data.tools</c>:
+/// <list type="bullet">
+/// <item>a signed tool whose signature (§10.2, either profile) does not verify against its signer's passport
+/// (<c>tool_signature_mismatch</c>; MCPS-011 for an author-origin mismatch; MCPS-001/007 when the signer cannot be
+/// found);</item>
+/// <item>a changed definition or signer (<c>pin_mismatch</c>, naming the changed members, the field-level differences
+/// and both hashes; the old pin is kept: the server cannot replace it);</item>
+/// <item>deceptive text in a tool's name, title, description or schema: homoglyphs, mixed scripts, invisible and bidi
+/// controls (<c>deceptive_text</c>, naming each finding; such a tool is never pinned);</item>
+/// <item>tools seen for the first time under strict pinning (<c>unpinned_tool</c>).</item>
+/// </list>
+/// A refused tool cannot be called for the rest of the session. Pinned tools missing from a complete listing are
+/// reported in <c>result._meta["io.agenttrust/tool-pins"].removed</c>; a later <c>tools/call</c> for one of them, or for a
+/// tool never listed and pinned, is refused before it reaches the server (<c>tool_removed</c> / <c>unpinned_tool</c>).
 /// </summary>
 public sealed class ToolPinStage : IRelayStage
 {
+    /// <summary>The <c>result._meta</c> member of a <c>tools/list</c> result that reports pinned tools no longer listed.</summary>
+    public const string ReportMetaKey = "io.agenttrust/tool-pins";
+
+    private readonly IToolPinStore _store;
     private readonly ToolPinChecker _checker;
     private readonly ToolDefinitionArchive _archive;
+    private readonly ToolSignatureCheck _signatures;
     private readonly string _serverIdentity;
-    private readonly HashSet<string> _blocked = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _blocked = new(StringComparer.Ordinal);
     private readonly object _gate = new();
+    private const string ListingKey = "agenttrust.pins.listing";
+    private HashSet<string>? _listed;
+    private HashSet<string> _removed = new(StringComparer.Ordinal);
 
     /// <summary>Creates the stage for one server.</summary>
     /// <param name="store">Where pins live (mcps <see cref="FileToolPinStore"/> or <see cref="InMemoryToolPinStore"/>).</param>
     /// <param name="serverIdentity">The server identity part of the pin key (its passport id, or the command line / URL).</param>
     /// <param name="mode">Trust on first use, or strict.</param>
     /// <param name="pinFile">The pin file path, to keep the pinned definitions beside it; null keeps them in memory.</param>
-    /// <param name="timeProvider">Clock for the pin date.</param>
-    public ToolPinStage(IToolPinStore store, string serverIdentity, PinMode mode = PinMode.Tofu, string? pinFile = null, TimeProvider? timeProvider = null)
+    /// <param name="timeProvider">Clock for the pin date and passport validity.</param>
+    /// <param name="trust">Where the passports of tool signers are found, the anchors they chain to and their status; without it a signed tool is refused.</param>
+    /// <param name="statusPolicy">How the revocation status of a tool signer's passport is required (the gateway's failure policy).</param>
+    public ToolPinStage(IToolPinStore store, string serverIdentity, PinMode mode = PinMode.Tofu, string? pinFile = null, TimeProvider? timeProvider = null,
+        TrustSources? trust = null, StatusPolicy statusPolicy = StatusPolicy.Required)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentException.ThrowIfNullOrEmpty(serverIdentity);
-        _checker = new ToolPinChecker(store, mode, timeProvider);
+        var time = timeProvider ?? TimeProvider.System;
+        _store = store;
+        _checker = new ToolPinChecker(store, mode, time);
         _archive = pinFile is null ? ToolDefinitionArchive.InMemory() : ToolDefinitionArchive.ForPinFile(pinFile);
+        _signatures = new ToolSignatureCheck(trust?.Anchors ?? PassportTrustStore.Empty, trust?.Resolver, trust?.Status, statusPolicy, time);
         _serverIdentity = serverIdentity;
     }
 
@@ -46,15 +72,17 @@ public sealed class ToolPinStage : IRelayStage
             return StageResult.Continue;
         }
 
-        bool blocked;
+        string? refusal;
         lock (_gate)
         {
-            blocked = _blocked.Contains(tool);
+            refusal = _blocked.TryGetValue(tool, out var reason) ? reason
+                : _listed is not null && !_listed.Contains(tool) ? (_removed.Contains(tool) ? McpsReasons.ToolRemoved : McpsReasons.UnpinnedTool)
+                : null;
         }
 
-        if (blocked)
+        if (refusal is not null)
         {
-            return StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, McpsReasons.PinMismatch, new JsonObject { ["tool"] = tool }));
+            return StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, refusal, new JsonObject { ["tool"] = tool }));
         }
 
         if (await _checker.CheckCallAsync(_serverIdentity, tool, null, cancellationToken).ConfigureAwait(false) is { } failure)
@@ -76,48 +104,193 @@ public sealed class ToolPinStage : IRelayStage
             return StageResult.Continue;
         }
 
-        var report = await _checker.CheckListAsync(_serverIdentity, tools, cancellationToken).ConfigureAwait(false);
-        var byName = tools.OfType<JsonObject>().Where(t => t["name"] is JsonValue).GroupBy(t => t["name"]!.ToString()).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var byName = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var node in tools)
+        {
+            if (node is JsonObject t && t["name"] is JsonValue v && v.TryGetValue<string>(out var n) && !byName.TryAdd(n, t))
+            {
+                // Two definitions under one name: which one a client uses is up to the client, so neither can be pinned.
+                return StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, McpsReasons.PinMismatch,
+                    new JsonObject { ["tool"] = n, ["tools"] = new JsonArray(new JsonObject { ["tool"] = n, ["reason"] = "duplicate_name" }) }));
+            }
+        }
+
+        // Signatures first: a tool whose signature fails is neither pinned nor compared with its pin.
+        var problems = new List<(int Rank, McpsFailure Failure, JsonObject Entry)>();
+        var signatureFailures = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, tool) in byName)
+        {
+            if (ToolSignatureCheck.IsSigned(tool) && await _signatures.CheckAsync(tool, cancellationToken).ConfigureAwait(false) is { } failure)
+            {
+                signatureFailures.Add(name);
+                problems.Add((0, failure, Entry(name, failure)));
+            }
+        }
+
+        var checkedTools = signatureFailures.Count == 0 ? tools
+            : new JsonArray([.. byName.Where(t => !signatureFailures.Contains(t.Key)).Select(t => t.Value.DeepClone())]);
+        var report = await _checker.CheckListAsync(_serverIdentity, checkedTools, cancellationToken).ConfigureAwait(false);
         foreach (var added in report.Added)
         {
             _archive.Record(_serverIdentity, added, ToolDefinition.Covered(byName[added]));
         }
 
-        if (report.Changed.Count > 0)
+        foreach (var change in report.Changed)
         {
-            var mismatches = new JsonArray();
-            foreach (var change in report.Changed)
+            var failure = new McpsFailure(McpsCode.ToolIntegrityFailed, McpsReasons.PinMismatch);
+            var entry = Entry(change.ToolName, failure);
+            entry["pinned_hash"] = change.PinnedHash;
+            entry["received_hash"] = change.CurrentHash;
+            if (!string.Equals(change.PinnedSigner, change.CurrentSigner, StringComparison.Ordinal))
             {
-                lock (_gate)
-                {
-                    _blocked.Add(change.ToolName);
-                }
-
-                var entry = new JsonObject { ["tool"] = change.ToolName, ["pinned_hash"] = change.PinnedHash, ["received_hash"] = change.CurrentHash };
-                if (_archive.Find(_serverIdentity, change.ToolName) is { } pinned)
-                {
-                    entry["changed"] = new JsonArray([.. ToolDefinition.ChangedMembers(pinned, ToolDefinition.Covered(byName[change.ToolName])).Select(m => (JsonNode?)m)]);
-                }
-
-                mismatches.Add(entry);
+                entry["pinned_signer"] = change.PinnedSigner;
+                entry["received_signer"] = change.CurrentSigner;
             }
 
-            var first = (JsonObject)mismatches[0]!;
-            var details = new JsonObject { ["tool"] = first["tool"]!.DeepClone(), ["tools"] = mismatches };
-            if (first["changed"] is { } changed)
+            if (_archive.Find(_serverIdentity, change.ToolName) is { } pinned)
+            {
+                var received = ToolDefinition.Covered(byName[change.ToolName]);
+                entry["changed"] = new JsonArray([.. ToolDefinition.ChangedMembers(pinned, received).Select(m => (JsonNode?)m)]);
+                entry["differences"] = ToolDefinition.Differences(pinned, received);
+            }
+
+            problems.Add((1, failure, entry));
+        }
+
+        foreach (var group in report.Findings.Where(f => f.Tool is not null).GroupBy(f => f.Tool!, StringComparer.Ordinal))
+        {
+            var failure = new McpsFailure(McpsCode.ToolIntegrityFailed, McpsReasons.DeceptiveText);
+            var entry = Entry(group.Key, failure);
+            entry["findings"] = new JsonArray([.. group.Select(f => (JsonNode?)Finding(f))]);
+            problems.Add((2, failure, entry));
+        }
+
+        foreach (var name in report.Unpinned)
+        {
+            var failure = new McpsFailure(McpsCode.ToolIntegrityFailed, McpsReasons.UnpinnedTool);
+            problems.Add((3, failure, Entry(name, failure)));
+        }
+
+        var removed = await TrackListingAsync(exchange, result, byName.Keys, cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            foreach (var (_, failure, entry) in problems)
+            {
+                var tool = entry["tool"]!.GetValue<string>();
+                if (failure.Reason != McpsReasons.UnpinnedTool && !_blocked.ContainsKey(tool))
+                {
+                    _blocked[tool] = failure.Reason;
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            var ordered = problems.OrderBy(p => p.Rank).ToList();
+            var first = ordered[0];
+            var details = new JsonObject
+            {
+                ["tool"] = first.Entry["tool"]!.DeepClone(),
+                ["tools"] = new JsonArray([.. ordered.Select(p => (JsonNode?)p.Entry)]),
+            };
+            if (first.Entry["changed"] is { } changed)
             {
                 details["changed"] = changed.DeepClone();
             }
 
-            return StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, McpsReasons.PinMismatch, details));
+            if (removed.Count > 0)
+            {
+                details["removed"] = Names(removed);
+            }
+
+            return StageResult.Reject(GatewayRejection.Mcps(first.Failure.Code, first.Failure.Reason, details));
         }
 
-        if (report.Unpinned.Count > 0)
+        if (removed.Count > 0)
         {
-            return StageResult.Reject(GatewayRejection.Mcps(McpsCode.ToolIntegrityFailed, McpsReasons.UnpinnedTool,
-                new JsonObject { ["tools"] = new JsonArray([.. report.Unpinned.Select(n => (JsonNode?)n)]) }));
+            if (result["_meta"] is not JsonObject meta)
+            {
+                meta = [];
+                result["_meta"] = meta;
+            }
+
+            meta[ReportMetaKey] = new JsonObject { ["removed"] = Names(removed) };
+            message.MarkModified();
         }
 
         return StageResult.Continue;
     }
+
+    // A listing may come in pages (params.cursor / result.nextCursor): names are gathered, per session, from the first
+    // page (no cursor) to the last (no nextCursor); only a complete listing says which pinned tools are gone.
+    private async ValueTask<IReadOnlyList<string>> TrackListingAsync(RelayExchange exchange, JsonObject result, IEnumerable<string> names, CancellationToken cancellationToken)
+    {
+        var firstPage = exchange.Request!.Message.Json["params"]?["cursor"] is null;
+        var lastPage = result["nextCursor"] is null;
+        HashSet<string>? complete = null;
+        lock (_gate)
+        {
+            if (firstPage)
+            {
+                exchange.Session[ListingKey] = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            if (!exchange.Session.TryGetValue(ListingKey, out var value) || value is not HashSet<string> listing)
+            {
+                return [];
+            }
+
+            listing.UnionWith(names);
+            if (lastPage)
+            {
+                complete = listing;
+                exchange.Session.Remove(ListingKey);
+            }
+        }
+
+        if (complete is null)
+        {
+            return [];
+        }
+
+        var pins = await _store.GetAsync(_serverIdentity, cancellationToken).ConfigureAwait(false);
+        var removed = pins.Keys.Where(k => !complete.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        lock (_gate)
+        {
+            _listed = complete;
+            _removed = new HashSet<string>(removed, StringComparer.Ordinal);
+        }
+
+        return removed;
+    }
+
+    private static JsonObject Entry(string tool, McpsFailure failure) => new()
+    {
+        ["tool"] = tool,
+        ["mcps_code"] = failure.Code.ToCodeString(),
+        ["reason"] = failure.Reason,
+    };
+
+    private static JsonObject Finding(ToolTextFinding finding)
+    {
+        var json = new JsonObject
+        {
+            ["field"] = finding.Field,
+            ["kind"] = finding.Kind.ToString(),
+            ["index"] = finding.Index,
+        };
+        if (finding.CodePoint.Length > 0)
+        {
+            json["code_point"] = finding.CodePoint;
+        }
+
+        if (finding.LooksLike is not null)
+        {
+            json["looks_like"] = finding.LooksLike;
+        }
+
+        return json;
+    }
+
+    private static JsonArray Names(IEnumerable<string> names) => new([.. names.Select(n => (JsonNode?)n)]);
 }

@@ -13,8 +13,10 @@ namespace AgentTrust.Gateway.Verification;
 /// <summary>
 /// The agent side's check of everything the server side sends: each message must carry a valid MCPS signature
 /// (countersigned by the server gateway), a response or error must name the request it answers
-/// (<c>io.agenttrust/reply-to</c>), and, when <see cref="ExpectedServerPassportId"/> is set, the signer must be that
-/// passport. Bilateral receipts of tool calls are kept in the agent's audit log.
+/// (<c>io.agenttrust/reply-to</c>), and the signer must be the pinned server passport (<see cref="ServerPassport"/>:
+/// configured, or pinned on first use), else MCPS-011 <c>server_passport_mismatch</c>: a valid countersignature by
+/// another gateway means another party answers in the server gateway's place, an identity binding like the origin and
+/// audience checks of MCPS-011. Bilateral receipts of tool calls are kept in the agent's audit log.
 /// </summary>
 public sealed class CountersignatureVerificationStage : IRelayStage
 {
@@ -29,8 +31,8 @@ public sealed class CountersignatureVerificationStage : IRelayStage
         _audit = audit;
     }
 
-    /// <summary>The only passport accepted as the server side's signer, or null for any valid one.</summary>
-    public string? ExpectedServerPassportId { get; init; }
+    /// <summary>The pin of the server side's passport; null accepts any valid signer (not used by the gateway's own pipelines).</summary>
+    public Pinning.ServerPassportPin? ServerPassport { get; init; }
 
     /// <inheritdoc />
     public ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken) =>
@@ -58,9 +60,18 @@ public sealed class CountersignatureVerificationStage : IRelayStage
             return StageResult.Reject(GatewayRejection.Mcps(result.Code ?? McpsCode.InternalError, result.Reason ?? McpsReasons.Internal));
         }
 
-        if (ExpectedServerPassportId is not null && result.PassportId != ExpectedServerPassportId)
+        if (ServerPassport is not null)
         {
-            return StageResult.Reject(GatewayRejection.Mcps(McpsCode.InvalidPassport, McpsReasons.UnknownPassport));
+            if (result.PassportId is not { } signer)
+            {
+                return StageResult.Reject(GatewayRejection.Mcps(McpsCode.InvalidPassport, McpsReasons.UnknownPassport));
+            }
+
+            if (await ServerPassport.CheckAsync(signer, cancellationToken).ConfigureAwait(false) is ({ } mismatch, var expected))
+            {
+                return StageResult.Reject(GatewayRejection.Mcps(mismatch.Code, mismatch.Reason,
+                    new JsonObject { ["expected_passport_id"] = expected, ["received_passport_id"] = signer }));
+            }
         }
 
         if (_audit is not null && message.Kind == MessageKind.Response && message.Json["result"]?["_meta"]?["_signet_bilateral"] is JsonObject bilateral

@@ -42,6 +42,9 @@ public static class McpsReasons
     public const string PinMismatch = "pin_mismatch";
     public const string UnpinnedTool = "unpinned_tool";
     public const string Unsigned = "unsigned";
+    public const string DeceptiveText = "deceptive_text";
+    public const string ToolRemoved = "tool_removed";
+    public const string ServerPassportMismatch = "server_passport_mismatch";
     public const string Expired = "expired";
     public const string InsufficientTrust = "insufficient_trust";
     public const string RuntimeMismatch = "runtime_mismatch";

@@ -74,7 +74,7 @@ public sealed class ToolPinningTests
         var list = await gateway.ReceiveResponseAsync(2);
 
         Assert.Equal("unpinned_tool", list["error"]!["data"]!["reason"]!.GetValue<string>());
-        Assert.Contains("echo", list["error"]!["data"]!["tools"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Contains("echo", list["error"]!["data"]!["tools"]!.AsArray().Select(n => n!["tool"]!.GetValue<string>()));
     }
 
     [Fact]

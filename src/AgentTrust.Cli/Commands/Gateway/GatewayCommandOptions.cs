@@ -6,7 +6,7 @@ namespace AgentTrust.Cli.Commands.Gateway;
 /// <summary>The options shared by <c>proxy</c> and <c>agent-proxy</c>, and their merge with a configuration file.</summary>
 internal sealed class GatewayCommandOptions
 {
-    public Option<FileInfo> Config { get; } = new("--config") { Description = "Configuration file (JSON only; camelCase members as the flags, plus per-tool rules under \"tools\")" };
+    public Option<FileInfo> Config { get; } = new("--config") { Description = "Configuration file: JSON, or YAML when named .yaml/.yml (same members: camelCase as the flags, plus per-tool rules under \"tools\"; YAML without anchors, aliases, tags or duplicate keys, and only true/false as booleans)" };
 
     public Option<DirectoryInfo> TrustStore { get; } = new("--trust-store") { Description = "Directory of trusted anchors and known passports" };
 
@@ -29,7 +29,12 @@ internal sealed class GatewayCommandOptions
         Description = "Where nonces and attestation jti are held for their window: sqlite:PATH (default <AGENTTRUST_HOME>/gateway/replay.db, shared by every gateway process of this machine), postgres:CONNSTR (shared across machines) or memory (this process only: a replay on a new stdio connection would pass)",
     };
 
-    public Option<string> FailurePolicy { get; } = new("--failure-policy") { Description = "When the Trust Authority is unreachable: closed (default), cached, open" };
+    public Option<string> FailurePolicy { get; } = new("--failure-policy") { Description = "When the Trust Authority does not answer: closed (default, refuse with MCPS-007), cached (accept its last answer up to 1 h old), open (proceed with the level capped at 1)" };
+
+    public Option<string> ServerPassport { get; } = new("--server-passport")
+    {
+        Description = "agent-proxy: the passport id of the server gateway, the only accepted countersigner (default: the first one seen is pinned with the tool pins, and another is refused with MCPS-011)",
+    };
 
     public Option<string> Key { get; } = new("--key") { Description = "Name of this side's key in the key store (created on first use)" };
 
@@ -63,6 +68,11 @@ internal sealed class GatewayCommandOptions
         foreach (var option in new Option[] { Config, TrustStore, Authority, AuthorityName, MinTrust, Pins, StrictPins, NoPins, AuditDir, ReplayStore, FailurePolicy, Key, Passport, MaxMessageBytes, ShutdownTimeout, Upstream, Listen, AllowedHosts, AllowedOrigins })
         {
             command.Options.Add(option);
+        }
+
+        if (!serverSide)
+        {
+            command.Options.Add(ServerPassport);
         }
 
         if (serverSide)
@@ -147,6 +157,7 @@ internal sealed class GatewayCommandOptions
             AuditDir = parse.GetValue(AuditDir)?.FullName ?? options.AuditDir,
             ReplayStore = parse.GetValue(ReplayStore) ?? options.ReplayStore,
             FailurePolicy = policy,
+            ServerPassport = parse.GetValue(ServerPassport) ?? options.ServerPassport,
             Key = parse.GetValue(Key) ?? options.Key,
             Passport = parse.GetValue(Passport)?.FullName ?? options.Passport,
             MaxMessageBytes = parse.GetValue(MaxMessageBytes) ?? options.MaxMessageBytes,

@@ -147,7 +147,9 @@ public sealed class McpsMessageVerifier
             var level = passportResult.TrustLevel;
             if (passportResult.ReachesAnchor)
             {
-                var (statusLevel, statusFailure) = await CheckStatusAsync(passport.PassportId, level, cancellationToken).ConfigureAwait(false);
+                var authoritativeCap = passportResult.ChainLength == 1 && passportResult.RootIssuer is { } root
+                    && _options.AuthoritativeLevelAnchors.Contains(root, StringComparer.Ordinal) ? passportResult.LevelCap : (int?)null;
+                var (statusLevel, statusFailure) = await CheckStatusAsync(passport.PassportId, level, authoritativeCap, cancellationToken).ConfigureAwait(false);
                 if (statusFailure is not null)
                 {
                     return Fail(state, statusFailure);
@@ -425,7 +427,9 @@ public sealed class McpsMessageVerifier
         }
     }
 
-    private async ValueTask<(int Level, McpsFailure? Failure)> CheckStatusAsync(string passportId, int chainLevel, CancellationToken cancellationToken)
+    // authoritativeCap: set when the status comes from the authority that issued the passport; its level then replaces
+    // the passport's (up to the cap) instead of only lowering it.
+    private async ValueTask<(int Level, McpsFailure? Failure)> CheckStatusAsync(string passportId, int chainLevel, int? authoritativeCap, CancellationToken cancellationToken)
     {
         if (_options.StatusPolicy == StatusPolicy.None)
         {
@@ -467,10 +471,12 @@ public sealed class McpsMessageVerifier
 
         return status switch
         {
+            null when _options.StatusPolicy == StatusPolicy.BestEffort => (Math.Min(chainLevel, 1), null),
             null => (0, new McpsFailure(McpsCode.AuthorityUnreachable, McpsReasons.StatusUnavailable)),
             { Kind: PassportStatusKind.Revoked } => (0, new McpsFailure(McpsCode.PassportRevoked, McpsReasons.Revoked)),
             { Kind: PassportStatusKind.Expired } => (0, new McpsFailure(McpsCode.PassportExpired, McpsReasons.Expired)),
             { Kind: PassportStatusKind.Unknown } => (0, new McpsFailure(McpsCode.InvalidPassport, McpsReasons.UnknownPassport)),
+            { CurrentTrustLevel: { } current } when authoritativeCap is { } cap => (Math.Clamp(current, 0, cap), null),
             { CurrentTrustLevel: { } current } => (Math.Min(chainLevel, current), null),
             _ => (chainLevel, null),
         };

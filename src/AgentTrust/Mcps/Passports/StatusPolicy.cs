@@ -11,4 +11,10 @@ public enum StatusPolicy
 
     /// <summary>No revocation check; the effective level is capped at 1 (Identified).</summary>
     None = 2,
+
+    /// <summary>
+    /// Ask for the status (a revoked passport is refused, a current level applies); when none can be obtained, proceed as
+    /// <see cref="None"/> (level capped at 1) instead of refusing. The fail-open choice, for development.
+    /// </summary>
+    BestEffort = 3,
 }

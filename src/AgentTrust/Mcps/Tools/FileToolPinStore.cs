@@ -6,12 +6,20 @@ namespace AgentTrust.Mcps.Tools;
 /// <summary>
 /// A JSON file of pins (<c>{"version":1,"pins":[…]}</c>). Every change rewrites the file atomically: a temporary file
 /// in the same folder, flushed to disk, then renamed over the original, so a crash leaves the old or the new file,
-/// never a torn one. Calls within one process are serialised; the file is re-read on each operation.
+/// never a torn one. Reads are served from memory while the file's size and last-write time are unchanged (one
+/// <c>stat</c>, no parse); a file changed by another process (a second gateway, an operator's approval) is read again.
+/// Changes are made under an exclusive lock on <c>&lt;file&gt;.lock</c> and always start from the file as it is on
+/// disk, so two processes never lose each other's pins and an existing pin is never replaced except by
+/// <see cref="ApproveAsync"/>. Calls within one process are serialised.
 /// </summary>
 public sealed class FileToolPinStore : IToolPinStore, IDisposable
 {
     private const int MaxFileBytes = 16 * 1024 * 1024;
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(10);
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, IReadOnlyDictionary<string, ToolPin>> _byServer = new(StringComparer.Ordinal);
+    private Dictionary<(string, string), ToolPin>? _cached;
+    private (long Length, DateTime WrittenAt) _cachedStamp;
 
     /// <summary>Uses (and creates on first write) the file at <paramref name="path"/>.</summary>
     public FileToolPinStore(string path)
@@ -30,7 +38,13 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
         try
         {
             var pins = await LoadAsync(cancellationToken).ConfigureAwait(false);
-            return pins.Values.Where(p => p.ServerId == serverId).ToDictionary(p => p.ToolName, StringComparer.Ordinal);
+            if (!_byServer.TryGetValue(serverId, out var result))
+            {
+                result = pins.Values.Where(p => p.ServerId == serverId).ToDictionary(p => p.ToolName, StringComparer.Ordinal).AsReadOnly();
+                _byServer[serverId] = result;
+            }
+
+            return result;
         }
         finally
         {
@@ -76,13 +90,16 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var pins = await LoadAsync(cancellationToken).ConfigureAwait(false);
+            using var processLock = await AcquireFileLockAsync(cancellationToken).ConfigureAwait(false);
+            var pins = await ReadFileAsync(cancellationToken).ConfigureAwait(false);
             if (!change(pins))
             {
+                Remember(pins);
                 return false;
             }
 
             await SaveAsync(pins, cancellationToken).ConfigureAwait(false);
+            Remember(pins);
             return true;
         }
         finally
@@ -91,7 +108,54 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
         }
     }
 
+    // Another process's writers hold the same lock file; the lock is released when the handle closes (also on a crash).
+    private async Task<FileStream> AcquireFileLockAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        var deadline = DateTime.UtcNow + LockTimeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(Path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private (long Length, DateTime WrittenAt) Stamp()
+    {
+        var info = new FileInfo(Path);
+        return info.Exists ? (info.Length, info.LastWriteTimeUtc) : (-1, default);
+    }
+
+    private void Remember(Dictionary<(string, string), ToolPin> pins)
+    {
+        _byServer.Clear();
+        _cached = pins;
+        _cachedStamp = Stamp();
+    }
+
+    // The pins as on disk, read-only: from memory while the file is unchanged since it was last read or written here.
     private async Task<Dictionary<(string, string), ToolPin>> LoadAsync(CancellationToken cancellationToken)
+    {
+        var stamp = Stamp();
+        if (_cached is not null && stamp == _cachedStamp)
+        {
+            return _cached;
+        }
+
+        // Stamped before reading: a change during the read is seen (and read again) on the next call.
+        _cached = await ReadFileAsync(cancellationToken).ConfigureAwait(false);
+        _byServer.Clear();
+        _cachedStamp = stamp;
+        return _cached;
+    }
+
+    private async Task<Dictionary<(string, string), ToolPin>> ReadFileAsync(CancellationToken cancellationToken)
     {
         var pins = new Dictionary<(string, string), ToolPin>();
         if (!File.Exists(Path))

@@ -100,11 +100,11 @@ public static class ToolManifest
             return failure;
         }
 
-        var signer = McpsJson.GetString(manifest, "passport_id");
+        // The manifest's signer approves hashes; it is not the tools' signer, so the pins name no tool signer.
         var now = (time ?? TimeProvider.System).GetUtcNow();
         foreach (var (name, hash) in pins)
         {
-            await store.ApproveAsync(new ToolPin(serverId!, name, hash, signer, now), cancellationToken).ConfigureAwait(false);
+            await store.ApproveAsync(new ToolPin(serverId!, name, hash, null, now), cancellationToken).ConfigureAwait(false);
         }
 
         return null;

@@ -17,7 +17,14 @@ public enum PinMode
 /// <param name="ToolName">The tool.</param>
 /// <param name="PinnedHash">The pinned hash.</param>
 /// <param name="CurrentHash">The hash of the tool as now listed.</param>
-public sealed record ToolPinChange(string ToolName, string PinnedHash, string CurrentHash);
+public sealed record ToolPinChange(string ToolName, string PinnedHash, string CurrentHash)
+{
+    /// <summary>The signer passport id of the pin (null: pinned unsigned).</summary>
+    public string? PinnedSigner { get; init; }
+
+    /// <summary>The signer passport id of the tool as now listed (null: unsigned).</summary>
+    public string? CurrentSigner { get; init; }
+}
 
 /// <summary>The outcome of checking a <c>tools/list</c> against the pins.</summary>
 public sealed record ToolPinReport
@@ -37,19 +44,24 @@ public sealed record ToolPinReport
     /// <summary>Tools that match their pins.</summary>
     public IReadOnlyList<string> Unchanged { get; init; } = [];
 
-    /// <summary>Deceptive Unicode found in the listed tools.</summary>
+    /// <summary>Deceptive Unicode found in the listed tools (each finding names its <see cref="ToolTextFinding.Tool"/>).</summary>
     public IReadOnlyList<ToolTextFinding> Findings { get; init; } = [];
+
+    /// <summary>Tools seen for the first time whose text is deceptive: never pinned, even under trust on first use.</summary>
+    public IReadOnlyList<string> Deceptive { get; init; } = [];
 
     /// <summary>Tools that may be called: unchanged plus newly pinned.</summary>
     public IReadOnlyList<string> Allowed => [.. Unchanged, .. Added];
 
     /// <summary>True when nothing changed, nothing awaits approval and nothing deceptive was found.</summary>
-    public bool IsClean => Unpinned.Count == 0 && Changed.Count == 0 && Removed.Count == 0 && Findings.Count == 0;
+    public bool IsClean => Unpinned.Count == 0 && Changed.Count == 0 && Removed.Count == 0 && Findings.Count == 0 && Deceptive.Count == 0;
 }
 
 /// <summary>
 /// Checks tool definitions against pins (mcps.md §10.3): first sight pins (TOFU) or blocks (strict); a change blocks
 /// the tool and keeps the old pin (never replaced silently, unlike mcps-go); a call to a tool never pinned is refused.
+/// The pin value is the v2 hash and the signer: a tool pinned signed and then re-signed by another passport, or with
+/// its signature stripped, is a change. A tool seen for the first time with deceptive text (<see cref="ToolTextScanner"/>) is not pinned.
 /// </summary>
 public sealed class ToolPinChecker
 {
@@ -76,6 +88,7 @@ public sealed class ToolPinChecker
         var changed = new List<ToolPinChange>();
         var unchanged = new List<string>();
         var findings = new List<ToolTextFinding>();
+        var deceptive = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in tools)
         {
@@ -85,39 +98,30 @@ public sealed class ToolPinChecker
             }
 
             seen.Add(name);
-            findings.AddRange(ToolTextScanner.Scan(tool));
+            var toolFindings = ToolTextScanner.Scan(tool);
+            findings.AddRange(toolFindings.Select(f => f with { Tool = name }));
             var hash = ToolPreimage.ToolHash(tool);
+            var signer = SignerOf(tool);
             if (pins.TryGetValue(name, out var pin))
             {
-                if (string.Equals(pin.ToolHash, hash, StringComparison.Ordinal))
-                {
-                    unchanged.Add(name);
-                }
-                else
-                {
-                    changed.Add(new ToolPinChange(name, pin.ToolHash, hash));
-                }
+                Compare(pin, hash, signer, unchanged, changed);
+            }
+            else if (toolFindings.Count > 0)
+            {
+                deceptive.Add(name);
             }
             else if (_mode == PinMode.Strict)
             {
                 unpinned.Add(name);
             }
-            else if (await _store.TryAddAsync(new ToolPin(serverId, name, hash, SignerOf(tool), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false))
+            else if (await _store.TryAddAsync(new ToolPin(serverId, name, hash, signer, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false))
             {
                 added.Add(name);
             }
             else
             {
                 // A concurrent check pinned it first: compare with that pin instead of replacing it.
-                var current = (await _store.GetAsync(serverId, cancellationToken).ConfigureAwait(false))[name];
-                if (current.ToolHash == hash)
-                {
-                    unchanged.Add(name);
-                }
-                else
-                {
-                    changed.Add(new ToolPinChange(name, current.ToolHash, hash));
-                }
+                Compare((await _store.GetAsync(serverId, cancellationToken).ConfigureAwait(false))[name], hash, signer, unchanged, changed);
             }
         }
 
@@ -129,7 +133,23 @@ public sealed class ToolPinChecker
             Unchanged = unchanged,
             Removed = [.. pins.Keys.Where(k => !seen.Contains(k)).Order(StringComparer.Ordinal)],
             Findings = findings,
+            Deceptive = deceptive,
         };
+    }
+
+    private static void Compare(ToolPin pin, string hash, string? signer, List<string> unchanged, List<ToolPinChange> changed)
+    {
+        // A pin taken from a signed tool binds its signer (stripping or re-signing is a change); a pin of an unsigned
+        // tool (or from a manifest, which approves hashes) accepts the same tool with a signature added.
+        if (string.Equals(pin.ToolHash, hash, StringComparison.Ordinal)
+            && (pin.SignerPassportId is null || string.Equals(pin.SignerPassportId, signer, StringComparison.Ordinal)))
+        {
+            unchanged.Add(pin.ToolName);
+        }
+        else
+        {
+            changed.Add(new ToolPinChange(pin.ToolName, pin.ToolHash, hash) { PinnedSigner = pin.SignerPassportId, CurrentSigner = signer });
+        }
     }
 
     /// <summary>

@@ -29,12 +29,18 @@ public enum ToolTextFindingKind
 /// <param name="Index">The UTF-16 index in the string.</param>
 /// <param name="CodePoint">The code point, as <c>U+XXXX</c>.</param>
 /// <param name="LooksLike">For homoglyphs: the Latin letter it imitates.</param>
-public sealed record ToolTextFinding(string Field, ToolTextFindingKind Kind, int Index, string CodePoint, string? LooksLike = null);
+public sealed record ToolTextFinding(string Field, ToolTextFindingKind Kind, int Index, string CodePoint, string? LooksLike = null)
+{
+    /// <summary>The tool the finding is in, when the scan covered a list of tools (<see cref="ToolPinChecker.CheckListAsync"/>); null otherwise.</summary>
+    public string? Tool { get; init; }
+}
 
 /// <summary>
 /// Reports Unicode confusables in tool names and descriptions (mcps.md §10.1 "Detected"): homoglyphs (Cyrillic and
 /// Greek look-alikes of Latin letters, full-width forms), mixed scripts in identifiers, zero-width and invisible
-/// characters, Unicode tag characters and bidi controls. It reports; the pin and signature decide.
+/// characters, Unicode tag characters and bidi controls. In free text (descriptions, schema strings) a look-alike letter
+/// is reported only inside a word that also holds Latin letters, so text written in Cyrillic or Greek is not deceptive.
+/// It reports; <see cref="ToolPinChecker"/> never pins a tool with findings and the gateway refuses the listing.
 /// </summary>
 public static class ToolTextScanner
 {
@@ -116,16 +122,31 @@ public static class ToolTextScanner
         }
     }
 
+    // In free text (descriptions, schema strings) a look-alike letter is reported only inside a word that also holds
+    // Latin letters ("pаypal"): a word wholly in Cyrillic or Greek is ordinary text in that language. In identifiers
+    // every look-alike is reported.
     private static void ScanText(string field, string text, bool identifier, List<ToolTextFinding> findings)
     {
         var hasLatin = false;
         var hasOtherScriptLetter = false;
+        var wordHasLatin = false;
+        var wordLookAlikes = new List<ToolTextFinding>();
         var index = 0;
         foreach (var rune in text.EnumerateRunes())
         {
             var cp = rune.Value;
             var kind = Classify(rune, out var looksLike);
-            if (kind is { } k)
+            var isWordPart = Rune.IsLetterOrDigit(rune) || Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
+            if (!isWordPart && kind is not ToolTextFindingKind.Homoglyph)
+            {
+                EndWord(findings, wordLookAlikes, ref wordHasLatin);
+            }
+
+            if (kind is ToolTextFindingKind.Homoglyph && !identifier)
+            {
+                wordLookAlikes.Add(new ToolTextFinding(field, ToolTextFindingKind.Homoglyph, index, $"U+{cp:X4}", looksLike));
+            }
+            else if (kind is { } k)
             {
                 findings.Add(new ToolTextFinding(field, k, index, $"U+{cp:X4}", looksLike));
             }
@@ -134,7 +155,9 @@ public static class ToolTextScanner
             {
                 if (cp < 0x250 || (cp >= 0x1E00 && cp <= 0x1EFF))
                 {
-                    hasLatin |= cp is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') || cp >= 0xC0;
+                    var latin = cp is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') || cp >= 0xC0;
+                    hasLatin |= latin;
+                    wordHasLatin |= latin && kind is null;
                 }
                 else
                 {
@@ -145,10 +168,23 @@ public static class ToolTextScanner
             index += rune.Utf16SequenceLength;
         }
 
+        EndWord(findings, wordLookAlikes, ref wordHasLatin);
+
         if (identifier && hasLatin && hasOtherScriptLetter)
         {
             findings.Add(new ToolTextFinding(field, ToolTextFindingKind.MixedScript, 0, "", null));
         }
+    }
+
+    private static void EndWord(List<ToolTextFinding> findings, List<ToolTextFinding> wordLookAlikes, ref bool wordHasLatin)
+    {
+        if (wordHasLatin)
+        {
+            findings.AddRange(wordLookAlikes);
+        }
+
+        wordLookAlikes.Clear();
+        wordHasLatin = false;
     }
 
     private static ToolTextFindingKind? Classify(Rune rune, out string? looksLike)
