@@ -56,11 +56,7 @@ public static class GatewayPipelineFactory
 
         if (options.RequiresVerification)
         {
-            var verifierOptions = McpsVerifierOptions.Default with
-            {
-                StatusPolicy = ToStatusPolicy(options.FailurePolicy),
-                AuthoritativeLevelAnchors = AuthoritativeAnchors(options),
-            };
+            var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = ToStatusPolicy(options.FailurePolicy) };
             var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, NonceStore(replayStore, time), trust?.Resolver, trust?.Status);
             stages.Add(new McpsVerificationStage(verifier, options));
         }
@@ -105,11 +101,7 @@ public static class GatewayPipelineFactory
         var stages = new List<IRelayStage>();
         var pins = PinStore(options);
         AddPins(stages, pins, options, serverIdentity, trust, time);
-        var verifierOptions = McpsVerifierOptions.Default with
-        {
-            StatusPolicy = trust is null ? StatusPolicy.None : ToStatusPolicy(options.FailurePolicy),
-            AuthoritativeLevelAnchors = AuthoritativeAnchors(options),
-        };
+        var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = trust is null ? StatusPolicy.None : ToStatusPolicy(options.FailurePolicy) };
         var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, NonceStore(replayStore, time), trust?.Resolver, trust?.Status);
         stages.Add(new CountersignatureVerificationStage(verifier, audit) { ServerPassport = new ServerPassportPin(pins, serverIdentity, options.ServerPassport, time) });
         stages.Add(new AgentSigningStage(identity, audit, serverIdentity, null, time));
@@ -129,11 +121,6 @@ public static class GatewayPipelineFactory
 
     private static INonceStore NonceStore(IReplayStore? shared, TimeProvider time) =>
         shared is null ? new InMemoryNonceStore(time: time) : new ReplayStoreNonceStore(shared);
-
-    // With --authority, the authority's current level for the passports it issued itself is the level (raised or
-    // lowered there without re-issuing); a passport from any other anchor or self-issued never gains a level from it.
-    private static IReadOnlyList<string> AuthoritativeAnchors(GatewayOptions options) =>
-        options.Authority is null ? [] : [options.AuthorityName];
 
     // Open still asks: a reachable authority's revocation and level apply; only an unanswered status passes (capped at 1).
     private static StatusPolicy ToStatusPolicy(FailurePolicy policy) => policy switch

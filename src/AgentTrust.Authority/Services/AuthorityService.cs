@@ -328,7 +328,7 @@ internal sealed partial class AuthorityService
 
             var actor = AdminActor(context);
             var now = Now();
-            var outcome = await _repository.SetTrustLevelAsync(passportId, level, reason, actor, now, cancellationToken).ConfigureAwait(false);
+            var outcome = await _repository.SetTrustLevelAsync(passportId, level, reason, actor, now, stored => Reissue(stored, level, now), cancellationToken).ConfigureAwait(false);
             switch (outcome.Kind)
             {
                 case TrustLevelOutcomeKind.NotFound:
@@ -343,6 +343,18 @@ internal sealed partial class AuthorityService
             var record = await _repository.GetPassportAsync(passportId, cancellationToken).ConfigureAwait(false);
             return new JsonBytesResult(StatusCodes.Status200OK, SignedStatus(passportId, record, now));
         }
+    }
+
+    // mcps.md §7.6: the effective level is min(passport level, current level here), so a raise only counts once the
+    // passport itself carries it. A level change therefore re-issues the passport (same id, key and expiry; new level
+    // and issued_at, signed again); the holder fetches it with GET /v1/passports/{id}. A lowered level also applies at
+    // once through status and staples, to the copies already out there.
+    private string Reissue(string storedPassport, int level, DateTimeOffset now)
+    {
+        var draft = System.Text.Json.Nodes.JsonNode.Parse(storedPassport)!.AsObject();
+        draft["trust_level"] = level;
+        draft["issued_at"] = McpsTimestamp.Format(now);
+        return System.Text.Encoding.UTF8.GetString(PassportIssuer.SignObject(draft, _keys.PassportKey).ToCanonicalJson());
     }
 
     public async Task<IResult> GetTrustLevelHistoryAsync(string passportId, CancellationToken cancellationToken)

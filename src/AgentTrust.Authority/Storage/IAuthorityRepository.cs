@@ -42,8 +42,12 @@ public interface IAuthorityRepository : IAsyncDisposable
     /// <summary>Revokes a passport with a reason and the actor who did it.</summary>
     Task<RevocationOutcome> RevokeAsync(string passportId, string reason, string actor, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>Changes a passport's trust level and records the change (old, new, reason, actor, time) in the same transaction.</summary>
-    Task<TrustLevelOutcome> SetTrustLevelAsync(string passportId, int level, string reason, string actor, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>
+    /// Changes a passport's trust level, replaces the stored passport with <paramref name="reissue"/>(stored passport
+    /// JSON) — the passport re-issued at the new level — and records the change (old, new, reason, actor, time), all in
+    /// one transaction, so the stored passport and the level never disagree.
+    /// </summary>
+    Task<TrustLevelOutcome> SetTrustLevelAsync(string passportId, int level, string reason, string actor, DateTimeOffset at, Func<string, string> reissue, CancellationToken cancellationToken);
 
     /// <summary>Every recorded trust-level change of a passport, oldest first.</summary>
     Task<IReadOnlyList<TrustLevelChange>> GetTrustLevelHistoryAsync(string passportId, CancellationToken cancellationToken);

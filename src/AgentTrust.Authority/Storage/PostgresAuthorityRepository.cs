@@ -260,14 +260,16 @@ public sealed class PostgresAuthorityRepository : IAuthorityRepository
     }
 
     /// <inheritdoc />
-    public async Task<TrustLevelOutcome> SetTrustLevelAsync(string passportId, int level, string reason, string actor, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<TrustLevelOutcome> SetTrustLevelAsync(string passportId, int level, string reason, string actor, DateTimeOffset at, Func<string, string> reissue, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(reissue);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var select = new NpgsqlCommand("SELECT trust_level, revoked_at FROM at_passports WHERE passport_id = $1 FOR UPDATE", connection, transaction);
+        await using var select = new NpgsqlCommand("SELECT trust_level, revoked_at, passport_json FROM at_passports WHERE passport_id = $1 FOR UPDATE", connection, transaction);
         select.Parameters.AddWithValue(passportId);
         int oldLevel;
         bool revoked;
+        string passportJson;
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -277,6 +279,7 @@ public sealed class PostgresAuthorityRepository : IAuthorityRepository
 
             oldLevel = reader.GetInt32(0);
             revoked = !reader.IsDBNull(1);
+            passportJson = reader.GetString(2);
         }
 
         if (revoked)
@@ -284,8 +287,9 @@ public sealed class PostgresAuthorityRepository : IAuthorityRepository
             return new TrustLevelOutcome(TrustLevelOutcomeKind.Revoked, oldLevel);
         }
 
-        await using var update = new NpgsqlCommand("UPDATE at_passports SET trust_level = $1 WHERE passport_id = $2", connection, transaction);
+        await using var update = new NpgsqlCommand("UPDATE at_passports SET trust_level = $1, passport_json = $2 WHERE passport_id = $3", connection, transaction);
         update.Parameters.AddWithValue(level);
+        update.Parameters.AddWithValue(reissue(passportJson));
         update.Parameters.AddWithValue(passportId);
         await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using var history = new NpgsqlCommand(

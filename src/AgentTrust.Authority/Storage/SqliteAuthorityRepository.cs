@@ -283,14 +283,16 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
     }
 
     /// <inheritdoc />
-    public async Task<TrustLevelOutcome> SetTrustLevelAsync(string passportId, int level, string reason, string actor, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<TrustLevelOutcome> SetTrustLevelAsync(string passportId, int level, string reason, string actor, DateTimeOffset at, Func<string, string> reissue, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(reissue);
         await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var connection = lease.Connection;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         int oldLevel;
         bool revoked;
-        await using (var select = Command(connection, transaction, "SELECT trust_level, revoked_at FROM passports WHERE passport_id = $id", ("$id", passportId)))
+        string passportJson;
+        await using (var select = Command(connection, transaction, "SELECT trust_level, revoked_at, passport_json FROM passports WHERE passport_id = $id", ("$id", passportId)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -300,6 +302,7 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
 
             oldLevel = reader.GetInt32(0);
             revoked = !reader.IsDBNull(1);
+            passportJson = reader.GetString(2);
         }
 
         if (revoked)
@@ -307,7 +310,7 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
             return new TrustLevelOutcome(TrustLevelOutcomeKind.Revoked, oldLevel);
         }
 
-        await using var update = Command(connection, transaction, "UPDATE passports SET trust_level = $l WHERE passport_id = $id", ("$l", level), ("$id", passportId));
+        await using var update = Command(connection, transaction, "UPDATE passports SET trust_level = $l, passport_json = $p WHERE passport_id = $id", ("$l", level), ("$p", reissue(passportJson)), ("$id", passportId));
         await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using var history = Command(
             connection,

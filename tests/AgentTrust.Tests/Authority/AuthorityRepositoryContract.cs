@@ -133,6 +133,8 @@ public abstract class AuthorityRepositoryContract
         }
     }
 
+    private static string Reissued(string stored) => stored + " reissued";
+
     [Fact]
     public async Task Trust_level_changes_are_recorded_with_who_and_why()
     {
@@ -140,20 +142,22 @@ public abstract class AuthorityRepositoryContract
         await using (repository)
         {
             await repository.InsertPassportAsync(Passport(Id(1)), CancellationToken.None);
-            var first = await repository.SetTrustLevelAsync(Id(1), 3, "scanned", "admin:ops", T0, CancellationToken.None);
+            var first = await repository.SetTrustLevelAsync(Id(1), 3, "scanned", "admin:ops", T0, Reissued, CancellationToken.None);
             Assert.Equal(new TrustLevelOutcome(TrustLevelOutcomeKind.Changed, 1), first);
-            var second = await repository.SetTrustLevelAsync(Id(1), 2, "incident 42", "admin:sec", T0.AddHours(1), CancellationToken.None);
+            var second = await repository.SetTrustLevelAsync(Id(1), 2, "incident 42", "admin:sec", T0.AddHours(1), Reissued, CancellationToken.None);
             Assert.Equal(new TrustLevelOutcome(TrustLevelOutcomeKind.Changed, 3), second);
-            Assert.Equal(2, (await repository.GetPassportAsync(Id(1), CancellationToken.None))!.TrustLevel);
+            var stored = (await repository.GetPassportAsync(Id(1), CancellationToken.None))!;
+            Assert.Equal(2, stored.TrustLevel);
+            Assert.EndsWith(" reissued reissued", stored.PassportJson, StringComparison.Ordinal);   // both changes replaced the passport
 
             var history = await repository.GetTrustLevelHistoryAsync(Id(1), CancellationToken.None);
             Assert.Equal(2, history.Count);
             Assert.Equal(new TrustLevelChange(Id(1), 1, 3, "scanned", "admin:ops", T0), history[0]);
             Assert.Equal(new TrustLevelChange(Id(1), 3, 2, "incident 42", "admin:sec", T0.AddHours(1)), history[1]);
 
-            Assert.Equal(TrustLevelOutcomeKind.NotFound, (await repository.SetTrustLevelAsync(Id(2), 1, "x", "a", T0, CancellationToken.None)).Kind);
+            Assert.Equal(TrustLevelOutcomeKind.NotFound, (await repository.SetTrustLevelAsync(Id(2), 1, "x", "a", T0, Reissued, CancellationToken.None)).Kind);
             await repository.RevokeAsync(Id(1), "gone", "admin:sec", T0, CancellationToken.None);
-            Assert.Equal(TrustLevelOutcomeKind.Revoked, (await repository.SetTrustLevelAsync(Id(1), 4, "x", "a", T0, CancellationToken.None)).Kind);
+            Assert.Equal(TrustLevelOutcomeKind.Revoked, (await repository.SetTrustLevelAsync(Id(1), 4, "x", "a", T0, Reissued, CancellationToken.None)).Kind);
             Assert.Equal(2, (await repository.GetPassportAsync(Id(1), CancellationToken.None))!.TrustLevel);
         }
     }

@@ -9,9 +9,10 @@ using AgentTrust.Tests.Mcps;
 namespace AgentTrust.Tests.Gateway;
 
 /// <summary>
-/// Trust levels are raised and lowered at the Trust Authority (mcps.md §8): with <c>--authority</c>, the level the
-/// authority reports now is the level of the passports it issued, up or down, without re-issuing them; a passport
-/// from any other anchor never gains a level from a status answer, and a self-issued one stays at 0.
+/// Trust levels are raised and lowered at the Trust Authority (mcps.md §8) and the effective level is
+/// <c>min(passport level, anchor cap, current level at the authority)</c> (§7.6): a lowered level applies at once to
+/// passports already out there; a raise applies through the passport the authority re-issues at the new level. A status
+/// answer never lifts a level, and a self-issued passport stays at 0.
 /// </summary>
 public sealed class GatewayAuthorityLevelTests
 {
@@ -36,40 +37,49 @@ public sealed class GatewayAuthorityLevelTests
     }
 
     [Fact]
-    public async Task LevelRaisedAtTheAuthority_AppliesWithoutReissue_AndLoweredAgain_IsRefusedWithMcps009()
+    public async Task LevelRaisedAtTheAuthority_AppliesThroughTheReissuedPassport_AndLoweredAgain_IsRefusedWithMcps009()
     {
         await using var authority = await AuthorityTestHost.StartAsync();
         using var scratch = new ScratchDirectory();
         var registered = authority.NewAgent();
         await authority.RegisterAsync(registered);
         var client = authority.Client();
-        var issued = await client.ResolvePassportAsync(registered.PassportId);
-        Assert.True(AgentPassport.TryParse(issued.Value!, out var passport, out _));
-        Assert.Equal(1, passport!.ClaimedTrustLevel);
-        using var agent = new TrustFixture.Agent(registered.Key, passport);
+        Assert.True(AgentPassport.TryParse((await client.ResolvePassportAsync(registered.PassportId)).Value!, out var issued, out _));
+        Assert.Equal(1, issued!.ClaimedTrustLevel);
 
-        Assert.True((await client.SetTrustLevelAsync(agent.Passport.PassportId, 3, "security scan passed", authority.AdminToken)).IsSuccess);
-        JsonObject raised;
+        Assert.True((await client.SetTrustLevelAsync(registered.PassportId, 3, "security scan passed", authority.AdminToken)).IsSuccess);
+        Assert.True(AgentPassport.TryParse((await client.ResolvePassportAsync(registered.PassportId)).Value!, out var reissued, out _));
+        Assert.Equal(3, reissued!.ClaimedTrustLevel);
+        Assert.Equal(issued.PassportId, reissued.PassportId);
+        Assert.Equal(issued.PublicKey, reissued.PublicKey);
+
+        // Both copies share the agent's key (disposing it twice is harmless).
+        using var old = new TrustFixture.Agent(registered.Key, issued);
+        using var current = new TrustFixture.Agent(registered.Key, reissued);
+        JsonObject stale, raised;
         await using (var gateway = StartGateway(authority, scratch, "raised.jsonl"))
         {
-            await gateway.SendAsync(agent.Sign(Initialize));
+            await gateway.SendAsync(current.Sign(Initialize));
             Assert.True((await gateway.ReceiveResponseAsync("init")).ContainsKey("result"));
-            await gateway.SendAsync(agent.Sign(Call(5, "echo")));
+            await gateway.SendAsync(old.Sign(Call(4, "echo")));
+            stale = await gateway.ReceiveResponseAsync(4);
+            await gateway.SendAsync(current.Sign(Call(5, "echo")));
             raised = await gateway.ReceiveResponseAsync(5);
         }
 
-        Assert.True((await client.SetTrustLevelAsync(agent.Passport.PassportId, 1, "behaviour baseline lost", authority.AdminToken)).IsSuccess);
+        Assert.True((await client.SetTrustLevelAsync(registered.PassportId, 1, "behaviour baseline lost", authority.AdminToken)).IsSuccess);
         JsonObject lowered;
         await using (var gateway = StartGateway(authority, scratch, "lowered.jsonl"))
         {
-            await gateway.SendAsync(agent.Sign(Initialize));
+            await gateway.SendAsync(current.Sign(Initialize));
             Assert.True((await gateway.ReceiveResponseAsync("init")).ContainsKey("result"));
-            await gateway.SendAsync(agent.Sign(Call(6, "echo")));
+            await gateway.SendAsync(current.Sign(Call(6, "echo")));
             lowered = await gateway.ReceiveResponseAsync(6);
         }
 
+        Assert.Equal("MCPS-009", stale["error"]!["data"]!["mcps_code"]!.GetValue<string>());       // the old level-1 passport
         Assert.Equal("pay 10", raised["result"]!["content"]![0]!["text"]!.GetValue<string>());
-        Assert.Equal("MCPS-009", lowered["error"]!["data"]!["mcps_code"]!.GetValue<string>());
+        Assert.Equal("MCPS-009", lowered["error"]!["data"]!["mcps_code"]!.GetValue<string>());     // the level-3 copy, lowered at the TA
         Assert.Equal(["echo"], RecordedMessages.ToolCalls(scratch.File("raised.jsonl")));
         Assert.Empty(RecordedMessages.ToolCalls(scratch.File("lowered.jsonl")));
     }
@@ -101,7 +111,7 @@ public sealed class GatewayAuthorityLevelTests
 
         public async Task<McpsVerificationResult> VerifyAsync(TrustFixture.Agent agent, StatusPolicy policy = StatusPolicy.Required)
         {
-            var verifier = new McpsMessageVerifier(McpsVerifierOptions.Default with { StatusPolicy = policy, AuthoritativeLevelAnchors = ["ta"] },
+            var verifier = new McpsMessageVerifier(McpsVerifierOptions.Default with { StatusPolicy = policy },
                 TimeProvider.System, Anchors, new AgentTrust.Mcps.Replay.InMemoryNonceStore(), status: Status);
             return await verifier.VerifyAsync(System.Text.Encoding.UTF8.GetBytes(agent.Sign("""{"jsonrpc":"2.0","id":1,"method":"ping"}""")));
         }
@@ -114,12 +124,12 @@ public sealed class GatewayAuthorityLevelTests
     }
 
     [Theory]
-    [InlineData("ta", 1, 3, 3)]      // raised at the authority that issued it
-    [InlineData("ta", 3, 1, 1)]      // lowered there
+    [InlineData("ta", 1, 3, 1)]      // a status answer never lifts the passport's own level (re-issue does)
+    [InlineData("ta", 3, 1, 1)]      // lowered at the authority: applies at once
     [InlineData("ta", 2, null, 2)]   // no level in the status: the passport's own
-    [InlineData("other", 1, 4, 1)]   // another anchor's passport never gains a level from a status answer
-    [InlineData("other", 3, 1, 1)]   // but is lowered by it
-    public async Task EffectiveLevel_FollowsTheIssuingAuthority_Only(string anchor, int written, int? current, int expected)
+    [InlineData("other", 1, 4, 1)]
+    [InlineData("other", 3, 1, 1)]
+    public async Task EffectiveLevel_IsTheMinimumOfPassportAndStatus(string anchor, int written, int? current, int expected)
     {
         using var levels = new Levels();
         using var agent = levels.Issue(anchor, written);
@@ -147,9 +157,9 @@ public sealed class GatewayAuthorityLevelTests
     public async Task BestEffort_AsksTheAuthority_RefusesARevokedPassport_AndCapsAtOneOnlyWhenNoAnswer()
     {
         using var levels = new Levels();
-        using var agent = levels.Issue("ta", 1);
+        using var agent = levels.Issue("ta", 3);
 
-        levels.Status.Answer = new PassportStatus(PassportStatusKind.Active, 3);
+        levels.Status.Answer = new PassportStatus(PassportStatusKind.Active, 2);
         var answered = await levels.VerifyAsync(agent, StatusPolicy.BestEffort);
         levels.Status.Answer = new PassportStatus(PassportStatusKind.Revoked);
         var revoked = await levels.VerifyAsync(agent, StatusPolicy.BestEffort);
@@ -157,7 +167,7 @@ public sealed class GatewayAuthorityLevelTests
         var unanswered = await levels.VerifyAsync(agent, StatusPolicy.BestEffort);
         var closed = await levels.VerifyAsync(agent, StatusPolicy.Required);
 
-        Assert.Equal(3, answered.EffectiveTrustLevel);
+        Assert.Equal(2, answered.EffectiveTrustLevel);
         Assert.Equal(AgentTrust.Errors.McpsCode.PassportRevoked, revoked.Code);
         Assert.True(unanswered.IsValid);
         Assert.Equal(1, unanswered.EffectiveTrustLevel);

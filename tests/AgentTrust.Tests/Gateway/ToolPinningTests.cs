@@ -18,7 +18,7 @@ public sealed class ToolPinningTests
         {
             Command = "dotnet",
             Arguments = [GatewayPeers.AgentTrustDll, "proxy", "--pins", pins, "--", "node", GatewayPeers.RecordingServer],
-            EnvironmentVariables = new Dictionary<string, string?> { ["RECEIVED_LOG"] = receivedLog, ["TOOL_DESCRIPTION"] = description },
+            EnvironmentVariables = new Dictionary<string, string?> { ["AGENTTRUST_HOME"] = GatewayPeers.TestRunHome, ["RECEIVED_LOG"] = receivedLog, ["TOOL_DESCRIPTION"] = description },
         });
         await using var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = "2025-11-25" });
         var tools = await client.ListToolsAsync();
@@ -103,7 +103,7 @@ public sealed class ToolPinningTests
         {
             Command = "dotnet",
             Arguments = [GatewayPeers.AgentTrustDll, "proxy", "--pins", pins, "--", "node", GatewayPeers.RecordingServer],
-            EnvironmentVariables = new Dictionary<string, string?> { ["RECEIVED_LOG"] = scratch.File("run2.jsonl"), ["TOOL_DESCRIPTION"] = "v2" },
+            EnvironmentVariables = new Dictionary<string, string?> { ["AGENTTRUST_HOME"] = GatewayPeers.TestRunHome, ["RECEIVED_LOG"] = scratch.File("run2.jsonl"), ["TOOL_DESCRIPTION"] = "v2" },
         });
         await using var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = "2025-11-25" });
 

@@ -33,6 +33,7 @@ internal static class AuthorityCommand
         adminToken.Subcommands.Add(CreateAdminTokenCreate(context));
         command.Subcommands.Add(adminToken);
         command.Subcommands.Add(CreateRegister(context));
+        command.Subcommands.Add(CreatePassport(context));
         command.Subcommands.Add(CreateStatus(context));
         command.Subcommands.Add(CreateRevoke(context));
         command.Subcommands.Add(CreateTrust(context));
@@ -173,6 +174,22 @@ internal static class AuthorityCommand
         return command;
     }
 
+    private static Command CreatePassport(CliContext context)
+    {
+        var id = new Argument<string>("id") { Description = "The passport id (asp_ + 32 hex)." };
+        var url = UrlOption();
+        var command = new Command("passport", "Fetch the authority-signed passport as it is now (re-issued at the new level after 'authority trust'; a raise counts only once the agent presents it) and print it as JSON. Exit 1 when the authority refuses or its signature does not verify; 3 when it cannot be reached.") { id, url };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using var http = HttpFor(context, parseResult.GetValue(url));
+            var client = new TrustAuthorityClient(http, null, context.Time);
+            var passport = Succeeded(await client.ResolvePassportAsync(parseResult.GetValue(id)!, cancellationToken).ConfigureAwait(false));
+            await context.Out.WriteLineAsync(passport.ToJsonString(new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
     private static Command CreateStatus(CliContext context)
     {
         var id = new Argument<string>("id") { Description = "The passport id (asp_ + 32 hex)." };
@@ -236,7 +253,7 @@ internal static class AuthorityCommand
         var url = UrlOption();
         var level = new Option<int>("--level") { Description = "The new trust level, 0-4.", Required = true };
         var reason = new Option<string>("--reason") { Description = "Why (recorded with the admin token's label).", Required = true };
-        var command = new Command("trust", $"Set a passport's trust level (admin; token from {AdminTokenVariable}).") { id, url, level, reason };
+        var command = new Command("trust", $"Set a passport's trust level (admin; token from {AdminTokenVariable}). A lowered level applies at once through status; the passport is re-issued at the new level, and a raise counts once the agent presents the re-issued passport ('authority passport ID').") { id, url, level, reason };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var newLevel = parseResult.GetValue(level);

@@ -147,9 +147,7 @@ public sealed class McpsMessageVerifier
             var level = passportResult.TrustLevel;
             if (passportResult.ReachesAnchor)
             {
-                var authoritativeCap = passportResult.ChainLength == 1 && passportResult.RootIssuer is { } root
-                    && _options.AuthoritativeLevelAnchors.Contains(root, StringComparer.Ordinal) ? passportResult.LevelCap : (int?)null;
-                var (statusLevel, statusFailure) = await CheckStatusAsync(passport.PassportId, level, authoritativeCap, cancellationToken).ConfigureAwait(false);
+                var (statusLevel, statusFailure) = await CheckStatusAsync(passport.PassportId, level, cancellationToken).ConfigureAwait(false);
                 if (statusFailure is not null)
                 {
                     return Fail(state, statusFailure);
@@ -427,9 +425,8 @@ public sealed class McpsMessageVerifier
         }
     }
 
-    // authoritativeCap: set when the status comes from the authority that issued the passport; its level then replaces
-    // the passport's (up to the cap) instead of only lowering it.
-    private async ValueTask<(int Level, McpsFailure? Failure)> CheckStatusAsync(string passportId, int chainLevel, int? authoritativeCap, CancellationToken cancellationToken)
+    // mcps.md §7.6: the authority's current level only ever lowers the passport's (min); a raise takes a re-issued passport.
+    private async ValueTask<(int Level, McpsFailure? Failure)> CheckStatusAsync(string passportId, int chainLevel, CancellationToken cancellationToken)
     {
         if (_options.StatusPolicy == StatusPolicy.None)
         {
@@ -476,7 +473,6 @@ public sealed class McpsMessageVerifier
             { Kind: PassportStatusKind.Revoked } => (0, new McpsFailure(McpsCode.PassportRevoked, McpsReasons.Revoked)),
             { Kind: PassportStatusKind.Expired } => (0, new McpsFailure(McpsCode.PassportExpired, McpsReasons.Expired)),
             { Kind: PassportStatusKind.Unknown } => (0, new McpsFailure(McpsCode.InvalidPassport, McpsReasons.UnknownPassport)),
-            { CurrentTrustLevel: { } current } when authoritativeCap is { } cap => (Math.Clamp(current, 0, cap), null),
             { CurrentTrustLevel: { } current } => (Math.Min(chainLevel, current), null),
             _ => (chainLevel, null),
         };

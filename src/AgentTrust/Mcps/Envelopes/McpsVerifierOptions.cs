@@ -49,15 +49,6 @@ public sealed record McpsVerifierOptions
     /// <summary>Under <see cref="StatusPolicy.Cached"/>: how long past its <c>ValidUntil</c> a cached status is still accepted while the authority is unreachable (default 1 h).</summary>
     public TimeSpan MaxStatusAge { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>
-    /// Anchors (by name) that are Trust Authorities whose status answers state a passport's current level (mcps.md §8:
-    /// levels are raised and lowered at the authority). For a passport issued directly by one of them (chain length 1),
-    /// the level in its status replaces the level written in the passport, up or down, still capped by the anchor's
-    /// maximum; without a level in the status the passport's own level holds. Passports issued by any other anchor, or
-    /// through an intermediate, keep <c>min(passport level, status level)</c>; self-issued passports stay at 0. Default: none.
-    /// </summary>
-    public IReadOnlyList<string> AuthoritativeLevelAnchors { get; init; } = [];
-
     /// <summary>The signature options derived from <see cref="AcceptHighS"/>.</summary>
     internal Cryptography.SignatureVerificationOptions SignatureOptions =>
         AcceptHighS ? Cryptography.SignatureVerificationOptions.HighSCompatible : Cryptography.SignatureVerificationOptions.Default;

@@ -27,6 +27,9 @@ internal static class GatewayPeers
         ("dotnet", [AgentTrustDll, "proxy", .. gatewayArgs, "--", .. serverCommand]);
 
     /// <summary>Starts a process with all three standard streams redirected.</summary>
+    /// <summary>The AGENTTRUST_HOME of every process a test starts without its own.</summary>
+    public static string TestRunHome { get; } = Path.Combine(Path.GetTempPath(), "agenttrust-tests-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     public static Process Start(string command, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(command)
@@ -41,6 +44,9 @@ internal static class GatewayPeers
             start.ArgumentList.Add(argument);
         }
 
+        // Never the user's ~/.agenttrust: keys, the default replay store and pins of test processes live in a home of
+        // this test run (shared by its processes, as one machine's gateways share theirs), unless a test gives its own.
+        start.Environment["AGENTTRUST_HOME"] = TestRunHome;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

@@ -50,7 +50,7 @@ internal sealed class RawGatewayProcess : IAsyncDisposable
     public async Task<JsonObject> ReceiveAsync(TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
-        var line = await _process.StandardOutput.ReadLineAsync(cts.Token) ?? throw new EndOfStreamException("gateway closed stdout");
+        var line = await _process.StandardOutput.ReadLineAsync(cts.Token) ?? throw new EndOfStreamException("gateway closed stdout; its stderr:\n" + StandardError);
         return (JsonObject)JsonNode.Parse(line)!;
     }
 
