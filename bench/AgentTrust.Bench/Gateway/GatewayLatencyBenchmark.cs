@@ -37,7 +37,7 @@ internal static class GatewayLatencyBenchmark
             var flush = MeasureFlush(scratch, 500);
             Console.WriteLine($"one durable append (write + fsync) in the scratch directory: p50 {flush.P50:F3} ms, p99 {flush.P99:F3} ms");
             Console.WriteLine();
-            Console.WriteLine($"{"configuration",-58} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"calls/s",9}");
+            Console.WriteLine($"{"configuration",-58} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"calls/s",9} {"cpu ms/call",12}");
             var direct = await MeasureAsync("direct (node server-everything)", serverCommand, environment, calls, warmup);
             var secured = await MeasureAsync("agent-proxy + proxy, all checks + audit logs (default)",
                 ["dotnet", cli, "agent-proxy", "--key", "agent", "--audit-dir", Path.Combine(scratch, "agent-audit"), "--",
@@ -108,11 +108,13 @@ internal static class GatewayLatencyBenchmark
 
         var samples = new double[calls];
         var total = Stopwatch.StartNew();
+        var cpuBefore = ProcessTreeCpu(process.Id);
         for (var i = 0; i < warmup + calls; i++)
         {
             if (i == warmup)
             {
                 total.Restart();
+                cpuBefore = ProcessTreeCpu(process.Id);
             }
 
             var id = i + 2;
@@ -126,11 +128,12 @@ internal static class GatewayLatencyBenchmark
         }
 
         var seconds = total.Elapsed.TotalSeconds;
+        var cpu = (ProcessTreeCpu(process.Id) - cpuBefore).TotalMilliseconds / calls;
         input.Close();
         await process.WaitForExitAsync();
         Array.Sort(samples);
-        var result = new Result(Percentile(samples, 0.50), Percentile(samples, 0.99), samples.Average(), calls / seconds);
-        Console.WriteLine($"{name,-58} {result.P50,8:F3} {result.P99,8:F3} {result.Mean,8:F3} {result.CallsPerSecond,9:F0}");
+        var result = new Result(Percentile(samples, 0.50), Percentile(samples, 0.99), samples.Average(), calls / seconds, cpu);
+        Console.WriteLine($"{name,-58} {result.P50,8:F3} {result.P99,8:F3} {result.Mean,8:F3} {result.CallsPerSecond,9:F0} {result.CpuPerCall,12:F3}");
         return result;
     }
 
@@ -153,7 +156,7 @@ internal static class GatewayLatencyBenchmark
     }
 
     private static void PrintAdded(string name, Result measured, Result direct, int hops) =>
-        Console.WriteLine($"  {name,-56} p50 +{(measured.P50 - direct.P50) / hops:F3} ms, p99 +{(measured.P99 - direct.P99) / hops:F3} ms");
+        Console.WriteLine($"  {name,-56} p50 +{(measured.P50 - direct.P50) / hops:F3} ms, p99 +{(measured.P99 - direct.P99) / hops:F3} ms, cpu +{(measured.CpuPerCall - direct.CpuPerCall) / hops:F3} ms");
 
     // What one durable write costs on this disk: every durable nonce registration and every audit record pays it.
     private static Result MeasureFlush(string directory, int count)
@@ -175,7 +178,7 @@ internal static class GatewayLatencyBenchmark
 
         File.Delete(path);
         Array.Sort(samples);
-        return new Result(Percentile(samples, 0.50), Percentile(samples, 0.99), samples.Average(), 0);
+        return new Result(Percentile(samples, 0.50), Percentile(samples, 0.99), samples.Average(), 0, 0);
     }
 
     private static string LoadAverage()
@@ -206,5 +209,52 @@ internal static class GatewayLatencyBenchmark
         throw new InvalidOperationException("the MCP peers are not installed: run scripts/setup.sh");
     }
 
-    private readonly record struct Result(double P50, double P99, double Mean, double CallsPerSecond);
+    // CPU time (user + system) of a process and all its descendants, from /proc (Linux; zero elsewhere). Unlike the
+    // latencies it hardly depends on what else the machine runs, so it is the figure to compare on a busy machine.
+    private static TimeSpan ProcessTreeCpu(int root)
+    {
+        if (!Directory.Exists("/proc"))
+        {
+            return TimeSpan.Zero;
+        }
+
+        var parents = new Dictionary<int, int>();
+        var ticks = new Dictionary<int, long>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parents[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                ticks[pid] = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The process exited meanwhile.
+            }
+        }
+
+        long total = 0;
+        foreach (var (pid, used) in ticks)
+        {
+            for (var p = pid; p > 1 && parents.TryGetValue(p, out var parent); p = parent)
+            {
+                if (p == root)
+                {
+                    total += used;
+                    break;
+                }
+            }
+        }
+
+        return TimeSpan.FromSeconds(total / 100.0);
+    }
+
+    private readonly record struct Result(double P50, double P99, double Mean, double CallsPerSecond, double CpuPerCall);
 }

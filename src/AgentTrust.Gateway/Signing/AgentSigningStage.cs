@@ -40,7 +40,7 @@ public sealed class AgentSigningStage : IRelayStage
     }
 
     /// <inheritdoc />
-    public async ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
+    public ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(exchange);
         var message = exchange.Message;
@@ -56,7 +56,8 @@ public sealed class AgentSigningStage : IRelayStage
             meta["_signet"] = receipt.ToJsonObject();
             if (_audit is not null)
             {
-                await _audit.AppendAsync(receipt, cancellationToken).ConfigureAwait(false);
+                // The receipt becomes durable while the message is signed; the pipeline forwards the call only after.
+                exchange.ForwardOnlyAfter(_audit.AppendAsync(receipt, cancellationToken).AsTask());
             }
         }
 
@@ -71,7 +72,7 @@ public sealed class AgentSigningStage : IRelayStage
             exchange.Items[MessageHashes.SentHashKey] = MessageHashes.OfSigned(message.Json);
         }
 
-        return StageResult.Continue;
+        return ValueTask.FromResult(StageResult.Continue);
     }
 
     /// <inheritdoc />
