@@ -61,7 +61,7 @@ public sealed class AgentSigningStage : IRelayStage
             }
         }
 
-        _signer.Sign(message.Json, new McpsSignOptions
+        var messageHash = _signer.SignAndHash(message.Json, new McpsSignOptions
         {
             EmbeddedPassport = _identity.PassportJson,
             Audience = message.Kind == MessageKind.Request ? _audience : null,
@@ -69,7 +69,8 @@ public sealed class AgentSigningStage : IRelayStage
         message.MarkModified();
         if (message.Kind == MessageKind.Request)
         {
-            exchange.Items[MessageHashes.SentHashKey] = MessageHashes.OfSigned(message.Json);
+            // The hash the signer signed, whatever the placement: the one the server side names in reply-to.
+            exchange.Items[MessageHashes.SentHashKey] = messageHash;
         }
 
         return ValueTask.FromResult(StageResult.Continue);
