@@ -12,7 +12,7 @@ namespace AgentTrust.Bench.Gateway;
 /// from the direct run in the same session. Diagnostic rows split that cost: the relay alone, the checks without audit
 /// logs, and the checks with nonces held in memory (no durable write). The cost of one durable write on the disk in use
 /// and the load average are printed with the figures, since both decide them.
-/// Usage: <c>dotnet run -c Release --project bench/AgentTrust.Bench -- gateway [calls] [warmup]</c>.
+/// Usage: <c>dotnet run -c Release --project bench/AgentTrust.Bench -- gateway [calls] [warmup] [audit,relay,checks,memory]</c>.
 /// </summary>
 internal static class GatewayLatencyBenchmark
 {
@@ -23,6 +23,10 @@ internal static class GatewayLatencyBenchmark
     {
         var calls = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
         var warmup = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000;
+
+        // Optional third argument: the rows to run besides "direct" (audit, relay, checks, memory; default all).
+        var only = args.Length > 2 ? args[2].Split(',') : null;
+        bool Selected(string row) => only is null || only.Contains(row, StringComparer.Ordinal);
         var node = FindNodeDirectory();
         var server = Path.Combine(node, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js");
         var cli = Path.Combine(AppContext.BaseDirectory, "agenttrust.dll");
@@ -39,26 +43,44 @@ internal static class GatewayLatencyBenchmark
             Console.WriteLine();
             Console.WriteLine($"{"configuration",-58} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"calls/s",9} {"cpu ms/call",12}");
             var direct = await MeasureAsync("direct (node server-everything)", serverCommand, environment, calls, warmup);
-            var secured = await MeasureAsync("agent-proxy + proxy, all checks + audit logs (default)",
-                ["dotnet", cli, "agent-proxy", "--key", "agent", "--audit-dir", Path.Combine(scratch, "agent-audit"), "--",
-                 "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--audit-dir", Path.Combine(scratch, "gateway-audit"), "--",
-                 .. serverCommand], environment, calls, warmup);
+            var rows = new List<(string Name, Result Result, int Hops)>();
+            if (Selected("audit"))
+            {
+                rows.Add(("agent-proxy + proxy, all checks + audit logs", await MeasureAsync("agent-proxy + proxy, all checks + audit logs (default)",
+                    ["dotnet", cli, "agent-proxy", "--key", "agent", "--audit-dir", Path.Combine(scratch, "agent-audit"), "--",
+                     "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--audit-dir", Path.Combine(scratch, "gateway-audit"), "--",
+                     .. serverCommand], environment, calls, warmup), 2));
+            }
+
             Console.WriteLine("diagnostics:");
-            var relay = await MeasureAsync("proxy, relay + pins (1 hop)", ["dotnet", cli, "proxy", "--", .. serverCommand], environment, calls, warmup);
-            var signed = await MeasureAsync("agent-proxy + proxy, checks, no audit log",
-                ["dotnet", cli, "agent-proxy", "--key", "agent", "--", "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--",
-                 .. serverCommand], environment, calls, warmup);
-            var memory = await MeasureAsync("agent-proxy + proxy, checks, no audit, nonces in memory",
-                ["dotnet", cli, "agent-proxy", "--key", "agent", "--replay-store", "memory", "--",
-                 "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--replay-store", "memory", "--",
-                 .. serverCommand], environment, calls, warmup);
+            if (Selected("relay"))
+            {
+                rows.Add(("relay only", await MeasureAsync("proxy, relay + pins (1 hop)", ["dotnet", cli, "proxy", "--", .. serverCommand], environment, calls, warmup), 1));
+            }
+
+            if (Selected("checks"))
+            {
+                rows.Add(("checks, no audit (durable nonce store)", await MeasureAsync("agent-proxy + proxy, checks, no audit log",
+                    ["dotnet", cli, "agent-proxy", "--key", "agent", "--", "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--",
+                     .. serverCommand], environment, calls, warmup), 2));
+            }
+
+            if (Selected("memory"))
+            {
+                rows.Add(("checks, no audit, nonces in memory", await MeasureAsync("agent-proxy + proxy, checks, no audit, nonces in memory",
+                    ["dotnet", cli, "agent-proxy", "--key", "agent", "--replay-store", "memory", "--",
+                     "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--replay-store", "memory", "--",
+                     .. serverCommand], environment, calls, warmup), 2));
+            }
+
             Console.WriteLine($"load average at end: {LoadAverage()}");
             Console.WriteLine();
             Console.WriteLine("added per hop (difference from direct; the two-hop rows divided by 2):");
-            PrintAdded("agent-proxy + proxy, all checks + audit logs", secured, direct, 2);
-            PrintAdded("relay only", relay, direct, 1);
-            PrintAdded("checks, no audit (durable nonce store)", signed, direct, 2);
-            PrintAdded("checks, no audit, nonces in memory", memory, direct, 2);
+            foreach (var (rowName, result, hops) in rows)
+            {
+                PrintAdded(rowName, result, direct, hops);
+            }
+
             return 0;
         }
         finally
