@@ -6,11 +6,13 @@ namespace AgentTrust.Bench.Gateway;
 
 /// <summary>
 /// Console-mode benchmark (not BenchmarkDotNet: it measures whole processes): round-trip latency of <c>tools/call</c>
-/// against a real MCP server (server-everything's <c>echo</c>, Node.js) directly, through <c>agenttrust proxy</c> (relay
-/// and pins), and through <c>agent-proxy</c> + <c>proxy</c> with every check on (signing, verification, replay,
-/// countersigning, bilateral receipts, audit log). Reports p50/p99/mean and calls per second over N sequential calls,
-/// and the per-hop cost as the difference from the direct run in the same session.
-/// Usage: <c>dotnet run -c Release --project bench/AgentTrust.Bench -- gateway [calls] [warmup]</c>.
+/// against a real MCP server (server-everything's <c>echo</c>, Node.js) directly and through <c>agent-proxy</c> +
+/// <c>proxy</c> with every check on (signing, verification, durable replay store, countersigning, bilateral receipts,
+/// audit logs): p50/p99/mean and calls per second over N sequential calls, and the cost added per hop as the difference
+/// from the direct run in the same session. Diagnostic rows split that cost: the relay alone, the checks without audit
+/// logs, and the checks with nonces held in memory (no durable write). The cost of one durable write on the disk in use
+/// and the load average are printed with the figures, since both decide them.
+/// Usage: <c>dotnet run -c Release --project bench/AgentTrust.Bench -- gateway [calls] [warmup] [audit,relay,checks,memory]</c>.
 /// </summary>
 internal static class GatewayLatencyBenchmark
 {
@@ -21,6 +23,10 @@ internal static class GatewayLatencyBenchmark
     {
         var calls = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
         var warmup = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000;
+
+        // Optional third argument: the rows to run besides "direct" (audit, relay, checks, memory; default all).
+        var only = args.Length > 2 ? args[2].Split(',') : null;
+        bool Selected(string row) => only is null || only.Contains(row, StringComparer.Ordinal);
         var node = FindNodeDirectory();
         var server = Path.Combine(node, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js");
         var cli = Path.Combine(AppContext.BaseDirectory, "agenttrust.dll");
@@ -31,20 +37,50 @@ internal static class GatewayLatencyBenchmark
         try
         {
             Console.WriteLine($"tools/call echo round trips: {calls} measured after {warmup} warm-up calls, one call in flight at a time");
-            Console.WriteLine($"{"configuration",-44} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"calls/s",9}");
-            var direct = await MeasureAsync("direct (node server-everything)", serverCommand, environment, calls, warmup);
-            var relay = await MeasureAsync("proxy, relay + pins (1 hop)", ["dotnet", cli, "proxy", "--", .. serverCommand], environment, calls, warmup);
-            var signed = await MeasureAsync("agent-proxy + proxy, checks, no audit log",
-                ["dotnet", cli, "agent-proxy", "--key", "agent", "--", "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--",
-                 .. serverCommand], environment, calls, warmup);
-            var secured = await MeasureAsync("agent-proxy + proxy, all checks (2 hops)",
-                ["dotnet", cli, "agent-proxy", "--key", "agent", "--audit-dir", Path.Combine(scratch, "agent-audit"), "--",
-                 "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--audit-dir", Path.Combine(scratch, "gateway-audit"), "--",
-                 .. serverCommand], environment, calls, warmup);
+            Console.WriteLine($"load average at start: {LoadAverage()}");
+            var flush = MeasureFlush(scratch, 500);
+            Console.WriteLine($"one durable append (write + fsync) in the scratch directory: p50 {flush.P50:F3} ms, p99 {flush.P99:F3} ms");
             Console.WriteLine();
-            Console.WriteLine($"added per hop, relay only:      p50 {relay.P50 - direct.P50:F3} ms, p99 {relay.P99 - direct.P99:F3} ms");
-            Console.WriteLine($"added per hop, checks, no audit (/2): p50 {(signed.P50 - direct.P50) / 2:F3} ms, p99 {(signed.P99 - direct.P99) / 2:F3} ms");
-            Console.WriteLine($"added per hop, all checks (/2): p50 {(secured.P50 - direct.P50) / 2:F3} ms, p99 {(secured.P99 - direct.P99) / 2:F3} ms");
+            Console.WriteLine($"{"configuration",-58} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"calls/s",9} {"cpu ms/call",12}");
+            var direct = await MeasureAsync("direct (node server-everything)", serverCommand, environment, calls, warmup);
+            var rows = new List<(string Name, Result Result, int Hops)>();
+            if (Selected("audit"))
+            {
+                rows.Add(("agent-proxy + proxy, all checks + audit logs", await MeasureAsync("agent-proxy + proxy, all checks + audit logs (default)",
+                    ["dotnet", cli, "agent-proxy", "--key", "agent", "--audit-dir", Path.Combine(scratch, "agent-audit"), "--",
+                     "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--audit-dir", Path.Combine(scratch, "gateway-audit"), "--",
+                     .. serverCommand], environment, calls, warmup), 2));
+            }
+
+            Console.WriteLine("diagnostics:");
+            if (Selected("relay"))
+            {
+                rows.Add(("relay only", await MeasureAsync("proxy, relay + pins (1 hop)", ["dotnet", cli, "proxy", "--", .. serverCommand], environment, calls, warmup), 1));
+            }
+
+            if (Selected("checks"))
+            {
+                rows.Add(("checks, no audit (durable nonce store)", await MeasureAsync("agent-proxy + proxy, checks, no audit log",
+                    ["dotnet", cli, "agent-proxy", "--key", "agent", "--", "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--",
+                     .. serverCommand], environment, calls, warmup), 2));
+            }
+
+            if (Selected("memory"))
+            {
+                rows.Add(("checks, no audit, nonces in memory", await MeasureAsync("agent-proxy + proxy, checks, no audit, nonces in memory",
+                    ["dotnet", cli, "agent-proxy", "--key", "agent", "--replay-store", "memory", "--",
+                     "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--replay-store", "memory", "--",
+                     .. serverCommand], environment, calls, warmup), 2));
+            }
+
+            Console.WriteLine($"load average at end: {LoadAverage()}");
+            Console.WriteLine();
+            Console.WriteLine("added per hop (difference from direct; the two-hop rows divided by 2):");
+            foreach (var (rowName, result, hops) in rows)
+            {
+                PrintAdded(rowName, result, direct, hops);
+            }
+
             return 0;
         }
         finally
@@ -94,11 +130,13 @@ internal static class GatewayLatencyBenchmark
 
         var samples = new double[calls];
         var total = Stopwatch.StartNew();
+        var cpuBefore = ProcessTreeCpu(process.Id);
         for (var i = 0; i < warmup + calls; i++)
         {
             if (i == warmup)
             {
                 total.Restart();
+                cpuBefore = ProcessTreeCpu(process.Id);
             }
 
             var id = i + 2;
@@ -112,11 +150,12 @@ internal static class GatewayLatencyBenchmark
         }
 
         var seconds = total.Elapsed.TotalSeconds;
+        var cpu = (ProcessTreeCpu(process.Id) - cpuBefore).TotalMilliseconds / calls;
         input.Close();
         await process.WaitForExitAsync();
         Array.Sort(samples);
-        var result = new Result(Percentile(samples, 0.50), Percentile(samples, 0.99), samples.Average(), calls / seconds);
-        Console.WriteLine($"{name,-44} {result.P50,8:F3} {result.P99,8:F3} {result.Mean,8:F3} {result.CallsPerSecond,9:F0}");
+        var result = new Result(Percentile(samples, 0.50), Percentile(samples, 0.99), samples.Average(), calls / seconds, cpu);
+        Console.WriteLine($"{name,-58} {result.P50,8:F3} {result.P99,8:F3} {result.Mean,8:F3} {result.CallsPerSecond,9:F0} {result.CpuPerCall,12:F3}");
         return result;
     }
 
@@ -138,6 +177,44 @@ internal static class GatewayLatencyBenchmark
         throw new EndOfStreamException("the server closed its output");
     }
 
+    private static void PrintAdded(string name, Result measured, Result direct, int hops) =>
+        Console.WriteLine($"  {name,-56} p50 +{(measured.P50 - direct.P50) / hops:F3} ms, p99 +{(measured.P99 - direct.P99) / hops:F3} ms, cpu +{(measured.CpuPerCall - direct.CpuPerCall) / hops:F3} ms");
+
+    // What one durable write costs on this disk: every durable nonce registration and every audit record pays it.
+    private static Result MeasureFlush(string directory, int count)
+    {
+        var samples = new double[count];
+        var record = new byte[300];
+        Array.Fill(record, (byte)'x');
+        var path = Path.Combine(directory, "flush-probe");
+        using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                RandomAccess.Write(handle, record, (long)i * record.Length);
+                RandomAccess.FlushToDisk(handle);
+                samples[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }
+
+        File.Delete(path);
+        Array.Sort(samples);
+        return new Result(Percentile(samples, 0.50), Percentile(samples, 0.99), samples.Average(), 0, 0);
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "unknown";
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
     private static string FindNodeDirectory()
@@ -154,5 +231,52 @@ internal static class GatewayLatencyBenchmark
         throw new InvalidOperationException("the MCP peers are not installed: run scripts/setup.sh");
     }
 
-    private readonly record struct Result(double P50, double P99, double Mean, double CallsPerSecond);
+    // CPU time (user + system) of a process and all its descendants, from /proc (Linux; zero elsewhere). Unlike the
+    // latencies it hardly depends on what else the machine runs, so it is the figure to compare on a busy machine.
+    private static TimeSpan ProcessTreeCpu(int root)
+    {
+        if (!Directory.Exists("/proc"))
+        {
+            return TimeSpan.Zero;
+        }
+
+        var parents = new Dictionary<int, int>();
+        var ticks = new Dictionary<int, long>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parents[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                ticks[pid] = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The process exited meanwhile.
+            }
+        }
+
+        long total = 0;
+        foreach (var (pid, used) in ticks)
+        {
+            for (var p = pid; p > 1 && parents.TryGetValue(p, out var parent); p = parent)
+            {
+                if (p == root)
+                {
+                    total += used;
+                    break;
+                }
+            }
+        }
+
+        return TimeSpan.FromSeconds(total / 100.0);
+    }
+
+    private readonly record struct Result(double P50, double P99, double Mean, double CallsPerSecond, double CpuPerCall);
 }

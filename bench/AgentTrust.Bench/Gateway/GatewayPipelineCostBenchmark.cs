@@ -33,7 +33,7 @@ internal static class GatewayPipelineCostBenchmark
             var serverOptions = new GatewayOptions { TrustStore = Path.Combine(scratch, "trust") };
 
             Console.WriteLine($"in-process cost per tools/call round trip (request + answer through the hop), {calls} calls");
-            Console.WriteLine($"{"hop",-44} {"p50 ms",8} {"p99 ms",8} {"mean ms",8}");
+            Console.WriteLine($"{"hop",-44} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"KB/call",8} {"gen0/1k",8}");
             await MeasureAsync("relay, no stages", new RelayPipeline([]), new RelayPipeline([]), calls, hop: 1);
             await MeasureAsync("agent hop: receipt, sign, verify answer",
                 new RelayPipeline(GatewayPipelineFactory.CreateAgentSide(new GatewayOptions(), Server, agent, null, null)),
@@ -79,8 +79,16 @@ internal static class GatewayPipelineCostBenchmark
             """{"jsonrpc":"2.0","id":"list","result":{"tools":[{"name":"echo","description":"Echoes","inputSchema":{"type":"object","properties":{"message":{"type":"string"}}}}]}}""", new double[2]);
         var samples = new double[calls];
         var times = new double[2];
+        long allocated = 0;
+        var collections = 0;
         for (var i = 0; i < calls + 500; i++)
         {
+            if (i == 500)
+            {
+                allocated = GC.GetTotalAllocatedBytes(precise: true);
+                collections = GC.CollectionCount(0);
+            }
+
             var id = i.ToString(CultureInfo.InvariantCulture);
             await RoundTripAsync(agentSide, serverSide,
                 "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"message\":\"bench\"}}}",
@@ -91,8 +99,11 @@ internal static class GatewayPipelineCostBenchmark
             }
         }
 
+        // Both sides run in this process, so allocations and collections are those of the whole round trip.
+        var kilobytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1024.0 / calls;
+        var gen0 = (GC.CollectionCount(0) - collections) * 1000.0 / calls;
         Array.Sort(samples);
-        Console.WriteLine($"{name,-44} {Percentile(samples, 0.5),8:F3} {Percentile(samples, 0.99),8:F3} {samples.Average(),8:F3}");
+        Console.WriteLine($"{name,-44} {Percentile(samples, 0.5),8:F3} {Percentile(samples, 0.99),8:F3} {samples.Average(),8:F3} {kilobytes,8:F1} {gen0,8:F1}");
     }
 
     private static async Task RoundTripAsync(RelayPipeline agentSide, RelayPipeline serverSide, string request, string answer, double[] times)

@@ -86,14 +86,14 @@ public sealed class ToolCallReceiptStage : IRelayStage
     }
 
     /// <inheritdoc />
-    public async ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
+    public ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(exchange);
         var message = exchange.Message;
         if (message.Kind is not (MessageKind.Response or MessageKind.Error) || exchange.Request is not { } request
             || request.Message.ToolName is not { } tool)
         {
-            return StageResult.Continue;
+            return ValueTask.FromResult(StageResult.Continue);
         }
 
         var content = message.Kind == MessageKind.Response ? message.Json["result"] : message.Json["error"];
@@ -124,7 +124,8 @@ public sealed class ToolCallReceiptStage : IRelayStage
             receipt = _signer.SignCompound(ReceiptAction.HashOnly(tool, arguments, _target), content, requestedAt);
         }
 
-        await _audit.AppendAsync(receipt, cancellationToken).ConfigureAwait(false);
-        return StageResult.Continue;
+        // Durable before the answer leaves (the pipeline waits for it), while the stages after this one run.
+        exchange.ForwardOnlyAfter(_audit.AppendAsync(receipt, cancellationToken).AsTask());
+        return ValueTask.FromResult(StageResult.Continue);
     }
 }

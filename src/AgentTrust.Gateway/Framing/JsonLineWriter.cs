@@ -6,7 +6,6 @@ namespace AgentTrust.Gateway.Framing;
 /// </summary>
 public sealed class JsonLineWriter : IDisposable
 {
-    private static readonly byte[] Newline = [(byte)'\n'];
     private readonly Stream _stream;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _closed;
@@ -29,8 +28,13 @@ public sealed class JsonLineWriter : IDisposable
                 return false;
             }
 
-            await _stream.WriteAsync(message, cancellationToken).ConfigureAwait(false);
-            await _stream.WriteAsync(Newline, cancellationToken).ConfigureAwait(false);
+            // One write per message: a line written in two parts (message, then newline) wakes the reader on the other
+            // end of a pipe twice, once for half a line it cannot use yet.
+            // (Not a pooled buffer: a cancelled write may still reference it.)
+            var line = new byte[message.Length + 1];
+            message.Span.CopyTo(line);
+            line[^1] = (byte)'\n';
+            await _stream.WriteAsync(line, cancellationToken).ConfigureAwait(false);
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }

@@ -93,6 +93,18 @@ public sealed class RelayPipeline
         var verdict = Precheck(message, direction, request) is { } precheck
             ? StageResult.Reject(precheck)
             : await RunStagesAsync(exchange, cancellationToken).ConfigureAwait(false);
+
+        // Work the stages started for this message (durable audit appends) completes before it can leave, and is
+        // waited for even when a later stage refused it, so that no failure goes unobserved.
+        if (await exchange.WaitBeforeForwardingAsync().ConfigureAwait(false) is { } failure)
+        {
+            GatewayLog.StageFailed(_logger, nameof(RelayExchange.ForwardOnlyAfter), failure);
+            if (!verdict.IsRejected)
+            {
+                verdict = StageResult.Reject(GatewayRejection.Mcps(McpsCode.InternalError, "internal_error"));
+            }
+        }
+
         if (verdict.Rejection is { } rejection)
         {
             GatewayLog.MessageRefused(_logger, message.Kind.ToString(), message.Method ?? "-", Side(direction), rejection.McpsCode?.ToCodeString() ?? rejection.JsonRpcCode.ToString(System.Globalization.CultureInfo.InvariantCulture), rejection.Reason);

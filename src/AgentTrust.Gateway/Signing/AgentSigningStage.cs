@@ -40,7 +40,7 @@ public sealed class AgentSigningStage : IRelayStage
     }
 
     /// <inheritdoc />
-    public async ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
+    public ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(exchange);
         var message = exchange.Message;
@@ -56,11 +56,12 @@ public sealed class AgentSigningStage : IRelayStage
             meta["_signet"] = receipt.ToJsonObject();
             if (_audit is not null)
             {
-                await _audit.AppendAsync(receipt, cancellationToken).ConfigureAwait(false);
+                // The receipt becomes durable while the message is signed; the pipeline forwards the call only after.
+                exchange.ForwardOnlyAfter(_audit.AppendAsync(receipt, cancellationToken).AsTask());
             }
         }
 
-        _signer.Sign(message.Json, new McpsSignOptions
+        var messageHash = _signer.SignAndHash(message.Json, new McpsSignOptions
         {
             EmbeddedPassport = _identity.PassportJson,
             Audience = message.Kind == MessageKind.Request ? _audience : null,
@@ -68,10 +69,11 @@ public sealed class AgentSigningStage : IRelayStage
         message.MarkModified();
         if (message.Kind == MessageKind.Request)
         {
-            exchange.Items[MessageHashes.SentHashKey] = MessageHashes.OfSigned(message.Json);
+            // The hash the signer signed, whatever the placement: the one the server side names in reply-to.
+            exchange.Items[MessageHashes.SentHashKey] = messageHash;
         }
 
-        return StageResult.Continue;
+        return ValueTask.FromResult(StageResult.Continue);
     }
 
     /// <inheritdoc />

@@ -44,8 +44,4 @@ internal static class MessageHashes
             return null;
         }
     }
-
-    /// <summary>The hash of a message this side signed (its P2 body).</summary>
-    public static string OfSigned(JsonObject signed) =>
-        McpsPreimage.MessageHash(McpsPreimage.CanonicalBody(signed, EnvelopePlacement.Meta));
 }

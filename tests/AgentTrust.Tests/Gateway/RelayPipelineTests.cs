@@ -126,6 +126,64 @@ public sealed class RelayPipelineTests
         Assert.Null(answer.Rejection);
     }
 
+    [Fact]
+    public async Task WorkAStageStarted_IsAwaitedBeforeTheMessageLeaves()
+    {
+        var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var trace = new List<string>();
+        var pipeline = new RelayPipeline([new DeferringStage(durable.Task), new TracingStage("later", trace)]);
+
+        var processing = pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"method":"ping"}"""), RelayDirection.ClientToServer).AsTask();
+
+        // The later stage ran while the work was still pending, but nothing was released.
+        Assert.Equal(["later:client"], trace);
+        Assert.False(processing.IsCompleted);
+        durable.SetResult();
+        var outcome = await processing;
+        Assert.Null(outcome.Rejection);
+        Assert.Equal(1, Json(outcome.ToRecipient)["id"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task WorkAStageStarted_ThatFails_RefusesTheRequest_FailClosed()
+    {
+        var pipeline = new RelayPipeline([new DeferringStage(Task.FromException(new IOException("disk full")))]);
+
+        var outcome = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"method":"ping"}"""), RelayDirection.ClientToServer);
+
+        Assert.Null(outcome.ToRecipient);
+        Assert.Equal("MCPS-025", Json(outcome.ToSender)["error"]!["data"]!["mcps_code"]!.GetValue<string>());
+        Assert.Equal(0, pipeline.PendingRequests.ClientToServer);
+    }
+
+    [Fact]
+    public async Task WorkAStageStarted_ThatFails_ReplacesTheAnswer_WithAnError()
+    {
+        var pipeline = new RelayPipeline([new DeferringStage(Task.FromException(new IOException("disk full")), onClientMessages: false)]);
+        await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"x"}}"""), RelayDirection.ClientToServer);
+
+        var outcome = await pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":3,"result":{"content":[]}}"""), RelayDirection.ServerToClient);
+
+        var error = Json(outcome.ToRecipient);
+        Assert.False(error.ContainsKey("result"));
+        Assert.Equal("MCPS-025", error["error"]!["data"]!["mcps_code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task WorkAStageStarted_IsAwaited_EvenWhenALaterStageRefuses()
+    {
+        var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pipeline = new RelayPipeline([new DeferringStage(durable.Task), new RejectingStage()]);
+
+        var processing = pipeline.ProcessAsync(Bytes("""{"jsonrpc":"2.0","id":1,"method":"ping"}"""), RelayDirection.ClientToServer).AsTask();
+
+        Assert.False(processing.IsCompleted);
+        durable.SetResult();
+        var outcome = await processing;
+        Assert.Equal(Errors.McpsCode.InsufficientTrust, outcome.Rejection!.McpsCode);
+        Assert.Null(outcome.ToRecipient);
+    }
+
     private sealed class TracingStage(string name, List<string> trace) : IRelayStage
     {
         public ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
@@ -171,5 +229,27 @@ public sealed class RelayPipelineTests
 
         public ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken) => OnClientMessageAsync(exchange, cancellationToken);
     }
-}
 
+    private sealed class DeferringStage(Task work, bool onClientMessages = true) : IRelayStage
+    {
+        public ValueTask<StageResult> OnClientMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
+        {
+            if (onClientMessages)
+            {
+                exchange.ForwardOnlyAfter(work);
+            }
+
+            return ValueTask.FromResult(StageResult.Continue);
+        }
+
+        public ValueTask<StageResult> OnServerMessageAsync(RelayExchange exchange, CancellationToken cancellationToken)
+        {
+            if (!onClientMessages)
+            {
+                exchange.ForwardOnlyAfter(work);
+            }
+
+            return ValueTask.FromResult(StageResult.Continue);
+        }
+    }
+}

@@ -203,4 +203,19 @@ public class McpsSignVerifyTests
         Assert.Equal(a.Placement, b.Placement);
         Assert.Equal(a.MessageHash, b.MessageHash);
     }
+
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void SignAndHash_returns_the_hash_the_verifier_reports_in_either_placement(string json, EnvelopePlacement placement)
+    {
+        // The agent side binds answers to this hash (reply-to); it must be the verifier's even after a P1 fallback.
+        using var world = new McpsWorld();
+        var message = JsonNode.Parse(json)!.AsObject();
+
+        var hash = world.Signer.SignAndHash(message, world.EmbedPassport with { Placement = placement });
+
+        var verified = world.Verifier().VerifyWithKey(McpsWorld.Bytes(message), world.AgentKey.PublicKey);
+        Assert.True(verified.IsValid, verified.Failure?.ToString());
+        Assert.Equal(verified.MessageHash, hash);
+    }
 }

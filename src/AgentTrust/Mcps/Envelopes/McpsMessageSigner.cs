@@ -61,7 +61,8 @@ public sealed class McpsMessageSigner
             throw new ArgumentException("The message is not a JSON object.", nameof(message));
         }
 
-        return McpsJson.Serialize(SignCore(parsed, canonical, options));
+        SignCore(parsed, canonical, options);
+        return McpsJson.Serialize(parsed);
     }
 
     /// <summary>Signs a message object in place and returns it.</summary>
@@ -70,13 +71,27 @@ public sealed class McpsMessageSigner
     public JsonObject Sign(JsonObject message, McpsSignOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(message);
+        SignCore(message, null, options);
+        return message;
+    }
+
+    /// <summary>
+    /// Signs a message object in place and returns the <c>message_hash</c> it signed: the hash a verifier reports for it
+    /// and an answer's <c>io.agenttrust/reply-to</c> must name (no second canonicalisation of the signed message).
+    /// </summary>
+    /// <exception cref="ArgumentException">The object is not a JSON-RPC message, or is already signed.</exception>
+    /// <exception cref="CanonicalJsonException">The message holds something JCS cannot represent.</exception>
+    public string SignAndHash(JsonObject message, McpsSignOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
         return SignCore(message, null, options);
     }
 
     /// <param name="message">The message; modified in place.</param>
     /// <param name="canonical">The RFC 8785 bytes of <paramref name="message"/> as given, when the caller has them.</param>
     /// <param name="options">The options.</param>
-    private JsonObject SignCore(JsonObject message, byte[]? canonical, McpsSignOptions? options)
+    /// <returns>The message hash that was signed.</returns>
+    private string SignCore(JsonObject message, byte[]? canonical, McpsSignOptions? options)
     {
         options ??= McpsSignOptions.Default;
         var kind = JsonRpcMessageKinds.Classify(message);
@@ -140,7 +155,8 @@ public sealed class McpsMessageSigner
         var body = McpsPreimage.BodyFromCanonicalMessage(canonical, placement, kind);
         var nonce = McpsIdentifiers.NewNonce();
         var timestamp = McpsTimestamp.Format(_time.GetUtcNow());
-        var signingInput = McpsPreimage.SigningInput(McpsPreimage.MessageHash(body), nonce, PassportId, timestamp, options.ChannelBinding);
+        var messageHash = McpsPreimage.MessageHash(body);
+        var signingInput = McpsPreimage.SigningInput(messageHash, nonce, PassportId, timestamp, options.ChannelBinding);
         var container = new JsonObject
         {
             ["version"] = McpsEnvelopeConstants.Version,
@@ -159,7 +175,7 @@ public sealed class McpsMessageSigner
             MetaOf(parent!)[McpsEnvelopeConstants.MetaKey] = container;
         }
 
-        return message;
+        return messageHash;
     }
 
     /// <summary>
