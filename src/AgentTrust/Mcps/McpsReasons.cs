@@ -45,6 +45,7 @@ public static class McpsReasons
     public const string DeceptiveText = "deceptive_text";
     public const string ToolRemoved = "tool_removed";
     public const string ServerPassportMismatch = "server_passport_mismatch";
+    public const string SessionSignerMismatch = "session_signer_mismatch";
     public const string Expired = "expired";
     public const string InsufficientTrust = "insufficient_trust";
     public const string RuntimeMismatch = "runtime_mismatch";

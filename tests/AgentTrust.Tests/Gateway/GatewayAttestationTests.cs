@@ -86,6 +86,14 @@ public sealed class GatewayAttestationTests
         Assert.Equal(reason, answer["error"]!["data"]!["reason"]!.GetValue<string>());
     }
 
+    // A connection belongs to the signer of its first verified message: the MCPS stage refuses anyone else before
+    // attestation is looked at.
+    private static void AssertOtherSignerRefused(JsonObject answer)
+    {
+        Assert.Equal("MCPS-018", answer["error"]!["data"]!["mcps_code"]!.GetValue<string>());
+        Assert.Equal("session_signer_mismatch", answer["error"]!["data"]!["reason"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task VerifiedTokenAtInitialize_LetsTheRequiredToolThrough()
     {
@@ -192,10 +200,18 @@ public sealed class GatewayAttestationTests
         await gateway.SendAsync(setup.Agent.Sign(Call(8)));
         var again = await gateway.ReceiveResponseAsync(8);
         await gateway.SendAsync(other.Sign(Call(9)));
-        var stolen = await gateway.ReceiveResponseAsync(9);
+        var otherSigner = await gateway.ReceiveResponseAsync(9);
+
+        // The thief on a connection of its own (a second gateway process sharing the replay store of the machine).
+        await using var second = setup.Start();
+        await second.SendAsync(other.Sign("""{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"thief","version":"1"}}}"""));
+        Assert.True((await second.ReceiveResponseAsync("init")).ContainsKey("result"));
+        await second.SendAsync(other.Sign(Call(9)));
+        var stolen = await second.ReceiveResponseAsync(9);
 
         Assert.Equal("verified", first["result"]!["_meta"]![AttestationPlacement.ResultMetaKey]!["verification_status"]!.GetValue<string>());
         Assert.True(again.ContainsKey("result"), again.ToJsonString());
+        AssertOtherSignerRefused(otherSigner);
         AssertAttestationRefused(stolen, AttestationReasons.Replay, "replay");
         Assert.Equal(["echo", "echo"], setup.ToolCalls());
     }
@@ -264,15 +280,15 @@ public sealed class GatewayAttestationTests
         await gateway.SendAsync(setup.Agent.Sign(EchoCall));
         var ownerCall = await gateway.ReceiveResponseAsync(5);
 
-        AssertAttestationRefused(intruderCall, AttestationReasons.Required, "missing");
-        AssertAttestationRefused(intruderList, AttestationReasons.Required, "missing");
-        Assert.Equal("already_initialized", intruderInit["error"]!["data"]!["reason"]!.GetValue<string>());
+        AssertOtherSignerRefused(intruderCall);
+        AssertOtherSignerRefused(intruderList);
+        AssertOtherSignerRefused(intruderInit);
         Assert.Equal("pay 10", ownerCall["result"]!["content"]![0]!["text"]!.GetValue<string>());
         Assert.Equal(["initialize", "notifications/initialized", "tools/call"], RecordedMessages.Methods(setup.Trust.Scratch.File("received.jsonl")));
     }
 
     [Fact]
-    public async Task SessionVerdict_UnderOptional_AnotherSignerIsDowngradedToNone_SoARequiredToolIsRefused()
+    public async Task SessionVerdict_UnderOptional_AnotherSignerCannotUseTheConnection()
     {
         using var setup = new Setup();
         using var other = setup.Trust.IssueAgent(level: 2);
@@ -286,10 +302,9 @@ public sealed class GatewayAttestationTests
         await gateway.SendAsync(other.Sign("""{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"changeable","arguments":{"text":"x"}}}"""));
         var intruderOther = await gateway.ReceiveResponseAsync(6);
 
-        AssertAttestationRefused(intruderEcho, AttestationReasons.Required, "missing");
-        Assert.Equal("echo", intruderEcho["error"]!["data"]!["tool"]!.GetValue<string>());
-        Assert.True(intruderOther.ContainsKey("result"), intruderOther.ToJsonString());
-        Assert.Equal(["changeable"], setup.ToolCalls());
+        AssertOtherSignerRefused(intruderEcho);
+        AssertOtherSignerRefused(intruderOther);
+        Assert.Empty(setup.ToolCalls());
     }
 
     [Fact]

@@ -46,6 +46,25 @@ public sealed class GatewayVerificationTests
     }
 
     [Fact]
+    public async Task AnotherSignerOnTheConnection_IsRefusedWithMcps018_AndNeverReachesTheServer()
+    {
+        using var trust = new TrustFixture();
+        using var owner = trust.IssueAgent(level: 2);
+        using var intruder = trust.IssueAgent(level: 2);
+        await using var gateway = StartGateway(trust);
+        await HandshakeAsync(gateway, owner);
+
+        await gateway.SendAsync(intruder.Sign(EchoCall));
+        var refused = await gateway.ReceiveResponseAsync(5);
+        await gateway.SendAsync(owner.Sign(EchoCall.Replace("\"id\":5", "\"id\":6", StringComparison.Ordinal)));
+        var passed = await gateway.ReceiveResponseAsync(6);
+
+        AssertRefused(refused, 5, "MCPS-018", "session_signer_mismatch");
+        Assert.Equal("pay 10", passed["result"]!["content"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal(["echo"], RecordedMessages.ToolCalls(trust.Scratch.File("received.jsonl")));
+    }
+
+    [Fact]
     public async Task SignedCall_Passes_AndItsBilateralReceiptAndTheAuditLogVerify()
     {
         using var trust = new TrustFixture();

@@ -133,12 +133,38 @@ public sealed class HttpGatewayAttestationTests : IAsyncLifetime
         using var intruderInit = await http.SendAsync(Post(intruder.Sign(Initialize(null)), session));
         using var ownerCall = await http.SendAsync(Post(owner.Sign(EchoCall(4, "still mine")), session));
 
-        var list = await MessageAsync(intruderList);
-        Assert.Equal(AttestationReasons.Required, list["error"]!["code"]!.GetValue<int>());
-        Assert.Equal("MCPS-020", list["error"]!["data"]!["mcps_code"]!.GetValue<string>());
-        Assert.Equal(AttestationReasons.Required, (await MessageAsync(intruderCall))["error"]!["code"]!.GetValue<int>());
-        Assert.Equal("already_initialized", (await MessageAsync(intruderInit))["error"]!["data"]!["reason"]!.GetValue<string>());
+        // The MCPS stage refuses another signer in the session before attestation is even looked at (MCPS-018).
+        foreach (var refused in new[] { intruderList, intruderCall, intruderInit })
+        {
+            var error = (await MessageAsync(refused))["error"]!;
+            Assert.Equal("MCPS-018", error["data"]!["mcps_code"]!.GetValue<string>());
+            Assert.Equal("session_signer_mismatch", error["data"]!["reason"]!.GetValue<string>());
+        }
+
         Assert.Equal("Echo: still mine", (await MessageAsync(ownerCall))["result"]!["content"]![0]!["text"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task WithoutAttestationRequired_AnotherPassportThatLearnedTheSessionId_CannotActInIt()
+    {
+        using var trust = new TrustFixture();
+        using var owner = trust.IssueAgent(level: 2);
+        using var intruder = trust.IssueAgent(level: 2);
+        await StartGatewayAsync(AttestationPolicyMode.Optional, trust.TrustStore);
+        using var http = new HttpClient();
+
+        using var accepted = await http.SendAsync(Post(owner.Sign(Initialize(null))));
+        var session = accepted.Headers.GetValues("Mcp-Session-Id").Single();
+        (await http.SendAsync(Post(owner.Sign("""{"jsonrpc":"2.0","method":"notifications/initialized"}"""), session))).Dispose();
+        using var intruderCall = await http.SendAsync(Post(intruder.Sign(EchoCall(3, "stolen session")), session));
+        using var ownerCall = await http.SendAsync(Post(owner.Sign(EchoCall(4, "still mine")), session));
+        using var intruderOwnSession = await http.SendAsync(Post(intruder.Sign(Initialize(null))));
+
+        var refused = (await MessageAsync(intruderCall))["error"]!["data"]!;
+        Assert.Equal("MCPS-018", refused["mcps_code"]!.GetValue<string>());
+        Assert.Equal("session_signer_mismatch", refused["reason"]!.GetValue<string>());
+        Assert.Equal("Echo: still mine", (await MessageAsync(ownerCall))["result"]!["content"]![0]!["text"]!.GetValue<string>());
+        Assert.True((await MessageAsync(intruderOwnSession)).ContainsKey("result"));   // its own session is its own
     }
 
     [Fact]
