@@ -98,7 +98,8 @@ public sealed class AuditLog : IAsyncDisposable
 
     /// <summary>
     /// Signs a checkpoint of the current head (receipts.md §7.6) with <paramref name="authorityKey"/> and stores it in
-    /// <c>anchors/</c> beside the log. The same object can be countersigned by a Trust Authority.
+    /// <c>anchors/</c> beside the log as <see cref="AuditAnchor.CheckpointFileName"/> (an authority's anchor of the same
+    /// head keeps its own file).
     /// </summary>
     public async Task<AuditAnchor> CheckpointAsync(SigningKey authorityKey, string authorityName, CancellationToken cancellationToken = default)
     {
@@ -119,7 +120,7 @@ public sealed class AuditLog : IAsyncDisposable
             }
 
             var anchor = AuditAnchor.Create(head, authorityKey, authorityName, _options.Time);
-            await anchor.WriteAsync(_options.Directory, cancellationToken).ConfigureAwait(false);
+            await anchor.WriteAsync(_options.Directory, AuditAnchor.CheckpointFileName(anchor.RecordCount), cancellationToken).ConfigureAwait(false);
             return anchor;
         }
         finally

@@ -269,7 +269,7 @@ internal static class AuditCommand
                 else
                 {
                     await context.Out.WriteLineAsync($"Checkpoint: {anchor.RecordCount} records, head {anchor.RecordHash}").ConfigureAwait(false);
-                    await context.Out.WriteLineAsync($"Written to {Path.Combine(directory, AuditAnchor.FolderName, AuditAnchor.FileName(anchor.RecordCount))}").ConfigureAwait(false);
+                    await context.Out.WriteLineAsync($"Written to {Path.Combine(directory, AuditAnchor.FolderName, AuditAnchor.CheckpointFileName(anchor.RecordCount))}").ConfigureAwait(false);
                 }
             }
 
@@ -322,7 +322,7 @@ internal static class AuditCommand
                 }
 
                 var anchor = AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(result.Value!.ToJsonString()), out _)!;
-                await anchor.WriteAsync(directory, cancellationToken).ConfigureAwait(false);
+                var written = await anchor.WriteAsync(directory, cancellationToken).ConfigureAwait(false);
                 if (parseResult.GetValue(json))
                 {
                     await context.Out.WriteLineAsync(anchor.ToJsonString()).ConfigureAwait(false);
@@ -330,7 +330,7 @@ internal static class AuditCommand
                 else
                 {
                     await context.Out.WriteLineAsync($"Anchored at {http.BaseAddress}: log {anchor.LogId}, {anchor.RecordCount} records, head {anchor.RecordHash}").ConfigureAwait(false);
-                    await context.Out.WriteLineAsync($"Written to {Path.Combine(directory, AuditAnchor.FolderName, AuditAnchor.FileName(anchor.RecordCount))}").ConfigureAwait(false);
+                    await context.Out.WriteLineAsync($"Written to {written}").ConfigureAwait(false);
                 }
             }
 
