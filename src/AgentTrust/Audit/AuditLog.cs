@@ -27,6 +27,7 @@ public sealed class AuditLog : IAsyncDisposable
     private string? _handleFile;
     private volatile AuditLogException? _fault;
     private volatile AuditHead _head;
+    private AuditAnchorer? _anchorer;
 
     private AuditLog(AuditLogOptions options)
     {
@@ -44,6 +45,12 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>The head as of the last acknowledged append (or open).</summary>
     public AuditHead Head => _head;
 
+    /// <summary>Where automatic anchoring stands (<see cref="AuditLogOptions.Anchoring"/>); null when it is off.</summary>
+    public AuditAnchoringStatus? AnchoringStatus => _anchorer?.Status;
+
+    /// <summary>The anchoring task (for tests); null when anchoring is off.</summary>
+    internal AuditAnchorer? Anchorer => _anchorer;
+
     /// <summary>
     /// Opens (creating if needed) the log in <see cref="AuditLogOptions.Directory"/>: takes the lock, verifies the tail,
     /// repairs a torn last line, and starts the writer.
@@ -59,6 +66,11 @@ public sealed class AuditLog : IAsyncDisposable
         {
             log._tail.Resync();
             log._head = log._tail.Head;
+        }
+
+        if (options.Anchoring is { } anchoring)
+        {
+            log._anchorer = new AuditAnchorer(anchoring, options.Directory, log._head, options.Time);
         }
 
         log._loop = Task.Run(log.RunAsync, CancellationToken.None);
@@ -129,11 +141,16 @@ public sealed class AuditLog : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes pending appends and closes the file.</summary>
+    /// <summary>Completes pending appends, anchors the final head when anchoring is on, and closes the file.</summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        if (_anchorer is not null)
+        {
+            await _anchorer.DisposeAsync().ConfigureAwait(false);
+        }
+
         _handle?.Dispose();
         _stateGate.Dispose();
     }
@@ -229,6 +246,7 @@ public sealed class AuditLog : IAsyncDisposable
 
             _tail.Advanced(file, offset + buffer.WrittenCount, new AuditHead(logId, count, prev));
             _head = _tail.Head;
+            _anchorer?.Advanced(_head);
             return results;
         }
         finally
