@@ -141,6 +141,38 @@ public sealed class AuditLog : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reads the records other writers (processes sharing the directory) appended since, makes them durable (fsync of the
+    /// newest file, in case a writer died before its own), and returns the head; automatic anchoring sees it too. For a
+    /// process that watches a log others write.
+    /// </summary>
+    /// <exception cref="AuditLogException">The chain on disk is corrupt or was cut (MCPS-023).</exception>
+    public async Task<AuditHead> RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        await _stateGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfFaulted();
+            using (await AuditDirectoryLock.AcquireAsync(_options.Directory, cancellationToken).ConfigureAwait(false))
+            {
+                SyncOrFault();
+                if (_tail.CurrentFile is { } file && _tail.Head.RecordCount > _head.RecordCount)
+                {
+                    using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                    RandomAccess.FlushToDisk(handle);
+                }
+            }
+
+            _head = _tail.Head;
+            _anchorer?.Advanced(_head);
+            return _head;
+        }
+        finally
+        {
+            _stateGate.Release();
+        }
+    }
+
     /// <summary>Completes pending appends, anchors the final head when anchoring is on, and closes the file.</summary>
     public async ValueTask DisposeAsync()
     {
