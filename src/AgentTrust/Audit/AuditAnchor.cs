@@ -159,14 +159,24 @@ public sealed class AuditAnchor
 
         var path = Path.Combine(folder, fileName);
         var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
-        await using (stream.ConfigureAwait(false))
+        try
         {
-            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(ToJsonString() + "\n"), cancellationToken).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
+            var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(ToJsonString() + "\n"), cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            // Cancelled or failed before the rename: leave no temporary file behind.
+            File.Delete(temporary);
+            throw;
         }
 
-        File.Move(temporary, path, overwrite: true);
         AuditDirectorySync.Flush(folder);
         return path;
     }

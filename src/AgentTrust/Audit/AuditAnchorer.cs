@@ -27,8 +27,16 @@ internal sealed class AuditAnchorer : IAsyncDisposable
     private volatile AuditAnchoringStatus _status = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public AuditAnchorer(AuditAnchoringOptions options, string directory, AuditHead head, TimeProvider time)
+    private readonly Func<CancellationToken, Task<AuditHead>>? _refresh;
+
+    /// <param name="options">The anchoring settings.</param>
+    /// <param name="directory">The log directory (anchors go to its <c>anchors/</c>).</param>
+    /// <param name="head">The durable head at open.</param>
+    /// <param name="time">The clock of the timer and the retry delays.</param>
+    /// <param name="refresh">Reads the head other writers of the directory reached, when the authority says it holds a higher one.</param>
+    public AuditAnchorer(AuditAnchoringOptions options, string directory, AuditHead head, TimeProvider time, Func<CancellationToken, Task<AuditHead>>? refresh = null)
     {
+        _refresh = refresh;
         ArgumentNullException.ThrowIfNull(options.Authority);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.EveryRecords, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.Interval, TimeSpan.Zero);
@@ -114,9 +122,15 @@ internal sealed class AuditAnchorer : IAsyncDisposable
 
             try
             {
-                if (await AttemptAsync(head, cancellationToken).ConfigureAwait(false))
+                var outcome = await AttemptAsync(head, cancellationToken).ConfigureAwait(false);
+                if (outcome == Outcome.Done)
                 {
                     return;
+                }
+
+                if (outcome == Outcome.RetryNow)
+                {
+                    continue;
                 }
 
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
@@ -130,8 +144,15 @@ internal sealed class AuditAnchorer : IAsyncDisposable
         }
     }
 
-    /// <summary>One attempt: true when done (stored or refused), false to retry.</summary>
-    private async Task<bool> AttemptAsync(AuditHead head, CancellationToken cancellationToken)
+    private enum Outcome
+    {
+        Done,
+        RetryLater,
+        RetryNow,
+    }
+
+    /// <summary>One attempt: done (stored or refused), or retry.</summary>
+    private async Task<Outcome> AttemptAsync(AuditHead head, CancellationToken cancellationToken)
     {
         AuthorityResult<JsonObject> answer;
         VerificationKey? key;
@@ -148,12 +169,18 @@ internal sealed class AuditAnchorer : IAsyncDisposable
 
         if (!answer.IsSuccess)
         {
+            if (answer.HttpStatus == 409 && answer.Reason == "stale_checkpoint" && await OtherWritersWentFurtherAsync(head, cancellationToken).ConfigureAwait(false))
+            {
+                // Another writer of this directory anchored a head this one had not read yet: anchor the newer head.
+                return Outcome.RetryNow;
+            }
+
             if (answer.HttpStatus is 403 or 409)
             {
                 // The authority holds a higher or different head of this log, or binds it to another key: the local log is
                 // not the one it anchored. Retrying cannot help, and a later, higher head would hide the fork.
                 Publish(_status with { Refused = true, LastFailureCode = answer.Code, LastFailureReason = answer.Reason, ConsecutiveFailures = _status.ConsecutiveFailures + 1 });
-                return true;
+                return Outcome.Done;
             }
 
             return Failed(answer.Code ?? McpsCode.AuthorityUnreachable, answer.Reason ?? "status_unavailable");
@@ -192,13 +219,30 @@ internal sealed class AuditAnchorer : IAsyncDisposable
 
         Volatile.Write(ref _anchoredCount, anchor.RecordCount);
         Publish(_status with { AnchoredRecordCount = anchor.RecordCount, AnchorFile = file, ConsecutiveFailures = 0, LastFailureCode = null, LastFailureReason = null });
-        return true;
+        return Outcome.Done;
     }
 
-    private bool Failed(McpsCode code, string reason)
+    private async Task<bool> OtherWritersWentFurtherAsync(AuditHead head, CancellationToken cancellationToken)
+    {
+        if (_refresh is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return (await _refresh(cancellationToken).ConfigureAwait(false)).RecordCount > head.RecordCount;
+        }
+        catch (AuditLogException)
+        {
+            return false;
+        }
+    }
+
+    private Outcome Failed(McpsCode code, string reason)
     {
         Publish(_status with { ConsecutiveFailures = _status.ConsecutiveFailures + 1, LastFailureCode = code, LastFailureReason = reason });
-        return false;
+        return Outcome.RetryLater;
     }
 
     private void Publish(AuditAnchoringStatus status)

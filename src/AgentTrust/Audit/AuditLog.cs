@@ -70,7 +70,7 @@ public sealed class AuditLog : IAsyncDisposable
 
         if (options.Anchoring is { } anchoring)
         {
-            log._anchorer = new AuditAnchorer(anchoring, options.Directory, log._head, options.Time);
+            log._anchorer = new AuditAnchorer(anchoring, options.Directory, log._head, options.Time, log.RefreshAsync);
         }
 
         log._loop = Task.Run(log.RunAsync, CancellationToken.None);

@@ -192,6 +192,23 @@ public sealed class AuditAutoAnchoringTests : IAsyncLifetime
         Assert.Equal("stale_checkpoint", log2.AnchoringStatus.LastFailureReason);
     }
 
+    [Fact]
+    public async Task A_higher_head_another_writer_anchored_first_is_caught_up_not_reported_as_a_refusal()
+    {
+        // Two writers share the directory (one lock). B's last own head (50) is below what A anchored (150).
+        var b = await OpenAsync(Anchoring());
+        await _fx.AppendAsync(b, 50);
+        await using (var a = await OpenAsync(Anchoring()))
+        {
+            await _fx.AppendAsync(a, 100, 50);
+        }
+
+        Assert.Equal(150, ReadAnchor(150).RecordCount);
+        await b.DisposeAsync();
+        Assert.False(b.AnchoringStatus!.Refused, b.AnchoringStatus.LastFailureReason);
+        Assert.Equal(150, b.AnchoringStatus.AnchoredRecordCount);
+    }
+
     [Theory]
     [InlineData(TamperingAuthority.Mode.SignedByAnotherKey, McpsCode.InvalidSignature, "anchor_untrusted")]
     [InlineData(TamperingAuthority.Mode.AnotherHead, McpsCode.AuditChainBroken, "anchor_mismatch")]
