@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentTrust.Cryptography;
-using AgentTrust.Json;
 using AgentTrust.Receipts;
+using AgentTrust.TrustAuthority;
 
 namespace AgentTrust.Audit;
 
@@ -17,6 +17,8 @@ public sealed class AuditAnchor
     /// <summary>The folder of anchors inside a log directory.</summary>
     public const string FolderName = "anchors";
 
+    private const string AnchorSuffix = ".anchor.json";
+    private const string CheckpointSuffix = ".checkpoint.json";
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     private AuditAnchor(JsonObject json, string logId, long recordCount, string recordHash, DateTimeOffset anchoredAt, VerificationKey authorityKey)
@@ -59,8 +61,16 @@ public sealed class AuditAnchor
     /// <summary>The anchor as indented JSON.</summary>
     public string ToJsonString() => Json.ToJsonString(Indented);
 
-    /// <summary>The file name of an anchor covering <paramref name="recordCount"/> records.</summary>
-    public static string FileName(long recordCount) => recordCount.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + ".anchor.json";
+    /// <summary>The file name of a Trust Authority's anchor covering <paramref name="recordCount"/> records (receipts.md §7.6).</summary>
+    public static string FileName(long recordCount) => Digits(recordCount) + AnchorSuffix;
+
+    /// <summary>
+    /// The file name of a local checkpoint (<see cref="AuditLog.CheckpointAsync"/>) covering <paramref name="recordCount"/>
+    /// records: distinct from <see cref="FileName"/>, so a checkpoint and an authority's anchor of the same head both stay.
+    /// </summary>
+    public static string CheckpointFileName(long recordCount) => Digits(recordCount) + CheckpointSuffix;
+
+    private static string Digits(long recordCount) => recordCount.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Signs an anchor of <paramref name="head"/>.</summary>
     public static AuditAnchor Create(AuditHead head, SigningKey authorityKey, string authorityName, TimeProvider? time = null)
@@ -86,8 +96,7 @@ public sealed class AuditAnchor
             ["authority"] = new JsonObject { ["pubkey"] = authorityPublicKey, ["name"] = authorityName },
             ["nonce"] = ReceiptEncoding.NewNonce(),
         };
-        var signature = authorityKey.Sign(Signable(json, CanonicalJsonOptions.Signet));
-        json["sig"] = ReceiptEncoding.FormatSignature(signature);
+        AuthoritySignedDocument.SignEd25519(json, authorityKey);
         ReceiptEncoding.TryParseTimestamp(json["anchored_at"]!.GetValue<string>(), out var anchoredAt);
         return new AuditAnchor(json, head.LogId, head.RecordCount, head.RecordHash, anchoredAt, authorityKey.PublicKey);
     }
@@ -114,24 +123,33 @@ public sealed class AuditAnchor
             || json["authority"] is not JsonObject authority || authority.Count != 2 || ReceiptShape.GetString(authority, "name") is null
             || !ReceiptEncoding.TryParsePublicKey(ReceiptShape.GetString(authority, "pubkey"), out var key)
             || ReceiptShape.GetString(json, "nonce") is null
-            || !ReceiptEncoding.TryParseSignature(ReceiptShape.GetString(json, "sig"), out var signature))
+            || !ReceiptEncoding.TryParseSignature(ReceiptShape.GetString(json, "sig"), out _))
         {
             return null;
         }
 
-        if (key!.Verify(Signable(json, CanonicalJsonOptions.Strict), signature) != SignatureStatus.Valid)
+        // The one preimage function the signer (Create, the Trust Authority) uses too.
+        if (!AuthoritySignedDocument.VerifyEd25519(json, key!).IsValid)
         {
             reason = "anchor_bad_signature";
             return null;
         }
 
         reason = null;
-        return new AuditAnchor(json, ReceiptShape.GetString(json, "log_id")!, count, ReceiptShape.GetString(json, "record_hash")!, anchoredAt, key);
+        return new AuditAnchor(json, ReceiptShape.GetString(json, "log_id")!, count, ReceiptShape.GetString(json, "record_hash")!, anchoredAt, key!);
     }
 
-    /// <summary>Writes the anchor atomically to <c>anchors/</c> under <paramref name="logDirectory"/>.</summary>
-    public async Task WriteAsync(string logDirectory, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes a Trust Authority's anchor atomically (temporary file, fsync, rename, directory fsync) to
+    /// <c>anchors/</c><see cref="FileName"/> under <paramref name="logDirectory"/>; returns the path.
+    /// </summary>
+    public Task<string> WriteAsync(string logDirectory, CancellationToken cancellationToken = default) =>
+        WriteAsync(logDirectory, FileName(RecordCount), cancellationToken);
+
+    /// <summary>Writes the anchor atomically under <c>anchors/</c> as <paramref name="fileName"/>; returns the path.</summary>
+    internal async Task<string> WriteAsync(string logDirectory, string fileName, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrEmpty(logDirectory);
         var folder = Path.Combine(logDirectory, FolderName);
         if (!Directory.Exists(folder))
         {
@@ -139,23 +157,44 @@ public sealed class AuditAnchor
             AuditDirectorySync.Flush(logDirectory);
         }
 
-        var path = Path.Combine(folder, FileName(RecordCount));
-        var temporary = path + ".tmp";
-        var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
-        await using (stream.ConfigureAwait(false))
+        var path = Path.Combine(folder, fileName);
+        var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        try
         {
-            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(ToJsonString() + "\n"), cancellationToken).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
+            var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(ToJsonString() + "\n"), cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            // Cancelled or failed before the rename: leave no temporary file behind.
+            File.Delete(temporary);
+            throw;
         }
 
-        File.Move(temporary, path, overwrite: true);
         AuditDirectorySync.Flush(folder);
+        return path;
     }
 
-    /// <summary>Reads every anchor of a log directory. Files that fail to parse or verify are returned as problems.</summary>
+    /// <summary>
+    /// Reads every anchor of a log directory: the Trust Authority's (<see cref="FileName"/>) and local checkpoints
+    /// (<see cref="CheckpointFileName"/>). Files that fail to parse or verify are returned as problems.
+    /// </summary>
     public static (IReadOnlyList<AuditAnchor> Anchors, IReadOnlyList<(string File, string Reason)> Problems) ReadAll(string logDirectory)
     {
-        var anchors = new List<AuditAnchor>();
+        var (found, problems) = ReadFiles(logDirectory);
+        return ([.. found.Select(f => f.Anchor)], problems);
+    }
+
+    /// <summary><see cref="ReadAll"/> with the file each anchor was read from.</summary>
+    internal static (IReadOnlyList<(string File, AuditAnchor Anchor)> Anchors, IReadOnlyList<(string File, string Reason)> Problems) ReadFiles(string logDirectory)
+    {
+        var anchors = new List<(string, AuditAnchor)>();
         var problems = new List<(string, string)>();
         var folder = Path.Combine(logDirectory, FolderName);
         if (!Directory.Exists(folder))
@@ -163,30 +202,25 @@ public sealed class AuditAnchor
             return (anchors, problems);
         }
 
-        foreach (var file in Directory.GetFiles(folder, "*.anchor.json").Order(StringComparer.Ordinal))
+        var files = Directory.GetFiles(folder, "*" + AnchorSuffix).Concat(Directory.GetFiles(folder, "*" + CheckpointSuffix));
+        foreach (var file in files.Order(StringComparer.Ordinal))
         {
             var anchor = TryParse(File.ReadAllBytes(file), out var reason);
+            var name = Path.GetFileName(file);
             if (anchor is null)
             {
                 problems.Add((file, reason ?? "anchor_invalid"));
             }
-            else if (Path.GetFileName(file) != FileName(anchor.RecordCount))
+            else if (name != FileName(anchor.RecordCount) && name != CheckpointFileName(anchor.RecordCount))
             {
                 problems.Add((file, "anchor_misnamed"));
             }
             else
             {
-                anchors.Add(anchor);
+                anchors.Add((file, anchor));
             }
         }
 
         return (anchors, problems);
-    }
-
-    private static byte[] Signable(JsonObject anchor, CanonicalJsonOptions options)
-    {
-        var copy = (JsonObject)anchor.DeepClone();
-        copy.Remove("sig");
-        return JsonCanonicalizer.Canonicalize(copy, options);
     }
 }

@@ -27,6 +27,7 @@ public sealed class AuditLog : IAsyncDisposable
     private string? _handleFile;
     private volatile AuditLogException? _fault;
     private volatile AuditHead _head;
+    private AuditAnchorer? _anchorer;
 
     private AuditLog(AuditLogOptions options)
     {
@@ -44,6 +45,12 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>The head as of the last acknowledged append (or open).</summary>
     public AuditHead Head => _head;
 
+    /// <summary>Where automatic anchoring stands (<see cref="AuditLogOptions.Anchoring"/>); null when it is off.</summary>
+    public AuditAnchoringStatus? AnchoringStatus => _anchorer?.Status;
+
+    /// <summary>The anchoring task (for tests); null when anchoring is off.</summary>
+    internal AuditAnchorer? Anchorer => _anchorer;
+
     /// <summary>
     /// Opens (creating if needed) the log in <see cref="AuditLogOptions.Directory"/>: takes the lock, verifies the tail,
     /// repairs a torn last line, and starts the writer.
@@ -59,6 +66,11 @@ public sealed class AuditLog : IAsyncDisposable
         {
             log._tail.Resync();
             log._head = log._tail.Head;
+        }
+
+        if (options.Anchoring is { } anchoring)
+        {
+            log._anchorer = new AuditAnchorer(anchoring, options.Directory, log._head, options.Time, log.RefreshAsync);
         }
 
         log._loop = Task.Run(log.RunAsync, CancellationToken.None);
@@ -98,7 +110,8 @@ public sealed class AuditLog : IAsyncDisposable
 
     /// <summary>
     /// Signs a checkpoint of the current head (receipts.md §7.6) with <paramref name="authorityKey"/> and stores it in
-    /// <c>anchors/</c> beside the log. The same object can be countersigned by a Trust Authority.
+    /// <c>anchors/</c> beside the log as <see cref="AuditAnchor.CheckpointFileName"/> (an authority's anchor of the same
+    /// head keeps its own file).
     /// </summary>
     public async Task<AuditAnchor> CheckpointAsync(SigningKey authorityKey, string authorityName, CancellationToken cancellationToken = default)
     {
@@ -119,7 +132,7 @@ public sealed class AuditLog : IAsyncDisposable
             }
 
             var anchor = AuditAnchor.Create(head, authorityKey, authorityName, _options.Time);
-            await anchor.WriteAsync(_options.Directory, cancellationToken).ConfigureAwait(false);
+            await anchor.WriteAsync(_options.Directory, AuditAnchor.CheckpointFileName(anchor.RecordCount), cancellationToken).ConfigureAwait(false);
             return anchor;
         }
         finally
@@ -128,11 +141,48 @@ public sealed class AuditLog : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes pending appends and closes the file.</summary>
+    /// <summary>
+    /// Reads the records other writers (processes sharing the directory) appended since, makes them durable (fsync of the
+    /// newest file, in case a writer died before its own), and returns the head; automatic anchoring sees it too. For a
+    /// process that watches a log others write.
+    /// </summary>
+    /// <exception cref="AuditLogException">The chain on disk is corrupt or was cut (MCPS-023).</exception>
+    public async Task<AuditHead> RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        await _stateGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfFaulted();
+            using (await AuditDirectoryLock.AcquireAsync(_options.Directory, cancellationToken).ConfigureAwait(false))
+            {
+                SyncOrFault();
+                if (_tail.CurrentFile is { } file && _tail.Head.RecordCount > _head.RecordCount)
+                {
+                    using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                    RandomAccess.FlushToDisk(handle);
+                }
+            }
+
+            _head = _tail.Head;
+            _anchorer?.Advanced(_head);
+            return _head;
+        }
+        finally
+        {
+            _stateGate.Release();
+        }
+    }
+
+    /// <summary>Completes pending appends, anchors the final head when anchoring is on, and closes the file.</summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        if (_anchorer is not null)
+        {
+            await _anchorer.DisposeAsync().ConfigureAwait(false);
+        }
+
         _handle?.Dispose();
         _stateGate.Dispose();
     }
@@ -228,6 +278,7 @@ public sealed class AuditLog : IAsyncDisposable
 
             _tail.Advanced(file, offset + buffer.WrittenCount, new AuditHead(logId, count, prev));
             _head = _tail.Head;
+            _anchorer?.Advanced(_head);
             return results;
         }
         finally

@@ -11,4 +11,7 @@ public sealed record AuditLogOptions
 
     /// <summary>The largest number of records written under one lock and one fsync (group commit). Default 4096.</summary>
     public int MaxBatch { get; init; } = 4096;
+
+    /// <summary>Anchor the log at a Trust Authority automatically (receipts.md §7.6); null (default) for none.</summary>
+    public AuditAnchoringOptions? Anchoring { get; init; }
 }

@@ -32,14 +32,14 @@ public static class AuditVerifier
         var anchors = new Dictionary<long, List<AnchorEntry>>();
         if (options.CheckAnchors)
         {
-            var local = anchorDirectory is null ? ([], []) : AuditAnchor.ReadAll(anchorDirectory);
+            var local = anchorDirectory is null ? ([], []) : AuditAnchor.ReadFiles(anchorDirectory);
             if (local.Problems.Count > 0)
             {
                 state.Break = new AuditBreak(local.Problems[0].File, 0, 0, McpsCode.AuditChainBroken, local.Problems[0].Reason, null, null);
                 return state.Report(0);
             }
 
-            var entries = local.Anchors.Select(a => new AnchorEntry(a, Path.Combine(anchorDirectory!, AuditAnchor.FolderName, AuditAnchor.FileName(a.RecordCount)), FromAuthority: false))
+            var entries = local.Anchors.Select(a => new AnchorEntry(a.Anchor, a.File, FromAuthority: false))
                 .Concat((options.AuthorityAnchors ?? []).Select(a => new AnchorEntry(a, AuthoritySource, FromAuthority: true)));
             foreach (var entry in entries)
             {

@@ -118,6 +118,26 @@ public static class AuthoritySignedDocument
         return Verify(document, key, Es256SignatureMember, signature);
     }
 
+    /// <summary>
+    /// Signs an audit anchor (receipts.md §7.6) in place: sets its <c>type</c> to <c>audit_anchor</c>, then <c>sig</c> to
+    /// <c>ed25519:</c> + base64 of the Ed25519 signature over <see cref="BuildPreimage"/>. The verifier is
+    /// <see cref="VerifyEd25519"/>, over the same preimage.
+    /// </summary>
+    public static void SignEd25519(JsonObject document, SigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.Algorithm != SignatureAlgorithm.EdDSA)
+        {
+            throw new ArgumentException("Audit anchors are signed with Ed25519.", nameof(key));
+        }
+
+        document.Remove(Ed25519SignatureMember);
+        document[TypeMember] = AuditAnchorType;
+        var signature = key.Sign(BuildPreimage(document, Ed25519SignatureMember));
+        document[Ed25519SignatureMember] = Ed25519Prefix + StrictBase64.Encode(signature);
+    }
+
     /// <summary>Verifies an audit anchor (<c>type</c> <c>audit_anchor</c>, Ed25519 <c>sig</c> member) against <paramref name="key"/>. Never throws on bad input.</summary>
     public static AuthorityCheck VerifyEd25519(JsonObject document, VerificationKey key)
     {

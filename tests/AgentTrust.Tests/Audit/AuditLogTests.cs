@@ -387,7 +387,7 @@ public sealed class AuditLogTests
         }
 
         Assert.Equal(5, anchor.RecordCount);
-        Assert.True(File.Exists(Path.Combine(fx.Directory, "anchors", "00000000000000000005.anchor.json")));
+        Assert.True(File.Exists(Path.Combine(fx.Directory, "anchors", "00000000000000000005.checkpoint.json")));
         var report = await fx.VerifyAsync(anchorKeys: [authority.PublicKey]);
         Assert.True(report.Valid);
         Assert.Equal(1, report.AnchorsChecked);
@@ -437,7 +437,7 @@ public sealed class AuditLogTests
             await log.CheckpointAsync(authority, "local-authority");
         }
 
-        var path = Path.Combine(fx.Directory, "anchors", AuditAnchor.FileName(2));
+        var path = Path.Combine(fx.Directory, "anchors", AuditAnchor.CheckpointFileName(2));
         var json = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
         json["anchored_at"] = "2030-01-01T00:00:00.000Z";
         await File.WriteAllTextAsync(path, json.ToJsonString());

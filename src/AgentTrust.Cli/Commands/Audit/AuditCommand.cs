@@ -61,7 +61,7 @@ internal static class AuditCommand
         var pubkeys = new Option<string[]>("--pubkey") { Description = "A trusted key for the signature sweep (key name, file, or ed25519: string); repeatable." };
         var anchorKeys = new Option<string[]>("--anchor-key")
         {
-            Description = "A key checkpoints in anchors/ must be signed by (key name, file, or ed25519: string); repeatable. Default: the key named 'audit', if it exists. Checkpoints signed by any other key are a break; with no key at all they are matched but reported as unpinned.",
+            Description = "A key checkpoints and anchors in anchors/ must be signed by (key name, file, or ed25519: string); repeatable. Default: the key named 'audit', if it exists, and the anchor keys of the authorities pinned in AGENTTRUST_HOME/pinned-authorities.json. Checkpoints signed by any other key are a break; with no key at all they are matched but reported as unpinned.",
         };
         var authority = AuthorityOption("A Trust Authority's URL: also check its record of this log (a chain shorter than the head it anchored is a break, even if anchors/ was deleted). Unreachable: exit 3, MCPS-007.");
         var authorityKey = AuthorityKeyOption();
@@ -99,6 +99,13 @@ internal static class AuditCommand
             {
                 ReceiptEncoding.TryParsePublicKey(await ReceiptKeys.ResolvePublicKeyAsync(context, key, cancellationToken).ConfigureAwait(false), out var parsed);
                 pinned.Add(parsed!);
+            }
+
+            if (anchorKeyValues.Length == 0)
+            {
+                // Anchors deposited automatically (the gateway, 'audit anchor --watch') are signed by authorities pinned in
+                // AGENTTRUST_HOME, independently of the log: they count by default too.
+                pinned.AddRange(await AuthorityAnchorPins.AllAsync(context, cancellationToken).ConfigureAwait(false));
             }
 
             IReadOnlyList<AuditAnchor> authorityAnchors = [];
@@ -269,7 +276,7 @@ internal static class AuditCommand
                 else
                 {
                     await context.Out.WriteLineAsync($"Checkpoint: {anchor.RecordCount} records, head {anchor.RecordHash}").ConfigureAwait(false);
-                    await context.Out.WriteLineAsync($"Written to {Path.Combine(directory, AuditAnchor.FolderName, AuditAnchor.FileName(anchor.RecordCount))}").ConfigureAwait(false);
+                    await context.Out.WriteLineAsync($"Written to {Path.Combine(directory, AuditAnchor.FolderName, AuditAnchor.CheckpointFileName(anchor.RecordCount))}").ConfigureAwait(false);
                 }
             }
 
@@ -285,15 +292,31 @@ internal static class AuditCommand
         var authority = AuthorityOption($"The Trust Authority's URL (default {AuthorityCommand.UrlVariable} or http://127.0.0.1:8080).");
         var authorityKey = AuthorityKeyOption();
         var json = JsonOption();
-        var command = new Command("anchor", "Deposit the chain head at a Trust Authority (receipts.md §7.6) and store its signed anchor in anchors/. 'audit verify --authority URL' later checks the chain against the authority's record.")
+        var watch = new Option<bool>("--watch")
         {
-            dir, key, authority, authorityKey, json,
+            Description = "Keep running and anchor automatically as other writers (the gateway, 'receipt sign') append: every --every records or --interval seconds, and once more when stopped (Ctrl-C). Prints each anchor and failure; exit 1 (MCPS-023) when the authority refused a head because the log diverged from what it anchored.",
+        };
+        var every = new Option<int>("--every") { Description = "With --watch: anchor after this many new records (default 100).", DefaultValueFactory = _ => 100 };
+        var interval = new Option<int>("--interval") { Description = "With --watch: anchor new records at least every this many seconds (default 60).", DefaultValueFactory = _ => 60 };
+        var command = new Command("anchor", "Deposit the chain head at a Trust Authority (receipts.md §7.6) and store its signed anchor in anchors/ (<count>.anchor.json). 'audit verify --authority URL' later checks the chain against the authority's record.")
+        {
+            dir, key, authority, authorityKey, json, watch, every, interval,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var directory = parseResult.GetValue(dir) ?? ReceiptKeys.DefaultAuditDirectory(context);
             var keyName = parseResult.GetValue(key)!;
             using var http = AuthorityCommand.HttpFor(context, parseResult.GetValue(authority));
+            if (parseResult.GetValue(watch))
+            {
+                if (parseResult.GetValue(every) < 1 || parseResult.GetValue(interval) < 1)
+                {
+                    throw CliFailure.Usage("--every and --interval must be at least 1.");
+                }
+
+                return await WatchAsync(context, directory, http, keyName, parseResult.GetValue(authorityKey), parseResult.GetValue(every), parseResult.GetValue(interval), cancellationToken).ConfigureAwait(false);
+            }
+
             var pinned = await AuthorityAnchorPins.ResolveAsync(context, http.BaseAddress!, parseResult.GetValue(authorityKey), cancellationToken).ConfigureAwait(false);
             var client = new TrustAuthorityClient(http, new TrustAuthorityClientOptions { AnchorKey = pinned }, context.Time);
             var (signingKey, _) = await ReceiptKeys.OpenSigningKeyAsync(context, keyName, cancellationToken).ConfigureAwait(false);
@@ -322,7 +345,7 @@ internal static class AuditCommand
                 }
 
                 var anchor = AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(result.Value!.ToJsonString()), out _)!;
-                await anchor.WriteAsync(directory, cancellationToken).ConfigureAwait(false);
+                var written = await anchor.WriteAsync(directory, cancellationToken).ConfigureAwait(false);
                 if (parseResult.GetValue(json))
                 {
                     await context.Out.WriteLineAsync(anchor.ToJsonString()).ConfigureAwait(false);
@@ -330,13 +353,92 @@ internal static class AuditCommand
                 else
                 {
                     await context.Out.WriteLineAsync($"Anchored at {http.BaseAddress}: log {anchor.LogId}, {anchor.RecordCount} records, head {anchor.RecordHash}").ConfigureAwait(false);
-                    await context.Out.WriteLineAsync($"Written to {Path.Combine(directory, AuditAnchor.FolderName, AuditAnchor.FileName(anchor.RecordCount))}").ConfigureAwait(false);
+                    await context.Out.WriteLineAsync($"Written to {written}").ConfigureAwait(false);
                 }
             }
 
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary><c>audit anchor --watch</c>: follows the log and anchors it automatically until cancelled.</summary>
+    private static async Task<int> WatchAsync(CliContext context, string directory, HttpClient http, string keyName, string? authorityKey, int every, int interval, CancellationToken cancellationToken)
+    {
+        var (signingKey, _) = await ReceiptKeys.OpenSigningKeyAsync(context, keyName, cancellationToken).ConfigureAwait(false);
+        using (signingKey)
+        {
+            var gate = new Lock();
+            void Print(string line)
+            {
+                lock (gate)
+                {
+                    context.Out.WriteLine(line);
+                    context.Out.Flush();
+                }
+            }
+
+            var anchoring = await AuditAnchoringSetup.CreateAsync(context, http, signingKey, authorityKey, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken, status =>
+            {
+                if (status.Refused)
+                {
+                    Print($"Refused by the authority ({status.LastFailureCode?.ToCodeString()} {status.LastFailureReason}): the log diverged from what it anchored; anchoring stopped");
+                }
+                else if (status.LastFailureReason is { } reason)
+                {
+                    Print($"Anchoring failed ({status.LastFailureCode?.ToCodeString()} {reason}, attempt {status.ConsecutiveFailures}); retrying");
+                }
+                else
+                {
+                    Print($"Anchored: {status.AnchoredRecordCount} records ({status.AnchorFile})");
+                }
+            }).ConfigureAwait(false);
+            anchoring = anchoring with { EveryRecords = every, Interval = TimeSpan.FromSeconds(interval) };
+            Print($"Watching {directory}: anchoring at {http.BaseAddress} every {every} records or {interval} s; stop with Ctrl-C (the last head is anchored first).");
+            AuditLog log;
+            try
+            {
+                log = await AuditLog.OpenAsync(new AuditLogOptions { Directory = directory, Time = context.Time, Anchoring = anchoring }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AuditLogException e)
+            {
+                throw CliFailure.Rejected(e.Code.ToCodeString(), e.Message);
+            }
+
+            try
+            {
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    await log.RefreshAsync(cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromSeconds(1), context.Time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+            catch (AuditLogException e)
+            {
+                await log.DisposeAsync().ConfigureAwait(false);
+                throw CliFailure.Rejected(e.Code.ToCodeString(), e.Message);
+            }
+
+            try
+            {
+                await log.RefreshAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                await log.DisposeAsync().ConfigureAwait(false);
+            }
+
+            var final = log.AnchoringStatus!;
+            if (final.Refused)
+            {
+                throw CliFailure.Rejected(McpsCode.AuditChainBroken.ToCodeString(), $"the authority refused the log's head ({final.LastFailureReason}): it diverged from what the authority anchored");
+            }
+
+            return ExitCodes.Success;
+        }
     }
 
     /// <summary>The authority's anchor of this log (null when it holds none) and its pinned anchor key.</summary>

@@ -27,6 +27,13 @@ internal static class AuthorityAnchorPins
         return pins[authority.AbsoluteUri] is JsonValue value && value.TryGetValue(out string? text) ? Parse(text) : null;
     }
 
+    /// <summary>Every pinned anchor key (the default keys 'audit verify' accepts anchors from).</summary>
+    public static async Task<IReadOnlyList<VerificationKey>> AllAsync(CliContext context, CancellationToken cancellationToken)
+    {
+        var pins = await ReadAsync(context, cancellationToken).ConfigureAwait(false);
+        return [.. pins.Select(p => p.Value is JsonValue value && value.TryGetValue(out string? text) && ReceiptEncoding.TryParsePublicKey(text, out var key) ? key : null).OfType<VerificationKey>()];
+    }
+
     /// <summary>Pins <paramref name="key"/> for <paramref name="authority"/> (first contact).</summary>
     public static async Task PinAsync(CliContext context, Uri authority, VerificationKey key, CancellationToken cancellationToken)
     {

@@ -22,7 +22,7 @@ internal sealed class GatewayCommandOptions
 
     public Option<bool> NoPins { get; } = new("--no-pins") { Description = "Do not pin tool definitions" };
 
-    public Option<DirectoryInfo> AuditDir { get; } = new("--audit-dir") { Description = "Audit log directory (a receipt per tool call)" };
+    public Option<DirectoryInfo> AuditDir { get; } = new("--audit-dir") { Description = "Audit log directory (a receipt per tool call); with --authority, anchored there every 100 records or 60 s and at shutdown" };
 
     public Option<string> ReplayStore { get; } = new("--replay-store")
     {

@@ -108,7 +108,9 @@ internal sealed class GatewayHost : IAsyncDisposable
                     throw CliFailure.Usage("--audit-dir needs the gateway's identity: --key NAME");
                 }
 
-                host.Audit = await AuditLog.OpenAsync(new AuditLogOptions { Directory = auditDir, Time = context.Time }, cancellationToken).ConfigureAwait(false);
+                // With --authority the log is anchored there automatically (receipts.md §7.6), and once more at shutdown.
+                var anchoring = host.AuthorityHttp is null ? null : await AuditAnchoringSetup.CreateAsync(context, host.AuthorityHttp, host.Identity.ReceiptKey, null, host._loggers.CreateLogger("AgentTrust.Audit"), cancellationToken).ConfigureAwait(false);
+                host.Audit = await AuditLog.OpenAsync(new AuditLogOptions { Directory = auditDir, Time = context.Time, Anchoring = anchoring }, cancellationToken).ConfigureAwait(false);
             }
 
             host.ReplayStore = await OpenReplayStoreAsync(options.ReplayStore, context, cancellationToken).ConfigureAwait(false);
