@@ -10,7 +10,8 @@ namespace AgentTrust.Storage.Sqlite;
 /// so two processes registering the same value get exactly one <see cref="ReplayCheckResult.Accepted"/>. Entry
 /// counts are kept by triggers, so the capacity check costs two index lookups, never a count of the table. Expired
 /// rows are deleted in bounded batches, at most once per <see cref="SqliteReplayStoreOptions.SweepInterval"/>, and
-/// before a full store answers <see cref="ReplayCheckResult.CapacityExceeded"/>.
+/// before a full store answers <see cref="ReplayCheckResult.CapacityExceeded"/>. Without a flush per commit
+/// (<see cref="SqliteReplayStoreOptions.DurableCommits"/> false) the store keeps a <see cref="RestartFence"/> instead.
 /// </summary>
 /// <remarks>
 /// One instance holds one connection and runs one operation at a time; open one instance per process (or per
