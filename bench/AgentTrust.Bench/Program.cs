@@ -22,6 +22,9 @@ switch (args.Length > 0 ? args[0] : string.Empty)
     case "gateway":
         // Whole-process round-trip latency through the gateway (see Gateway/GatewayLatencyBenchmark.cs).
         return await AgentTrust.Bench.Gateway.GatewayLatencyBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
+    case "replay-fence":
+        // SQLite replay store, flush per commit against restart fence, interleaved (see ReplayFenceInterleaved.cs).
+        return await AgentTrust.Bench.ReplayFenceInterleaved.RunAsync(args[1..]).ConfigureAwait(false);
     case "gateway-cost":
         return await AgentTrust.Bench.Gateway.GatewayPipelineCostBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
     default:

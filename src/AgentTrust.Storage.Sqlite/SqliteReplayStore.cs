@@ -10,7 +10,8 @@ namespace AgentTrust.Storage.Sqlite;
 /// so two processes registering the same value get exactly one <see cref="ReplayCheckResult.Accepted"/>. Entry
 /// counts are kept by triggers, so the capacity check costs two index lookups, never a count of the table. Expired
 /// rows are deleted in bounded batches, at most once per <see cref="SqliteReplayStoreOptions.SweepInterval"/>, and
-/// before a full store answers <see cref="ReplayCheckResult.CapacityExceeded"/>.
+/// before a full store answers <see cref="ReplayCheckResult.CapacityExceeded"/>. Without a flush per commit
+/// (<see cref="SqliteReplayStoreOptions.DurableCommits"/> false) the store keeps a <see cref="RestartFence"/> instead.
 /// </summary>
 /// <remarks>
 /// One instance holds one connection and runs one operation at a time; open one instance per process (or per
@@ -59,6 +60,10 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
 
         // Version 2: who registered each value (attestation.md §3.3 re-presentation by the same presenter).
         "ALTER TABLE replay_entries ADD COLUMN holder TEXT",
+
+        // Version 3: the restart fence (one row). boot_id is the machine's boot when the file was last opened;
+        // fence_ms the instant before which registrations may have been lost by an unclean restart (NULL: none).
+        "CREATE TABLE replay_meta (id INTEGER NOT NULL PRIMARY KEY CHECK (id = 0), boot_id TEXT, fence_ms INTEGER)",
     ];
 
     // Inserts a new value when both bounds allow it, or re-arms an expired row in place (the row count does not
@@ -90,8 +95,10 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
     private DateTimeOffset _nextSweep;
     private bool _disposed;
 
-    private SqliteReplayStore(SqliteConnection connection, SqliteReplayStoreOptions options, TimeProvider timeProvider)
+    private SqliteReplayStore(SqliteConnection connection, SqliteReplayStoreOptions options, TimeProvider timeProvider, bool commitsAreDurable, DateTimeOffset? restartFence)
     {
+        CommitsAreDurable = commitsAreDurable;
+        RestartFence = restartFence;
         _connection = connection;
         _options = options;
         _timeProvider = timeProvider;
@@ -107,7 +114,24 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
     }
 
     /// <summary>
-    /// Opens (creating when missing) the database file, switches it to WAL mode, and applies pending migrations.
+    /// True when every registration is flushed to disk before it is answered (<c>synchronous=FULL</c>): asked for
+    /// with <see cref="SqliteReplayStoreOptions.DurableCommits"/>, or forced because no boot id could be read, so a
+    /// restart fence could not be kept.
+    /// </summary>
+    public bool CommitsAreDurable { get; }
+
+    /// <summary>
+    /// Registrations made before this instant may have been lost by an unclean restart of the machine; callers must
+    /// refuse messages dated at or before it (plus their future skew). Set by the first open after a reboot of a file
+    /// ever opened with <see cref="SqliteReplayStoreOptions.DurableCommits"/> false (every process opening the file
+    /// during that boot sees the same instant); also set when such a file predates the fence (schema version 3).
+    /// Null when nothing can have been lost.
+    /// </summary>
+    public DateTimeOffset? RestartFence { get; }
+
+    /// <summary>
+    /// Opens (creating when missing) the database file, switches it to WAL mode, applies pending migrations, and
+    /// reads or sets the restart fence (see <see cref="RestartFence"/>).
     /// </summary>
     /// <param name="options">The file and limits.</param>
     /// <param name="timeProvider">The clock deciding what has expired; <see cref="TimeProvider.System"/> when null.</param>
@@ -124,7 +148,10 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.BusyTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SweepInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SweepBatchSize);
+        ArgumentNullException.ThrowIfNull(options.BootIdSource);
         timeProvider ??= TimeProvider.System;
+        var bootId = options.BootIdSource();
+        var fenced = !options.DurableCommits && !string.IsNullOrEmpty(bootId);
 
         SQLitePCL.Batteries_V2.Init();
         var builder = new SqliteConnectionStringBuilder
@@ -147,9 +174,22 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
                 throw new InvalidOperationException($"SQLite refused WAL mode for the replay store (journal_mode is '{mode}').");
             }
 
-            await ExecutePragmaAsync(connection, options.DurableCommits ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", cancellationToken).ConfigureAwait(false);
-            await SqliteSchemaMigrator.ApplyAsync(connection, SchemaComponent, Migrations, timeProvider, cancellationToken).ConfigureAwait(false);
-            return new SqliteReplayStore(connection, options, timeProvider);
+            // Migrations and the fence are always written with FULL: a fence must never be lost by the next crash.
+            await ExecutePragmaAsync(connection, "PRAGMA synchronous = FULL", cancellationToken).ConfigureAwait(false);
+            DateTimeOffset? fence = null;
+            await SqliteSchemaMigrator.ApplyAsync(
+                connection,
+                SchemaComponent,
+                Migrations,
+                timeProvider,
+                async (previousVersion, ct) => fence = await ApplyRestartFenceAsync(connection, bootId, fenced, brandNew: previousVersion == 0, timeProvider.GetUtcNow(), ct).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
+            if (fenced)
+            {
+                await ExecutePragmaAsync(connection, "PRAGMA synchronous = NORMAL", cancellationToken).ConfigureAwait(false);
+            }
+
+            return new SqliteReplayStore(connection, options, timeProvider, !fenced, fence);
         }
         catch
         {
@@ -290,6 +330,45 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
     {
         var ms = instant.ToUnixTimeMilliseconds();
         return DateTimeOffset.FromUnixTimeMilliseconds(ms) < instant ? ms + 1 : ms;
+    }
+
+    // Runs in the migration transaction (BEGIN IMMEDIATE, so concurrent openers agree): a file last opened during
+    // another boot gets a fence at now, which every later opener of this boot reads back; a file used before the fence
+    // existed gets one too when opened without flushes; a brand-new file (its tables created by this very transaction)
+    // has nothing to lose. A file that never had a non-durable opener (no meta row) is left alone by durable openers.
+    private static async Task<DateTimeOffset?> ApplyRestartFenceAsync(SqliteConnection connection, string? bootId, bool fenced, bool brandNew, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var hasRow = false;
+        string? storedBoot = null;
+        long? storedFence = null;
+        using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT boot_id, fence_ms FROM replay_meta WHERE id = 0";
+            using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                hasRow = true;
+                storedBoot = reader.IsDBNull(0) ? null : reader.GetString(0);
+                storedFence = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+            }
+        }
+
+        long? fenceMs;
+        if (hasRow ? string.Equals(storedBoot, bootId, StringComparison.Ordinal) : !fenced)
+        {
+            fenceMs = storedFence;
+        }
+        else
+        {
+            fenceMs = !hasRow && brandNew ? null : ToUnixMillisecondsCeiling(now);
+            using var write = connection.CreateCommand();
+            write.CommandText = "INSERT INTO replay_meta (id, boot_id, fence_ms) VALUES (0, $boot, $fence) ON CONFLICT (id) DO UPDATE SET boot_id = excluded.boot_id, fence_ms = excluded.fence_ms";
+            write.Parameters.AddWithValue("$boot", (object?)bootId ?? DBNull.Value);
+            write.Parameters.AddWithValue("$fence", (object?)fenceMs ?? DBNull.Value);
+            await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return fenceMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 
     private static async Task<string?> ExecutePragmaAsync(SqliteConnection connection, string pragma, CancellationToken cancellationToken)

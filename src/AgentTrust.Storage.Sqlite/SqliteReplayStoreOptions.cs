@@ -24,8 +24,17 @@ public sealed class SqliteReplayStoreOptions
     /// <summary>
     /// When true (the default) every accepted value is on disk before <see cref="ReplayCheckResult.Accepted"/> is
     /// returned (<c>synchronous=FULL</c>), so even a power loss cannot reopen a replay window. False uses
-    /// <c>synchronous=NORMAL</c>: faster, still safe against a process crash, but the last registrations can be lost
-    /// when the machine loses power.
+    /// <c>synchronous=NORMAL</c> (no device flush per registration; still safe against a process crash) with a restart
+    /// fence: the store records the machine's boot id, and the first open after a reboot sets
+    /// <see cref="SqliteReplayStore.RestartFence"/>, before which registrations may have been lost; verifiers refuse
+    /// messages dated before it. Where no boot id can be read, false is ignored (commits stay durable; see
+    /// <see cref="SqliteReplayStore.CommitsAreDurable"/>).
     /// </summary>
     public bool DurableCommits { get; init; } = true;
+
+    /// <summary>
+    /// Reads the machine's boot id (an identifier that changes on every boot), or null where there is none. Default:
+    /// <c>/proc/sys/kernel/random/boot_id</c> on Linux, null elsewhere. Replaceable for tests.
+    /// </summary>
+    public Func<string?> BootIdSource { get; init; } = BootId.Read;
 }

@@ -19,10 +19,12 @@ public static class SqliteSchemaMigrator
     /// <param name="component">The component name (for example <c>replay</c>).</param>
     /// <param name="migrations">The SQL of each version, in order.</param>
     /// <param name="timeProvider">The clock stamping applied versions.</param>
+    /// <param name="thenInTransaction">Runs after the migrations, in the same transaction, with the version the file
+    /// was at before them (0 for a file whose component tables this call created); null for nothing.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The schema version the file is at afterwards.</returns>
     /// <exception cref="InvalidOperationException">The file was written by a newer version of the schema.</exception>
-    public static async Task<int> ApplyAsync(SqliteConnection connection, string component, IReadOnlyList<string> migrations, TimeProvider timeProvider, CancellationToken cancellationToken = default)
+    public static async Task<int> ApplyAsync(SqliteConnection connection, string component, IReadOnlyList<string> migrations, TimeProvider timeProvider, Func<int, CancellationToken, Task>? thenInTransaction = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(component);
@@ -65,6 +67,11 @@ public static class SqliteSchemaMigrator
                 record.Parameters.AddWithValue("$version", version);
                 record.Parameters.AddWithValue("$at", timeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
                 await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (thenInTransaction is not null)
+            {
+                await thenInTransaction(current, cancellationToken).ConfigureAwait(false);
             }
 
             await ExecuteAsync(connection, "COMMIT", cancellationToken).ConfigureAwait(false);

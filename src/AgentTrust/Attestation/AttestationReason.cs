@@ -92,6 +92,12 @@ public enum AttestationReason
 
     /// <summary>An unexpected verifier fault; the token is rejected (fail closed).</summary>
     InternalError,
+
+    /// <summary>
+    /// <c>iat ≤ fence + skew</c>, where the fence is the replay store's <see cref="AgentTrust.Replay.IReplayStore.RestartFence"/>:
+    /// the token could have been used before an unclean restart that lost its <c>jti</c>; a fresh token is needed.
+    /// </summary>
+    IssuedBeforeRestartFence,
 }
 
 /// <summary>Wire names and JSON-RPC codes of <see cref="AttestationReason"/>.</summary>
@@ -148,6 +154,7 @@ public static class AttestationReasons
         AttestationReason.ReplayStoreFull => "replay_store_full",
         AttestationReason.ReplayStoreUnavailable => "replay_store_unavailable",
         AttestationReason.InternalError => "internal_error",
+        AttestationReason.IssuedBeforeRestartFence => "issued_before_restart_fence",
         _ => "internal_error",
     };
 
@@ -156,7 +163,8 @@ public static class AttestationReasons
     {
         AttestationReason.None => 0,
         AttestationReason.Missing => Required,
-        AttestationReason.Expired or AttestationReason.NotYetValid or AttestationReason.IssuedInFuture or AttestationReason.LifetimeTooLong => Expired,
+        AttestationReason.Expired or AttestationReason.NotYetValid or AttestationReason.IssuedInFuture or AttestationReason.LifetimeTooLong
+            or AttestationReason.IssuedBeforeRestartFence => Expired,
         AttestationReason.Replay => Replay,
         AttestationReason.UntrustedIssuer => IssuerUntrusted,
         AttestationReason.MissingClaim or AttestationReason.BadClaim or AttestationReason.TypeNotAllowed

@@ -303,7 +303,13 @@ public sealed class AttestationVerifier
             return AttestationVerdict.Rejected(mode, policy);
         }
 
-        // 13. Replay, last and atomic.
+        // 13. Replay, last and atomic. A store that may have lost jtis in an unclean restart cannot vouch for a token
+        // that could have been used before it (iat at or before the fence plus the skew an iat may run ahead).
+        if (_options.ReplayStore.RestartFence is { } fence && DateTimeOffset.FromUnixTimeSeconds(claims.IssuedAt) <= fence + _options.ClockSkew)
+        {
+            return AttestationVerdict.Rejected(mode, AttestationReason.IssuedBeforeRestartFence);
+        }
+
         var expiresAt = DateTimeOffset.FromUnixTimeSeconds(claims.ExpiresAt) + _options.ClockSkew;
         // The first MCPS presenter of an unbound stateless token is recorded with the jti, atomically and in the shared
         // store, so every server instance applies the same §3.3 rule.

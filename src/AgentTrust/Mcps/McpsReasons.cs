@@ -21,6 +21,7 @@ public static class McpsReasons
     public const string BadTimestamp = "bad_timestamp";
     public const string TooOld = "too_old";
     public const string TooNew = "too_new";
+    public const string BeforeRestartFence = "before_restart_fence";
     public const string BadSignatureEncoding = "bad_signature_encoding";
     public const string HighS = "high_s";
     public const string SignatureMismatch = "signature_mismatch";

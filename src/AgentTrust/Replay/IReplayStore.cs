@@ -15,6 +15,14 @@ namespace AgentTrust.Replay;
 public interface IReplayStore
 {
     /// <summary>
+    /// The instant before which registrations may have been lost by an unclean restart of the machine (a store whose
+    /// commits are not flushed to disk one by one); null when nothing can have been lost. A verifier using this store
+    /// must refuse a message or token dated at or before this instant plus its own future skew: its value may have
+    /// been accepted before the restart and forgotten since. Fixed for the lifetime of the instance.
+    /// </summary>
+    DateTimeOffset? RestartFence => null;
+
+    /// <summary>
     /// Atomically registers <paramref name="value"/> in <paramref name="partition"/> until
     /// <paramref name="expiresAt"/>, unless it is already live there. Concurrent calls with the same partition and
     /// value (from any thread, process or machine sharing the store) yield exactly one

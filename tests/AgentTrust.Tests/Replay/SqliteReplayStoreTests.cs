@@ -63,8 +63,8 @@ public sealed class SqliteReplayStoreTests : IDisposable
         command.CommandText = "SELECT COUNT(*), MAX(version) FROM agenttrust_schema_versions WHERE component = 'replay'";
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
-        Assert.Equal(2, reader.GetInt64(0));
-        Assert.Equal(2, reader.GetInt64(1));
+        Assert.Equal(3, reader.GetInt64(0));
+        Assert.Equal(3, reader.GetInt64(1));
     }
 
     [Fact]
@@ -77,12 +77,12 @@ public sealed class SqliteReplayStoreTests : IDisposable
             Assert.Equal(ReplayCheckResult.Accepted, await store.TryRegisterAsync("asp_a", "n", expiry));
         }
 
-        // Take the file back to version 1: no holder column, no version-2 row.
+        // Take the file back to version 1: no holder column, no meta table, no version-2 or -3 row.
         await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
-            command.CommandText = "ALTER TABLE replay_entries DROP COLUMN holder; DELETE FROM agenttrust_schema_versions WHERE version = 2;";
+            command.CommandText = "ALTER TABLE replay_entries DROP COLUMN holder; DROP TABLE replay_meta; DELETE FROM agenttrust_schema_versions WHERE version >= 2;";
             await command.ExecuteNonQueryAsync();
         }
 

@@ -186,7 +186,7 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     private static async Task<IReplayStore> OpenReplayStoreAsync(string? spec, CliContext context, CancellationToken cancellationToken)
     {
-        spec ??= "sqlite:" + Path.Combine(context.HomeDirectory, "gateway", "replay.db");
+        spec ??= "sqlite-fenced:" + Path.Combine(context.HomeDirectory, "gateway", "replay.db");
         try
         {
             if (spec == "memory")
@@ -194,9 +194,12 @@ internal sealed class GatewayHost : IAsyncDisposable
                 return new InMemoryReplayStore(timeProvider: context.Time);
             }
 
-            if (spec.StartsWith("sqlite:", StringComparison.Ordinal) && spec.Length > "sqlite:".Length)
+            // sqlite: flushes every registration to disk; sqlite-fenced: does not, and keeps a restart fence instead.
+            var fenced = spec.StartsWith("sqlite-fenced:", StringComparison.Ordinal);
+            var prefix = fenced ? "sqlite-fenced:" : "sqlite:";
+            if (spec.StartsWith(prefix, StringComparison.Ordinal) && spec.Length > prefix.Length)
             {
-                var path = Path.GetFullPath(spec["sqlite:".Length..]);
+                var path = Path.GetFullPath(spec[prefix.Length..]);
                 var directory = Path.GetDirectoryName(path)!;
                 if (!Directory.Exists(directory))
                 {
@@ -210,7 +213,7 @@ internal sealed class GatewayHost : IAsyncDisposable
                     }
                 }
 
-                return await SqliteReplayStore.OpenAsync(new SqliteReplayStoreOptions { DatabasePath = path }, context.Time, cancellationToken).ConfigureAwait(false);
+                return await SqliteReplayStore.OpenAsync(new SqliteReplayStoreOptions { DatabasePath = path, DurableCommits = !fenced }, context.Time, cancellationToken).ConfigureAwait(false);
             }
 
             if (spec.StartsWith("postgres:", StringComparison.Ordinal) && spec.Length > "postgres:".Length)
@@ -223,7 +226,7 @@ internal sealed class GatewayHost : IAsyncDisposable
             throw CliFailure.Environment("AT-ENV-REPLAY", $"replay store: {e.Message}");
         }
 
-        throw CliFailure.Usage("--replay-store must be sqlite:PATH, postgres:CONNSTR or memory");
+        throw CliFailure.Usage("--replay-store must be sqlite:PATH, sqlite-fenced:PATH, postgres:CONNSTR or memory");
     }
 
     private static IReadOnlyList<IRelayStage> CreateStages(Func<string, IReadOnlyList<IRelayStage>> createStages, string identity)

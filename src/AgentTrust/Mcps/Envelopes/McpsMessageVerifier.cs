@@ -361,6 +361,13 @@ public sealed class McpsMessageVerifier
             return Fail(placement, new McpsFailure(McpsCode.TimestampOutOfWindow, McpsReasons.TooNew), passportId);
         }
 
+        // A nonce store that may have lost registrations in an unclean restart refuses every message that could have
+        // been registered before it: dated at or before the fence plus the future skew such a message could carry.
+        if (_nonces?.RestartFence is { } fence && timestamp <= fence + _options.MaxFutureSkew)
+        {
+            return Fail(placement, new McpsFailure(McpsCode.TimestampOutOfWindow, McpsReasons.BeforeRestartFence), passportId);
+        }
+
         // Step 9: signature encoding.
         if (!StrictBase64.TryDecode(signatureText, EcdsaP256.SignatureSize, out var signature))
         {

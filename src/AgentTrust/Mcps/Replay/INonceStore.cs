@@ -26,4 +26,11 @@ public interface INonceStore
 {
     /// <summary>Registers the pair atomically; never evicts a live entry to make room.</summary>
     ValueTask<NonceCheckResult> TryRegisterAsync(string passportId, string nonce, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The instant before which registrations may have been lost (see <see cref="AgentTrust.Replay.IReplayStore.RestartFence"/>);
+    /// null when nothing can have been lost. The verifier refuses messages dated at or before it plus its future skew
+    /// (MCPS-006 <c>before_restart_fence</c>).
+    /// </summary>
+    DateTimeOffset? RestartFence => null;
 }

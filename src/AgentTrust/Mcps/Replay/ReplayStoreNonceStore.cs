@@ -14,6 +14,9 @@ public sealed class ReplayStoreNonceStore : INonceStore
     public ReplayStoreNonceStore(IReplayStore store) => _store = store ?? throw new ArgumentNullException(nameof(store));
 
     /// <inheritdoc />
+    public DateTimeOffset? RestartFence => _store.RestartFence;
+
+    /// <inheritdoc />
     public async ValueTask<NonceCheckResult> TryRegisterAsync(string passportId, string nonce, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         var result = await _store.TryRegisterAsync(passportId, nonce, expiresAt, cancellationToken).ConfigureAwait(false);
