@@ -60,7 +60,7 @@ internal static class GatewayLatencyBenchmark
 
             if (Selected("checks"))
             {
-                rows.Add(("checks, no audit (durable nonce store)", await MeasureAsync("agent-proxy + proxy, checks, no audit log",
+                rows.Add(("checks, no audit (default SQLite nonce store, fenced)", await MeasureAsync("agent-proxy + proxy, checks, no audit log",
                     ["dotnet", cli, "agent-proxy", "--key", "agent", "--", "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--",
                      .. serverCommand], environment, calls, warmup), 2));
             }
