@@ -76,7 +76,17 @@ public sealed class SdkClientThroughGatewayTests
         Assert.Contains(tools, t => t.Name == "trigger-elicitation-request");
         var elicited = await client.CallToolAsync("trigger-elicitation-request", new Dictionary<string, object?>());
 
-        Assert.True(progress.Count >= 2, $"progress notifications received: {progress.Count}");
+        // The SDK hands notifications to the reporter on its own task, so the last ones may still be on their way when
+        // the result returns: wait for them (a guard against a hang, not a timing assertion).
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
+        {
+            while (Count(progress) < 2 && !wait.IsCancellationRequested)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        Assert.True(Count(progress) >= 2, $"progress notifications received: {Count(progress)}");
         Assert.Equal(1, elicitations);
         Assert.NotEqual(true, elicited.IsError);
     }
@@ -107,6 +117,14 @@ public sealed class SdkClientThroughGatewayTests
         var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "x" }).AsTask());
 
         Assert.Equal(-33008, (int)refused.ErrorCode);
+    }
+
+    private static int Count(List<ProgressNotificationValue> values)
+    {
+        lock (values)
+        {
+            return values.Count;
+        }
     }
 
     private sealed class SynchronousProgress(List<ProgressNotificationValue> values) : IProgress<ProgressNotificationValue>
