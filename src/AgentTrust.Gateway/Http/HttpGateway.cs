@@ -36,6 +36,8 @@ public sealed class HttpGateway : IAsyncDisposable
     private readonly Uri _upstreamUri;
     private readonly IPEndPoint _listen;
     private volatile HostValidation? _hostValidation;
+    private static readonly byte[] UnknownSession = System.Text.Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}""");
+
     private readonly HttpSessionTable _sessions;
     private WebApplication? _app;
 
@@ -136,7 +138,16 @@ public sealed class HttpGateway : IAsyncDisposable
         }
 
         var sessionId = request.Headers["Mcp-Session-Id"].ToString();
-        var pipeline = (sessionId.Length > 0 ? _sessions.Find(sessionId) : null) ?? new RelayPipeline(_stages, _options.Limits, _logger);
+        var pipeline = sessionId.Length > 0 ? _sessions.Find(sessionId) : new RelayPipeline(_stages, _options.Limits, _logger);
+        if (pipeline is null)
+        {
+            // A session this gateway does not hold (never opened through it, ended, or forgotten) is never forwarded with a
+            // fresh pipeline: that pipeline would belong to whoever spoke first, inside someone else's upstream session.
+            // 404 makes a client start a new session (mcp-integration.md §6).
+            GatewayLog.HttpRefused(_logger, "unknown session");
+            await WriteAsync(context, StatusCodes.Status404NotFound, UnknownSession).ConfigureAwait(false);
+            return;
+        }
 
         if (HttpMethods.IsPost(request.Method))
         {
@@ -242,7 +253,9 @@ public sealed class HttpGateway : IAsyncDisposable
                 }
             }
 
-            if (upstreamResponse.Headers.TryGetValues("Mcp-Session-Id", out var ids) && ids.FirstOrDefault() is { Length: > 0 } newSession)
+            // Only the answer to an initialize sent without a session opens one, keyed to the pipeline that checked it.
+            if (request is { Method: "initialize" } && context.Request.Headers["Mcp-Session-Id"].Count == 0
+                && upstreamResponse.Headers.TryGetValues("Mcp-Session-Id", out var ids) && ids.FirstOrDefault() is { Length: > 0 } newSession)
             {
                 if (_sessions.Add(newSession, pipeline) is > 0 and var forgotten)
                 {

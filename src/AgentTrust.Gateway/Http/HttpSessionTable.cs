@@ -61,6 +61,11 @@ internal sealed class HttpSessionTable
     public int Add(string sessionId, RelayPipeline pipeline)
     {
         var evicted = 0;
+        if (_sessions.ContainsKey(sessionId))
+        {
+            return 0;
+        }
+
         if (_sessions.Count >= Capacity)
         {
             evicted = MakeRoom();

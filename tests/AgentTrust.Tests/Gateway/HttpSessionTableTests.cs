@@ -79,6 +79,45 @@ public sealed class HttpSessionTableTests
         Assert.Equal(8, gateway.SessionCount);
     }
 
+    [Fact]
+    public async Task UnknownOrForgottenSessionId_Gets404_AndIsNeverForwarded()
+    {
+        var upstream = new NewSessionEveryTime();
+        var options = new GatewayOptions { Upstream = new Uri("http://127.0.0.1:9/mcp"), Listen = $"127.0.0.1:{FreePort()}" };
+        await using var gateway = new HttpGateway([], options, NullLoggerFactory.Instance, upstream);
+        var address = await gateway.StartAsync();
+        using var http = new HttpClient();
+
+        using var forged = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "/mcp"))
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{}}}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        forged.Headers.Add("Mcp-Session-Id", "session-of-someone-else");
+        using var answer = await http.SendAsync(forged);
+        using var stream = new HttpRequestMessage(HttpMethod.Get, new Uri(address, "/mcp"));
+        stream.Headers.Add("Mcp-Session-Id", "session-of-someone-else");
+        using var streamAnswer = await http.SendAsync(stream);
+
+        Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+        Assert.Equal(-32001, System.Text.Json.Nodes.JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["error"]!["code"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.NotFound, streamAnswer.StatusCode);
+        Assert.Equal(0, upstream.Calls);
+        Assert.Equal(0, gateway.SessionCount);
+    }
+
+    [Fact]
+    public void AddingASessionAlreadyHeld_NeverForgetsAnother()
+    {
+        var time = new ManualTimeProvider(Start);
+        var table = new HttpSessionTable(time, TimeSpan.FromMinutes(30), 2);
+        table.Add("a", Pipeline());
+        table.Add("b", Pipeline());
+
+        Assert.Equal(0, table.Add("a", Pipeline()));
+        Assert.NotNull(table.Find("b"));
+        Assert.Equal(2, table.Count);
+    }
+
     private static RelayPipeline Pipeline() => new([]);
 
     private static int FreePort()
@@ -91,8 +130,13 @@ public sealed class HttpSessionTableTests
     // An upstream that creates a new session for every initialize, as a real server does.
     private sealed class NewSessionEveryTime : HttpMessageHandler
     {
+        private int _calls;
+
+        public int Calls => _calls;
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            Interlocked.Increment(ref _calls);
             var body = await request.Content!.ReadAsStringAsync(cancellationToken);
             var id = System.Text.Json.Nodes.JsonNode.Parse(body)!["id"]!.ToJsonString();
             var content = new StringContent("{\"jsonrpc\":\"2.0\",\"id\":" + id + ""","result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"s","version":"1"}}}""", System.Text.Encoding.UTF8, "application/json");
