@@ -62,12 +62,12 @@ public sealed class CountersignatureVerificationStage : IRelayStage
 
         if (ServerPassport is not null)
         {
-            if (result.PassportId is not { } signer)
+            if (result.PassportId is not { } signer || result.SignerThumbprint is not { } thumbprint)
             {
                 return StageResult.Reject(GatewayRejection.Mcps(McpsCode.InvalidPassport, McpsReasons.UnknownPassport));
             }
 
-            if (await ServerPassport.CheckAsync(signer, cancellationToken).ConfigureAwait(false) is ({ } mismatch, var expected))
+            if (await ServerPassport.CheckAsync(signer, thumbprint, cancellationToken).ConfigureAwait(false) is ({ } mismatch, var expected))
             {
                 return StageResult.Reject(GatewayRejection.Mcps(mismatch.Code, mismatch.Reason,
                     new JsonObject { ["expected_passport_id"] = expected, ["received_passport_id"] = signer }));

@@ -42,7 +42,7 @@ public sealed class McpsVerificationStage : IRelayStage
         var rule = tool is not null && _options.Tools.TryGetValue(tool, out var r) ? r : null;
         var context = new McpsVerificationContext
         {
-            MinimumTrustLevel = rule?.MinTrust ?? _options.MinTrust,
+            MinimumTrustLevel = Math.Max(rule?.MinTrust ?? 0, _options.MinTrust),   // a tool rule only ever raises the minimum
             RequireSignature = true,
         };
         var result = await _verifier.VerifyAsync(exchange.ReceivedBytes, context, cancellationToken).ConfigureAwait(false);

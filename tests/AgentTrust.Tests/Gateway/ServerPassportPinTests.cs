@@ -64,6 +64,29 @@ public sealed class ServerPassportPinTests : IDisposable
         Assert.Equal(impostor.Passport.PassportId, data["received_passport_id"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ImpostorCopyingTheServerPassportId_WithItsOwnKey_IsRefused(bool configured)
+    {
+        using var real = await GatewayAsync("gateway-a");
+        using var other = await GatewayAsync("gateway-b");
+
+        // Passport ids are not derived from keys: a self-issued passport can claim the real gateway's id.
+        var forgedPath = _scratch.File("forged.passport.json");
+        var forged = PassportIssuer.CreateSelfIssued(new PassportRequest { PublicKey = other.MessageKey.PublicKey, AgentName = "gateway-a", PassportId = real.Passport.PassportId }, other.MessageKey, TimeProvider.System);
+        await File.WriteAllBytesAsync(forgedPath, forged.ToCanonicalJson());
+        using var impostor = await GatewayIdentity.LoadOrCreateAsync(new FileKeyStore(_scratch.File("keys-gateway-b")), "gateway-b", forgedPath, () => null, TimeProvider.System);
+        Assert.Equal(real.Passport.PassportId, impostor.Passport.PassportId);
+        var agent = AgentSide(new ServerPassportPin(new InMemoryToolPinStore(), Server, configured ? real.Passport.PassportId : null));
+
+        var fromReal = await RoundTripAsync(agent, real, 1);
+        var fromImpostor = await RoundTripAsync(agent, impostor, 2);
+
+        Assert.True(fromReal.ContainsKey("result"), fromReal.ToJsonString());
+        Assert.Equal("server_passport_mismatch", fromImpostor["error"]!["data"]!["reason"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task FirstServerPassport_IsPinnedInThePinFile_AndAnotherIsRefusedOnTheNextRun()
     {
