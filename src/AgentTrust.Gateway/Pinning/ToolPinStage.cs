@@ -39,8 +39,13 @@ public sealed class ToolPinStage : IRelayStage
     private readonly Dictionary<string, string> _blocked = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private const string ListingKey = "agenttrust.pins.listing";
-    private HashSet<string>? _listed;
-    private HashSet<string> _removed = new(StringComparer.Ordinal);
+    private const string ListedKey = "agenttrust.pins.listed";
+
+    // What the session's last complete listing said: its tools, and the pinned tools it no longer had. Kept per session
+    // (one stdio connection, one Mcp-Session-Id), because an HTTP gateway shares its stages across sessions and a server
+    // may list different tools to different clients. Blocked tools (a definition refused at listing) stay process-wide
+    // until a later listing shows that tool matching its pin again (an approval).
+    private sealed record SessionListing(HashSet<string> Listed, HashSet<string> Removed);
 
     /// <summary>Creates the stage for one server.</summary>
     /// <param name="store">Where pins live (mcps <see cref="FileToolPinStore"/> or <see cref="InMemoryToolPinStore"/>).</param>
@@ -73,10 +78,11 @@ public sealed class ToolPinStage : IRelayStage
         }
 
         string? refusal;
+        var listing = exchange.Session.TryGetValue(ListedKey, out var held) ? held as SessionListing : null;
         lock (_gate)
         {
             refusal = _blocked.TryGetValue(tool, out var reason) ? reason
-                : _listed is not null && !_listed.Contains(tool) ? (_removed.Contains(tool) ? McpsReasons.ToolRemoved : McpsReasons.UnpinnedTool)
+                : listing is not null && !listing.Listed.Contains(tool) ? (listing.Removed.Contains(tool) ? McpsReasons.ToolRemoved : McpsReasons.UnpinnedTool)
                 : null;
         }
 
@@ -174,12 +180,23 @@ public sealed class ToolPinStage : IRelayStage
         var removed = await TrackListingAsync(exchange, result, byName.Keys, cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
+            var refused = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (_, failure, entry) in problems)
             {
                 var tool = entry["tool"]!.GetValue<string>();
+                refused.Add(tool);
                 if (failure.Reason != McpsReasons.UnpinnedTool && !_blocked.ContainsKey(tool))
                 {
                     _blocked[tool] = failure.Reason;
+                }
+            }
+
+            // A tool listed again and matching its pin (after `agenttrust tool pin --approve`, say) is callable again.
+            foreach (var name in byName.Keys)
+            {
+                if (!refused.Contains(name))
+                {
+                    _blocked.Remove(name);
                 }
             }
         }
@@ -255,12 +272,7 @@ public sealed class ToolPinStage : IRelayStage
 
         var pins = await _store.GetAsync(_serverIdentity, cancellationToken).ConfigureAwait(false);
         var removed = pins.Keys.Where(k => !complete.Contains(k)).Order(StringComparer.Ordinal).ToList();
-        lock (_gate)
-        {
-            _listed = complete;
-            _removed = new HashSet<string>(removed, StringComparer.Ordinal);
-        }
-
+        exchange.Session[ListedKey] = new SessionListing(complete, new HashSet<string>(removed, StringComparer.Ordinal));
         return removed;
     }
 

@@ -114,6 +114,38 @@ public sealed class ToolPinStageTests : IDisposable
     }
 
     [Fact]
+    public async Task ListingOfOneSession_NeverDecidesWhatAnotherSessionMayCall()
+    {
+        // HTTP mode: one stage instance serves every session; a server may list fewer tools to a less privileged client.
+        var stage = new ToolPinStage(_store, Server, PinMode.Tofu);
+        var full = new RelayPipeline([stage]);
+        var restricted = new RelayPipeline([stage]);
+        await ListAsync(full, Tool("echo"), Tool("transfer"));
+
+        await ListAsync(restricted, Tool("echo"));
+        var fromRestricted = await CallAsync(restricted, "transfer");
+        var fromFull = await CallAsync(full, "transfer");
+
+        Assert.Equal("tool_removed", fromRestricted!["reason"]!.GetValue<string>());
+        Assert.Null(fromFull);
+    }
+
+    [Fact]
+    public async Task ToolBlockedForAChangedDefinition_IsCallableAgainOnceItMatchesItsPin()
+    {
+        var pipeline = Pipeline();
+        await ListAsync(pipeline, Tool("transfer", maximum: 100));
+
+        await ListAsync(pipeline, Tool("transfer", maximum: 1_000_000));
+        var blocked = await CallAsync(pipeline, "transfer");
+        await ListAsync(pipeline, Tool("transfer", maximum: 100));
+        var again = await CallAsync(pipeline, "transfer");
+
+        Assert.Equal("pin_mismatch", blocked!["reason"]!.GetValue<string>());
+        Assert.Null(again);
+    }
+
+    [Fact]
     public async Task PaginatedListing_IsOneListing_NothingOnALaterPageIsReportedRemoved()
     {
         var pipeline = Pipeline();
