@@ -131,20 +131,8 @@ public sealed class PostgresAuthorityRepository : IAuthorityRepository
             }
         }
 
-        await using (var insert = new NpgsqlCommand(
-            """
-            INSERT INTO at_passports (passport_id, passport_json, key_thumbprint, trust_level, issued_at, expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (passport_id) DO NOTHING
-            """,
-            connection,
-            transaction))
+        await using (var insert = InsertPassportCommand(connection, transaction, record))
         {
-            insert.Parameters.AddWithValue(record.PassportId);
-            insert.Parameters.AddWithValue(record.PassportJson);
-            insert.Parameters.AddWithValue(record.KeyThumbprint);
-            insert.Parameters.AddWithValue(record.TrustLevel);
-            insert.Parameters.AddWithValue(record.IssuedAt.ToUnixTimeMilliseconds());
-            insert.Parameters.AddWithValue(record.ExpiresAt.ToUnixTimeMilliseconds());
             if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
                 await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
@@ -183,18 +171,28 @@ public sealed class PostgresAuthorityRepository : IAuthorityRepository
     public async Task<bool> InsertPassportAsync(PassportRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        await using var command = _dataSource.CreateCommand(
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = InsertPassportCommand(connection, null, record);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    // The one statement that stores a passport (registration and import): affected rows = 1 means stored.
+    private static NpgsqlCommand InsertPassportCommand(NpgsqlConnection connection, NpgsqlTransaction? transaction, PassportRecord record)
+    {
+        var command = new NpgsqlCommand(
             """
             INSERT INTO at_passports (passport_id, passport_json, key_thumbprint, trust_level, issued_at, expires_at)
             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (passport_id) DO NOTHING
-            """);
+            """,
+            connection,
+            transaction);
         command.Parameters.AddWithValue(record.PassportId);
         command.Parameters.AddWithValue(record.PassportJson);
         command.Parameters.AddWithValue(record.KeyThumbprint);
         command.Parameters.AddWithValue(record.TrustLevel);
         command.Parameters.AddWithValue(record.IssuedAt.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue(record.ExpiresAt.ToUnixTimeMilliseconds());
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return command;
     }
 
     /// <inheritdoc />

@@ -157,19 +157,7 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
             }
         }
 
-        await using (var insert = Command(
-            connection,
-            transaction,
-            """
-            INSERT INTO passports (passport_id, passport_json, key_thumbprint, trust_level, issued_at, expires_at)
-            VALUES ($id, $json, $kt, $lvl, $iat, $exp) ON CONFLICT (passport_id) DO NOTHING
-            """,
-            ("$id", record.PassportId),
-            ("$json", record.PassportJson),
-            ("$kt", record.KeyThumbprint),
-            ("$lvl", record.TrustLevel),
-            ("$iat", record.IssuedAt.ToUnixTimeMilliseconds()),
-            ("$exp", record.ExpiresAt.ToUnixTimeMilliseconds())))
+        await using (var insert = InsertPassportCommand(connection, transaction, record))
         {
             if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
@@ -181,6 +169,21 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return ChallengeOutcome.Consumed;
     }
+
+    // The one statement that stores a passport (registration and import): affected rows = 1 means stored.
+    private static SqliteCommand InsertPassportCommand(SqliteConnection connection, SqliteTransaction? transaction, PassportRecord record) => Command(
+        connection,
+        transaction,
+        """
+        INSERT INTO passports (passport_id, passport_json, key_thumbprint, trust_level, issued_at, expires_at)
+        VALUES ($id, $json, $kt, $lvl, $iat, $exp) ON CONFLICT (passport_id) DO NOTHING
+        """,
+        ("$id", record.PassportId),
+        ("$json", record.PassportJson),
+        ("$kt", record.KeyThumbprint),
+        ("$lvl", record.TrustLevel),
+        ("$iat", record.IssuedAt.ToUnixTimeMilliseconds()),
+        ("$exp", record.ExpiresAt.ToUnixTimeMilliseconds()));
 
     private static async Task<ChallengeOutcome> ChallengeStateAsync(SqliteConnection connection, SqliteTransaction? transaction, string challenge, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -211,19 +214,7 @@ public sealed class SqliteAuthorityRepository : IAuthorityRepository
         ArgumentNullException.ThrowIfNull(record);
         await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var connection = lease.Connection;
-        await using var command = Command(
-            connection,
-            null,
-            """
-            INSERT INTO passports (passport_id, passport_json, key_thumbprint, trust_level, issued_at, expires_at)
-            VALUES ($id, $json, $kt, $lvl, $iat, $exp) ON CONFLICT (passport_id) DO NOTHING
-            """,
-            ("$id", record.PassportId),
-            ("$json", record.PassportJson),
-            ("$kt", record.KeyThumbprint),
-            ("$lvl", record.TrustLevel),
-            ("$iat", record.IssuedAt.ToUnixTimeMilliseconds()),
-            ("$exp", record.ExpiresAt.ToUnixTimeMilliseconds()));
+        await using var command = InsertPassportCommand(connection, null, record);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
