@@ -109,7 +109,7 @@ internal sealed class GatewayHost : IAsyncDisposable
                 }
 
                 // With --authority the log is anchored there automatically (receipts.md §7.6), and once more at shutdown.
-                var anchoring = host.AuthorityHttp is null ? null : await AuditAnchoringSetup.CreateAsync(context, host.AuthorityHttp, host.Identity.ReceiptKey, null, host._loggers.CreateLogger("AgentTrust.Audit"), cancellationToken).ConfigureAwait(false);
+                var anchoring = host.AuthorityHttp is null ? null : await AuditAnchoringSetup.CreateAsync(context, auditDir, host.AuthorityHttp, host.Identity.ReceiptKey, null, host._loggers.CreateLogger("AgentTrust.Audit"), cancellationToken).ConfigureAwait(false);
                 host.Audit = await AuditLog.OpenAsync(new AuditLogOptions { Directory = auditDir, Time = context.Time, Anchoring = anchoring }, cancellationToken).ConfigureAwait(false);
             }
 
