@@ -26,6 +26,7 @@ internal sealed class AuditAnchorer : IAsyncDisposable
     private long _anchoredCount;
     private volatile AuditAnchoringStatus _status = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _disposed;
 
     private readonly Func<CancellationToken, Task<AuditHead>>? _refresh;
 
@@ -78,15 +79,29 @@ internal sealed class AuditAnchorer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the background task and anchors the final head, within <see cref="AuditAnchoringOptions.ShutdownTimeout"/>.</summary>
+    /// <summary>
+    /// Stops the background task and anchors the final head, within <see cref="AuditAnchoringOptions.ShutdownTimeout"/>.
+    /// Idempotent: later calls return at once.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await _timer.DisposeAsync().ConfigureAwait(false);
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
-        using var deadline = new CancellationTokenSource(_options.ShutdownTimeout, _time);
-        await AnchorLatestAsync(deadline.Token).ConfigureAwait(false);
-        _stop.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _loop.ConfigureAwait(false);
+            using var deadline = new CancellationTokenSource(_options.ShutdownTimeout, _time);
+            await AnchorLatestAsync(deadline.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _stop.Dispose();
+        }
     }
 
     private void Wake() => _wake.Writer.TryWrite(true);
@@ -139,8 +154,27 @@ internal sealed class AuditAnchorer : IAsyncDisposable
             {
                 return;
             }
+            catch (Exception)
+            {
+                // Anything unexpected in one attempt (re-reading the log, storing the anchor, a host's authority) is a failed
+                // attempt: it is reported and retried, never allowed to end the anchoring task silently.
+                Failed(McpsCode.InternalError, "anchor_attempt_failed");
+                await DelayQuietlyAsync(delay, cancellationToken).ConfigureAwait(false);
+            }
 
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Math.Max(_options.MaxRetryDelay.Ticks, _options.MinRetryDelay.Ticks)));
+        }
+    }
+
+    private async Task DelayQuietlyAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The loop condition sees the cancellation.
         }
     }
 
@@ -235,6 +269,8 @@ internal sealed class AuditAnchorer : IAsyncDisposable
         }
         catch (AuditLogException)
         {
+            // The log cannot be re-read as a chain: nothing shows another writer went further. Other failures (I/O,
+            // permissions) fail the attempt, which is reported and retried.
             return false;
         }
     }
