@@ -11,7 +11,8 @@ namespace AgentTrust.Audit;
 /// their head (<see cref="Advanced"/>: a field write and at most one non-blocking signal); one task does the anchoring,
 /// one attempt at a time, always with the latest durable head (heads that arrive meanwhile are coalesced). A failed
 /// attempt is retried with doubling delays; an answer that does not verify (signer, log id, count, hash) is never stored;
-/// a refusal (the authority holds a higher or different head) stops anchoring and is reported in the status.
+/// a refusal (the authority holds a higher or different head, or binds the log to another key) stops anchoring and is
+/// reported in the status once the authority's signed record confirms it; an unconfirmed one is retried.
 /// </summary>
 internal sealed class AuditAnchorer : IAsyncDisposable
 {
@@ -211,10 +212,28 @@ internal sealed class AuditAnchorer : IAsyncDisposable
 
             if (answer.HttpStatus is 403 or 409)
             {
-                // The authority holds a higher or different head of this log, or binds it to another key: the local log is
-                // not the one it anchored. Retrying cannot help, and a later, higher head would hide the fork.
-                Publish(_status with { Refused = true, LastFailureCode = answer.Code, LastFailureReason = answer.Reason, ConsecutiveFailures = _status.ConsecutiveFailures + 1 });
-                return Outcome.Done;
+                // An error body is unsigned: anything on the path can forge one. Stop only when the authority's signed
+                // record confirms it; otherwise this is a failure like any other, retried with backoff.
+                var held = await HeldAnchorAsync(head, cancellationToken).ConfigureAwait(false);
+                if (answer.Reason == "wrong_submitter")
+                {
+                    // Confirmed when the authority holds this log although this anchorer never deposited it successfully
+                    // (after a success the log is bound to this key, so the claim must be forged).
+                    if (held is not null && Volatile.Read(ref _anchoredCount) == 0)
+                    {
+                        Publish(_status with { Refused = true, ClaimedByAnotherKey = true, LastFailureCode = answer.Code, LastFailureReason = answer.Reason, ConsecutiveFailures = _status.ConsecutiveFailures + 1 });
+                        return Outcome.Done;
+                    }
+                }
+                else if (held is not null && (held.RecordCount > head.RecordCount || (held.RecordCount == head.RecordCount && held.RecordHash != head.RecordHash)))
+                {
+                    // The authority holds a higher or different head of this log: the local log is not the one it anchored.
+                    // Retrying cannot help, and a later, higher head would hide the fork.
+                    Publish(_status with { Refused = true, LastFailureCode = answer.Code, LastFailureReason = answer.Reason, ConsecutiveFailures = _status.ConsecutiveFailures + 1 });
+                    return Outcome.Done;
+                }
+
+                return Failed(answer.Code ?? McpsCode.AuditChainBroken, "refusal_unconfirmed");
             }
 
             return Failed(answer.Code ?? McpsCode.AuthorityUnreachable, answer.Reason ?? "status_unavailable");
@@ -254,6 +273,20 @@ internal sealed class AuditAnchorer : IAsyncDisposable
         Volatile.Write(ref _anchoredCount, anchor.RecordCount);
         Publish(_status with { AnchoredRecordCount = anchor.RecordCount, AnchorFile = file, ConsecutiveFailures = 0, LastFailureCode = null, LastFailureReason = null });
         return Outcome.Done;
+    }
+
+    /// <summary>The authority's anchor of this log, when it holds one signed by its anchor key; else null.</summary>
+    private async Task<AuditAnchor?> HeldAnchorAsync(AuditHead head, CancellationToken cancellationToken)
+    {
+        var held = await _options.Authority.GetAnchorAsync(head.LogId!, cancellationToken).ConfigureAwait(false);
+        if (!held.IsSuccess || held.Value is null)
+        {
+            return null;
+        }
+
+        var key = _options.AnchorKey ?? await _options.Authority.GetAnchorKeyAsync(cancellationToken).ConfigureAwait(false);
+        var anchor = AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(held.Value.ToJsonString()), out _);
+        return key is not null && anchor is not null && anchor.IsSignedByAny([key]) && anchor.LogId == head.LogId ? anchor : null;
     }
 
     private async Task<bool> OtherWritersWentFurtherAsync(AuditHead head, CancellationToken cancellationToken)

@@ -69,6 +69,71 @@ public sealed class AuditAnchorerRobustnessTests : IDisposable
         await anchorer.DisposeAsync();
     }
 
+    private AuthorityResult<JsonObject> Held(AuditHead head, SigningKey? signer = null) =>
+        AuthorityResult<JsonObject>.Success(JsonNode.Parse(AuditAnchor.Create(head, signer ?? _authorityKey, "test-ta").ToJsonString())!.AsObject());
+
+    [Theory]
+    [InlineData(409, "fork")]
+    [InlineData(409, "stale_checkpoint")]
+    [InlineData(403, "wrong_submitter")]
+    public async Task An_unsigned_refusal_the_authority_does_not_confirm_is_retried_not_obeyed(int status, string reason)
+    {
+        // Anything on the path can answer 403/409; the authority itself holds no anchor of the log.
+        var authority = new ScriptedAuthority(status, reason);
+        var anchorer = new AuditAnchorer(Options(authority), _dir.Path, Head, TimeProvider.System);
+        await using (anchorer)
+        {
+            anchorer.Advanced(Head);
+            var failing = await WaitForAsync(anchorer, s => s.ConsecutiveFailures >= 3);
+            Assert.False(failing.Refused);
+            Assert.False(failing.ClaimedByAnotherKey);
+            Assert.Equal("refusal_unconfirmed", failing.LastFailureReason);
+            Assert.True(Volatile.Read(ref authority.Deposits) >= 3);
+        }
+    }
+
+    [Fact]
+    public async Task A_refusal_backed_by_an_anchor_signed_by_another_key_is_not_obeyed()
+    {
+        using var forger = SigningKey.Generate(SignatureAlgorithm.EdDSA);
+        var authority = new ScriptedAuthority(409, "stale_checkpoint", Held(Head with { RecordCount = 50 }, forger));
+        var anchorer = new AuditAnchorer(Options(authority), _dir.Path, Head, TimeProvider.System);
+        await using (anchorer)
+        {
+            anchorer.Advanced(Head);
+            var failing = await WaitForAsync(anchorer, s => s.ConsecutiveFailures >= 2);
+            Assert.False(failing.Refused);
+        }
+    }
+
+    [Fact]
+    public async Task A_refusal_the_authoritys_signed_record_confirms_stops_anchoring()
+    {
+        var authority = new ScriptedAuthority(409, "stale_checkpoint", Held(Head with { RecordCount = 50, RecordHash = "sha256:" + new string('c', 64) }));
+        var anchorer = new AuditAnchorer(Options(authority), _dir.Path, Head, TimeProvider.System);
+        await using (anchorer)
+        {
+            anchorer.Advanced(Head);
+            var refused = await WaitForAsync(anchorer, s => s.Refused);
+            Assert.False(refused.ClaimedByAnotherKey);
+            Assert.Equal("stale_checkpoint", refused.LastFailureReason);
+        }
+    }
+
+    [Fact]
+    public async Task A_confirmed_wrong_submitter_is_its_own_alert_not_a_fork()
+    {
+        var authority = new ScriptedAuthority(403, "wrong_submitter", Held(Head with { RecordCount = 3, RecordHash = "sha256:" + new string('d', 64) }));
+        var anchorer = new AuditAnchorer(Options(authority), _dir.Path, Head, TimeProvider.System);
+        await using (anchorer)
+        {
+            anchorer.Advanced(Head);
+            var refused = await WaitForAsync(anchorer, s => s.Refused);
+            Assert.True(refused.ClaimedByAnotherKey);
+            Assert.Equal("wrong_submitter", refused.LastFailureReason);
+        }
+    }
+
     /// <summary>An authority (or anything on the path to it) that answers every deposit with one unsigned error.</summary>
     internal sealed class ScriptedAuthority(int status, string reason, AuthorityResult<JsonObject>? held = null) : IAuditAnchorAuthority
     {

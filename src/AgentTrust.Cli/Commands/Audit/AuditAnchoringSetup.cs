@@ -67,7 +67,11 @@ internal static partial class AuditAnchoringSetup
 
     private static void Log(ILogger logger, AuditAnchoringStatus previous, AuditAnchoringStatus status)
     {
-        if (status.Refused && !previous.Refused)
+        if (status.ClaimedByAnotherKey && !previous.ClaimedByAnotherKey)
+        {
+            AnchorClaimedByAnotherKey(logger, status.LastFailureCode?.ToCodeString() ?? "-", status.LastFailureReason ?? "-");
+        }
+        else if (status.Refused && !previous.Refused)
         {
             AnchorRefused(logger, status.LastFailureCode?.ToCodeString() ?? "-", status.LastFailureReason ?? "-", status.DurableRecordCount);
         }
@@ -83,6 +87,9 @@ internal static partial class AuditAnchoringSetup
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Audit log anchored at the Trust Authority: {RecordCount} records ({File})")]
     private static partial void Anchored(ILogger logger, long recordCount, string file);
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Critical, Message = "The Trust Authority binds this audit log id to another key ({Code} {Reason}): someone else deposited it first. Anchoring stopped; investigate who knows the log id.")]
+    private static partial void AnchorClaimedByAnotherKey(ILogger logger, string code, string reason);
 
     [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Could not record the anchored audit log id in AGENTTRUST_HOME: {Reason}")]
     private static partial void LogIdNotRecorded(ILogger logger, string reason);

@@ -318,7 +318,7 @@ internal static class AuditCommand
         var json = JsonOption();
         var watch = new Option<bool>("--watch")
         {
-            Description = "Keep running and anchor automatically as other writers (the gateway, 'receipt sign') append: every --every records or --interval seconds, and once more when stopped (Ctrl-C). Prints each anchor and failure; exit 1 (MCPS-023) when the authority refused a head because the log diverged from what it anchored.",
+            Description = "Keep running and anchor automatically as other writers (the gateway, 'receipt sign') append: every --every records or --interval seconds, and once more when stopped (Ctrl-C). Prints each anchor and failure; exit 1 when the authority refused a head because the log diverged from what it anchored (MCPS-023) or because another key deposited this log id first (MCPS-004, wrong_submitter). A refusal counts only when the authority's signed record of the log confirms it; an unconfirmed one is a failure, retried.",
         };
         var every = new Option<int>("--every") { Description = "With --watch: anchor after this many new records (default 100).", DefaultValueFactory = _ => 100 };
         var interval = new Option<int>("--interval") { Description = "With --watch: anchor new records at least every this many seconds (default 60).", DefaultValueFactory = _ => 60 };
@@ -405,7 +405,11 @@ internal static class AuditCommand
 
             var anchoring = await AuditAnchoringSetup.CreateAsync(context, directory, http, signingKey, authorityKey, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken, status =>
             {
-                if (status.Refused)
+                if (status.ClaimedByAnotherKey)
+                {
+                    Print($"Refused by the authority ({status.LastFailureCode?.ToCodeString()} {status.LastFailureReason}): another key deposited this log id first (security alert: someone else claimed this log); anchoring stopped");
+                }
+                else if (status.Refused)
                 {
                     Print($"Refused by the authority ({status.LastFailureCode?.ToCodeString()} {status.LastFailureReason}): the log diverged from what it anchored; anchoring stopped");
                 }
@@ -457,6 +461,11 @@ internal static class AuditCommand
             }
 
             var final = log.AnchoringStatus!;
+            if (final.ClaimedByAnotherKey)
+            {
+                throw CliFailure.Rejected(McpsCode.InvalidSignature.ToCodeString(), "the authority binds this log id to another key (wrong_submitter): someone else deposited it first");
+            }
+
             if (final.Refused)
             {
                 throw CliFailure.Rejected(McpsCode.AuditChainBroken.ToCodeString(), $"the authority refused the log's head ({final.LastFailureReason}): it diverged from what the authority anchored");
