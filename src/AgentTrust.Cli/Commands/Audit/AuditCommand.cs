@@ -197,6 +197,10 @@ internal static class AuditCommand
             }
 
             await context.Out.WriteLineAsync($"Chain intact: {report.RecordCount} records verified").ConfigureAwait(false);
+            if (verdict is { HeldRecordCount: null })
+            {
+                await context.Out.WriteLineAsync("warning: the authority holds no anchor of this log (accepted with --allow-unanchored)").ConfigureAwait(false);
+            }
             if (options.Signatures)
             {
                 await context.Out.WriteLineAsync($"Signatures: {report.SignaturesVerified} valid ({report.TrustedSignatures} with trusted keys), {report.UnsignedRecords} unsigned").ConfigureAwait(false);
