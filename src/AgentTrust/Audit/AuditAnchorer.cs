@@ -11,7 +11,8 @@ namespace AgentTrust.Audit;
 /// their head (<see cref="Advanced"/>: a field write and at most one non-blocking signal); one task does the anchoring,
 /// one attempt at a time, always with the latest durable head (heads that arrive meanwhile are coalesced). A failed
 /// attempt is retried with doubling delays; an answer that does not verify (signer, log id, count, hash) is never stored;
-/// a refusal (the authority holds a higher or different head) stops anchoring and is reported in the status.
+/// a refusal (the authority holds a higher or different head, or binds the log to another key) stops anchoring and is
+/// reported in the status once the authority's signed record confirms it; an unconfirmed one is retried.
 /// </summary>
 internal sealed class AuditAnchorer : IAsyncDisposable
 {
@@ -26,6 +27,7 @@ internal sealed class AuditAnchorer : IAsyncDisposable
     private long _anchoredCount;
     private volatile AuditAnchoringStatus _status = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _disposed;
 
     private readonly Func<CancellationToken, Task<AuditHead>>? _refresh;
 
@@ -78,15 +80,29 @@ internal sealed class AuditAnchorer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the background task and anchors the final head, within <see cref="AuditAnchoringOptions.ShutdownTimeout"/>.</summary>
+    /// <summary>
+    /// Stops the background task and anchors the final head, within <see cref="AuditAnchoringOptions.ShutdownTimeout"/>.
+    /// Idempotent: later calls return at once.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await _timer.DisposeAsync().ConfigureAwait(false);
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
-        using var deadline = new CancellationTokenSource(_options.ShutdownTimeout, _time);
-        await AnchorLatestAsync(deadline.Token).ConfigureAwait(false);
-        _stop.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _loop.ConfigureAwait(false);
+            using var deadline = new CancellationTokenSource(_options.ShutdownTimeout, _time);
+            await AnchorLatestAsync(deadline.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _stop.Dispose();
+        }
     }
 
     private void Wake() => _wake.Writer.TryWrite(true);
@@ -139,8 +155,27 @@ internal sealed class AuditAnchorer : IAsyncDisposable
             {
                 return;
             }
+            catch (Exception)
+            {
+                // Anything unexpected in one attempt (re-reading the log, storing the anchor, a host's authority) is a failed
+                // attempt: it is reported and retried, never allowed to end the anchoring task silently.
+                Failed(McpsCode.InternalError, "anchor_attempt_failed");
+                await DelayQuietlyAsync(delay, cancellationToken).ConfigureAwait(false);
+            }
 
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Math.Max(_options.MaxRetryDelay.Ticks, _options.MinRetryDelay.Ticks)));
+        }
+    }
+
+    private async Task DelayQuietlyAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The loop condition sees the cancellation.
         }
     }
 
@@ -177,10 +212,28 @@ internal sealed class AuditAnchorer : IAsyncDisposable
 
             if (answer.HttpStatus is 403 or 409)
             {
-                // The authority holds a higher or different head of this log, or binds it to another key: the local log is
-                // not the one it anchored. Retrying cannot help, and a later, higher head would hide the fork.
-                Publish(_status with { Refused = true, LastFailureCode = answer.Code, LastFailureReason = answer.Reason, ConsecutiveFailures = _status.ConsecutiveFailures + 1 });
-                return Outcome.Done;
+                // An error body is unsigned: anything on the path can forge one. Stop only when the authority's signed
+                // record confirms it; otherwise this is a failure like any other, retried with backoff.
+                var held = await HeldAnchorAsync(head, cancellationToken).ConfigureAwait(false);
+                if (answer.Reason == "wrong_submitter")
+                {
+                    // Confirmed when the authority holds this log although this anchorer never deposited it successfully
+                    // (after a success the log is bound to this key, so the claim must be forged).
+                    if (held is not null && Volatile.Read(ref _anchoredCount) == 0)
+                    {
+                        Publish(_status with { Refused = true, ClaimedByAnotherKey = true, LastFailureCode = answer.Code, LastFailureReason = answer.Reason, ConsecutiveFailures = _status.ConsecutiveFailures + 1 });
+                        return Outcome.Done;
+                    }
+                }
+                else if (held is not null && (held.RecordCount > head.RecordCount || (held.RecordCount == head.RecordCount && held.RecordHash != head.RecordHash)))
+                {
+                    // The authority holds a higher or different head of this log: the local log is not the one it anchored.
+                    // Retrying cannot help, and a later, higher head would hide the fork.
+                    Publish(_status with { Refused = true, LastFailureCode = answer.Code, LastFailureReason = answer.Reason, ConsecutiveFailures = _status.ConsecutiveFailures + 1 });
+                    return Outcome.Done;
+                }
+
+                return Failed(answer.Code ?? McpsCode.AuditChainBroken, "refusal_unconfirmed");
             }
 
             return Failed(answer.Code ?? McpsCode.AuthorityUnreachable, answer.Reason ?? "status_unavailable");
@@ -222,6 +275,20 @@ internal sealed class AuditAnchorer : IAsyncDisposable
         return Outcome.Done;
     }
 
+    /// <summary>The authority's anchor of this log, when it holds one signed by its anchor key; else null.</summary>
+    private async Task<AuditAnchor?> HeldAnchorAsync(AuditHead head, CancellationToken cancellationToken)
+    {
+        var held = await _options.Authority.GetAnchorAsync(head.LogId!, cancellationToken).ConfigureAwait(false);
+        if (!held.IsSuccess || held.Value is null)
+        {
+            return null;
+        }
+
+        var key = _options.AnchorKey ?? await _options.Authority.GetAnchorKeyAsync(cancellationToken).ConfigureAwait(false);
+        var anchor = AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(held.Value.ToJsonString()), out _);
+        return key is not null && anchor is not null && anchor.IsSignedByAny([key]) && anchor.LogId == head.LogId ? anchor : null;
+    }
+
     private async Task<bool> OtherWritersWentFurtherAsync(AuditHead head, CancellationToken cancellationToken)
     {
         if (_refresh is null)
@@ -235,6 +302,8 @@ internal sealed class AuditAnchorer : IAsyncDisposable
         }
         catch (AuditLogException)
         {
+            // The log cannot be re-read as a chain: nothing shows another writer went further. Other failures (I/O,
+            // permissions) fail the attempt, which is reported and retried.
             return false;
         }
     }

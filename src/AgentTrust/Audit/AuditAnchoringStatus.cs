@@ -24,8 +24,16 @@ public sealed record AuditAnchoringStatus
     public string? LastFailureReason { get; init; }
 
     /// <summary>
-    /// True when the authority refused a head because it anchored a higher or different one for this log (a fork, or a
-    /// cut tail): the local log diverged from what the authority saw. Automatic anchoring stops; the log needs an audit.
+    /// True when the authority refused a head and its signed record of the log confirms the refusal: it anchored a higher
+    /// or different head (a fork, or a cut tail: the local log diverged from what the authority saw), or, with
+    /// <see cref="ClaimedByAnotherKey"/>, the log is bound to another key. Automatic anchoring stops; the log needs an
+    /// audit. An unconfirmed refusal (an unsigned error from anything on the path) is only a failure, retried.
     /// </summary>
     public bool Refused { get; init; }
+
+    /// <summary>
+    /// True when the authority refused the head because another key deposited this log id first (<c>wrong_submitter</c>):
+    /// a security alert (someone else claimed this log at the authority), not a fork. <see cref="Refused"/> is true too.
+    /// </summary>
+    public bool ClaimedByAnotherKey { get; init; }
 }

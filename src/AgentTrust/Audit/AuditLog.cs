@@ -177,14 +177,26 @@ public sealed class AuditLog : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
-        if (_anchorer is not null)
+        try
         {
-            await _anchorer.DisposeAsync().ConfigureAwait(false);
+            await _loop.ConfigureAwait(false);
         }
-
-        _handle?.Dispose();
-        _stateGate.Dispose();
+        finally
+        {
+            try
+            {
+                if (_anchorer is not null)
+                {
+                    await _anchorer.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                // Whatever failed above, the file handle and the gate are released.
+                _handle?.Dispose();
+                _stateGate.Dispose();
+            }
+        }
     }
 
     private ValueTask<AuditAppendResult> Enqueue(byte[] canonical, CancellationToken cancellationToken)

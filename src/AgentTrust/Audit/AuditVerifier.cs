@@ -473,8 +473,15 @@ public static class AuditVerifier
                     return new SignatureProblem(McpsCode.ReceiptInvalid, "params_encrypted_unverifiable", Unverifiable: true);
                 }
 
-                json = AuditParamsEncryption.TryDecrypt(json, seed, out reason);
-                System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
+                try
+                {
+                    json = AuditParamsEncryption.TryDecrypt(json, seed, out reason);
+                }
+                finally
+                {
+                    System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
+                }
+
                 if (json is null)
                 {
                     return new SignatureProblem(McpsCode.ReceiptInvalid, reason ?? "params_encrypted_invalid");

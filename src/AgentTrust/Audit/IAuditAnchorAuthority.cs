@@ -18,4 +18,11 @@ public interface IAuditAnchorAuthority
     /// failure (HTTP 409 or 403: the authority refuses the head, it holds a higher or different one for this log).
     /// </summary>
     Task<AuthorityResult<JsonObject>> AnchorAsync(AuditHead head, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The authority's signed anchor of <paramref name="logId"/> (<c>GET /v1/checkpoints/{log}</c>), or the failure (HTTP
+    /// 404: none held). The anchorer reads it to confirm a refusal before it stops: an error body is unsigned, the
+    /// anchor is not.
+    /// </summary>
+    Task<AuthorityResult<JsonObject>> GetAnchorAsync(string logId, CancellationToken cancellationToken);
 }

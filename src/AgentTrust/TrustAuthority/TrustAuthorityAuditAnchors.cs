@@ -22,6 +22,9 @@ public sealed class TrustAuthorityAuditAnchors(TrustAuthorityClient client, Sign
     public Task<VerificationKey?> GetAnchorKeyAsync(CancellationToken cancellationToken) => _client.GetAnchorKeyAsync(cancellationToken);
 
     /// <inheritdoc/>
+    public Task<AuthorityResult<JsonObject>> GetAnchorAsync(string logId, CancellationToken cancellationToken) => _client.GetAnchorAsync(logId, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<AuthorityResult<JsonObject>> AnchorAsync(AuditHead head, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(head);

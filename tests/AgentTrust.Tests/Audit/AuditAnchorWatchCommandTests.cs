@@ -67,6 +67,8 @@ public sealed class AuditAnchorWatchCommandTests : IAsyncLifetime
         var (exit, _, error) = await watching;
         Assert.True(exit == 0, error);
 
+        // The automatic anchorer recorded the anchored log id, the default 'audit verify --authority' asks about.
+        Assert.True(File.Exists(_home.File("anchored-logs.json")));
         var folder = Path.Combine(AuditDirectory, AuditAnchor.FolderName);
         Assert.Equal([AuditAnchor.FileName(3), AuditAnchor.FileName(5), AuditAnchor.FileName(6)], Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray());
 

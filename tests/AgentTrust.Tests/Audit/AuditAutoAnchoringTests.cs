@@ -263,6 +263,8 @@ public sealed class AuditAutoAnchoringTests : IAsyncLifetime
 
         public Task<VerificationKey?> GetAnchorKeyAsync(CancellationToken cancellationToken) => inner.GetAnchorKeyAsync(cancellationToken);
 
+        public Task<AuthorityResult<JsonObject>> GetAnchorAsync(string logId, CancellationToken cancellationToken) => inner.GetAnchorAsync(logId, cancellationToken);
+
         public async Task<AuthorityResult<JsonObject>> AnchorAsync(AuditHead head, CancellationToken cancellationToken)
         {
             var other = "sha256:" + new string('7', 64);

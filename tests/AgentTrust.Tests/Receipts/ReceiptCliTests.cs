@@ -146,6 +146,23 @@ public sealed class ReceiptCliTests : IDisposable
         var decrypted = await RunAsync("audit", "verify", "--signatures", "--params-key", "agent", "--json");
         Assert.Equal(0, decrypted.ExitCode);
         Assert.Equal(3, JsonNode.Parse(decrypted.Out)!["signatures_verified"]!.GetValue<long>());
+
+        // The same key named twice is held once (and still verifies).
+        var twice = await RunAsync("audit", "verify", "--signatures", "--params-key", "agent", "--params-key", "agent", "--json");
+        Assert.Equal(0, twice.ExitCode);
+        Assert.Equal(3, JsonNode.Parse(twice.Out)!["signatures_verified"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Audit_verify_refuses_an_ES256_params_key_before_exporting_it()
+    {
+        Directory.CreateDirectory(AuditDirectory);
+        File.Copy(SignetVectors.FilePath("audit_chain_valid.jsonl"), Path.Combine(AuditDirectory, "2026-01-01.jsonl"));
+        Assert.Equal(0, (await RunAsync("key", "new", "--alg", "es256", "--name", "p256", "--unencrypted")).ExitCode);
+
+        var refused = await RunAsync("audit", "verify", "--signatures", "--params-key", "p256");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.StartsWith("agenttrust: error AT-KEY-UNSUPPORTED:", refused.Err, StringComparison.Ordinal);
     }
 
     private async Task CreateKeyAsync(string name)

@@ -14,10 +14,11 @@ namespace AgentTrust.Cli.Commands;
 internal static partial class AuditAnchoringSetup
 {
     /// <summary>
-    /// Options that deposit heads at the authority behind <paramref name="http"/>, proving the log with
-    /// <paramref name="logKey"/> (Ed25519, kept alive by the caller).
+    /// Options that deposit the heads of the log in <paramref name="directory"/> at the authority behind
+    /// <paramref name="http"/>, proving the log with <paramref name="logKey"/> (Ed25519, kept alive by the caller); each
+    /// newly anchored log id is recorded in AGENTTRUST_HOME (<see cref="AnchoredLogIds"/>).
     /// </summary>
-    public static async Task<AuditAnchoringOptions> CreateAsync(CliContext context, HttpClient http, SigningKey logKey, string? explicitAnchorKey, ILogger logger, CancellationToken cancellationToken, Action<AuditAnchoringStatus>? observer = null)
+    public static async Task<AuditAnchoringOptions> CreateAsync(CliContext context, string directory, HttpClient http, SigningKey logKey, string? explicitAnchorKey, ILogger logger, CancellationToken cancellationToken, Action<AuditAnchoringStatus>? observer = null)
     {
         var pinned = await AuthorityAnchorPins.ResolveAsync(context, http.BaseAddress!, explicitAnchorKey, cancellationToken).ConfigureAwait(false);
         var client = new TrustAuthorityClient(http, new TrustAuthorityClientOptions { AnchorKey = pinned }, context.Time);
@@ -35,6 +36,11 @@ internal static partial class AuditAnchoringSetup
             AnchorKey = pinned,
             StatusChanged = status =>
             {
+                if (status.AnchorFile is { } file && file != previous.AnchorFile)
+                {
+                    RecordLogId(context, directory, file, logger);
+                }
+
                 Log(logger, previous, status);
                 previous = status;
                 observer?.Invoke(status);
@@ -42,9 +48,30 @@ internal static partial class AuditAnchoringSetup
         };
     }
 
+    /// <summary>Records the log id of a freshly written anchor file, once per log id.</summary>
+    private static void RecordLogId(CliContext context, string directory, string anchorFile, ILogger logger)
+    {
+        try
+        {
+            if (AuditAnchor.TryParse(File.ReadAllBytes(anchorFile), out _) is { } anchor && AnchoredLogIds.Find(context, directory) != anchor.LogId)
+            {
+                AnchoredLogIds.Record(context, directory, anchor.LogId);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CliFailure)
+        {
+            // The anchor itself is stored; only the convenience default for 'audit verify --authority' is missing.
+            LogIdNotRecorded(logger, e.Message);
+        }
+    }
+
     private static void Log(ILogger logger, AuditAnchoringStatus previous, AuditAnchoringStatus status)
     {
-        if (status.Refused && !previous.Refused)
+        if (status.ClaimedByAnotherKey && !previous.ClaimedByAnotherKey)
+        {
+            AnchorClaimedByAnotherKey(logger, status.LastFailureCode?.ToCodeString() ?? "-", status.LastFailureReason ?? "-");
+        }
+        else if (status.Refused && !previous.Refused)
         {
             AnchorRefused(logger, status.LastFailureCode?.ToCodeString() ?? "-", status.LastFailureReason ?? "-", status.DurableRecordCount);
         }
@@ -60,6 +87,12 @@ internal static partial class AuditAnchoringSetup
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Audit log anchored at the Trust Authority: {RecordCount} records ({File})")]
     private static partial void Anchored(ILogger logger, long recordCount, string file);
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Critical, Message = "The Trust Authority binds this audit log id to another key ({Code} {Reason}): someone else deposited it first. Anchoring stopped; investigate who knows the log id.")]
+    private static partial void AnchorClaimedByAnotherKey(ILogger logger, string code, string reason);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Could not record the anchored audit log id in AGENTTRUST_HOME: {Reason}")]
+    private static partial void LogIdNotRecorded(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Audit anchoring failed ({Code} {Reason}, attempt {Failures}); retrying")]
     private static partial void AnchorFailed(ILogger logger, string code, string reason, int failures);

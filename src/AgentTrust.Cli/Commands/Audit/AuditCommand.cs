@@ -71,12 +71,16 @@ internal static class AuditCommand
         };
         var logId = new Option<string?>("--log-id")
         {
-            Description = "With --authority: the log id (sha256:…, printed by 'audit anchor') to ask the authority about, instead of the one read from the log, so a log rewritten from its first record is caught too.",
+            Description = "With --authority: the log id (sha256:…, printed by 'audit anchor') to ask the authority about. Default: the id last anchored for this directory (recorded in AGENTTRUST_HOME/anchored-logs.json by 'audit anchor' and automatic anchoring), else the one read from the log; so a log rewritten from its first record is caught too.",
+        };
+        var allowUnanchored = new Option<bool>("--allow-unanchored")
+        {
+            Description = "With --authority: accept a log the authority holds no anchor of (a new log not anchored yet) or an empty log. Without it both fail (exit 1, MCPS-023: authority_no_anchor, log_missing), since a deleted or rewritten log looks exactly like that.",
         };
         var json = JsonOption();
         var command = new Command("verify", "Verify the hash chain (and signatures with --signatures) and the checkpoints; exit 1 with the first broken record.")
         {
-            dir, signatures, pubkeys, paramsKeys, anchorKeys, authority, authorityKey, logId, json,
+            dir, signatures, pubkeys, paramsKeys, anchorKeys, authority, authorityKey, logId, allowUnanchored, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -109,11 +113,14 @@ internal static class AuditCommand
             }
 
             IReadOnlyList<AuditAnchor> authorityAnchors = [];
+            AuthorityVerdict? verdict = null;
             if (parseResult.GetValue(authority) is { } authorityUrl)
             {
-                var (held, authorityAnchorKey) = await FetchAuthorityAnchorAsync(context, parseResult.GetValue(logId), AuditVerifier.ReadLogId(directory), authorityUrl, parseResult.GetValue(authorityKey), cancellationToken).ConfigureAwait(false);
+                var askedLogId = parseResult.GetValue(logId) ?? AnchoredLogIds.Find(context, directory) ?? AuditVerifier.ReadLogId(directory);
+                var (held, authorityAnchorKey) = await FetchAuthorityAnchorAsync(context, askedLogId, authorityUrl, parseResult.GetValue(authorityKey), cancellationToken).ConfigureAwait(false);
                 pinned.Add(authorityAnchorKey);
                 authorityAnchors = held is null ? [] : [held];
+                verdict = new AuthorityVerdict(askedLogId, held?.RecordCount, parseResult.GetValue(allowUnanchored));
             }
 
             using var seeds = await ParamsSeeds.OpenAsync(context, parseResult.GetValue(paramsKeys) ?? [], cancellationToken).ConfigureAwait(false);
@@ -146,10 +153,27 @@ internal static class AuditCommand
                 report = await AuditVerifier.VerifyAsync(directory, options, cancellationToken).ConfigureAwait(false);
             }
 
+            if (verdict?.Failure is { } failure && report.FirstBreak is null)
+            {
+                // The authority vouches for nothing here: a deleted, emptied or rewritten log looks exactly like this.
+                report = report with { Valid = false, FirstBreak = failure };
+            }
+
             if (asJson)
             {
-                await context.Out.WriteLineAsync(ReportJson(report).ToJsonString()).ConfigureAwait(false);
+                var reportJson = ReportJson(report);
+                if (verdict is not null)
+                {
+                    reportJson["authority_anchor"] = verdict.ToJson();
+                }
+
+                await context.Out.WriteLineAsync(reportJson.ToJsonString()).ConfigureAwait(false);
                 return report.Valid ? ExitCodes.Success : ExitCodes.Rejected;
+            }
+
+            if (report.FirstBreak is { } unvouched && ReferenceEquals(unvouched, verdict?.Failure))
+            {
+                throw CliFailure.Rejected(unvouched.Code.ToCodeString(), $"{unvouched.Reason}: {unvouched.Expected}: {unvouched.Actual}");
             }
 
             if (report.FirstBreak is { } broken)
@@ -173,6 +197,10 @@ internal static class AuditCommand
             }
 
             await context.Out.WriteLineAsync($"Chain intact: {report.RecordCount} records verified").ConfigureAwait(false);
+            if (verdict is { HeldRecordCount: null })
+            {
+                await context.Out.WriteLineAsync("warning: the authority holds no anchor of this log (accepted with --allow-unanchored)").ConfigureAwait(false);
+            }
             if (options.Signatures)
             {
                 await context.Out.WriteLineAsync($"Signatures: {report.SignaturesVerified} valid ({report.TrustedSignatures} with trusted keys), {report.UnsignedRecords} unsigned").ConfigureAwait(false);
@@ -294,7 +322,7 @@ internal static class AuditCommand
         var json = JsonOption();
         var watch = new Option<bool>("--watch")
         {
-            Description = "Keep running and anchor automatically as other writers (the gateway, 'receipt sign') append: every --every records or --interval seconds, and once more when stopped (Ctrl-C). Prints each anchor and failure; exit 1 (MCPS-023) when the authority refused a head because the log diverged from what it anchored.",
+            Description = "Keep running and anchor automatically as other writers (the gateway, 'receipt sign') append: every --every records or --interval seconds, and once more when stopped (Ctrl-C). Prints each anchor and failure; exit 1 when the authority refused a head because the log diverged from what it anchored (MCPS-023) or because another key deposited this log id first (MCPS-004, wrong_submitter). A refusal counts only when the authority's signed record of the log confirms it; an unconfirmed one is a failure, retried.",
         };
         var every = new Option<int>("--every") { Description = "With --watch: anchor after this many new records (default 100).", DefaultValueFactory = _ => 100 };
         var interval = new Option<int>("--interval") { Description = "With --watch: anchor new records at least every this many seconds (default 60).", DefaultValueFactory = _ => 60 };
@@ -346,6 +374,7 @@ internal static class AuditCommand
 
                 var anchor = AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(result.Value!.ToJsonString()), out _)!;
                 var written = await anchor.WriteAsync(directory, cancellationToken).ConfigureAwait(false);
+                AnchoredLogIds.Record(context, directory, anchor.LogId);
                 if (parseResult.GetValue(json))
                 {
                     await context.Out.WriteLineAsync(anchor.ToJsonString()).ConfigureAwait(false);
@@ -378,9 +407,13 @@ internal static class AuditCommand
                 }
             }
 
-            var anchoring = await AuditAnchoringSetup.CreateAsync(context, http, signingKey, authorityKey, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken, status =>
+            var anchoring = await AuditAnchoringSetup.CreateAsync(context, directory, http, signingKey, authorityKey, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken, status =>
             {
-                if (status.Refused)
+                if (status.ClaimedByAnotherKey)
+                {
+                    Print($"Refused by the authority ({status.LastFailureCode?.ToCodeString()} {status.LastFailureReason}): another key deposited this log id first (security alert: someone else claimed this log); anchoring stopped");
+                }
+                else if (status.Refused)
                 {
                     Print($"Refused by the authority ({status.LastFailureCode?.ToCodeString()} {status.LastFailureReason}): the log diverged from what it anchored; anchoring stopped");
                 }
@@ -432,6 +465,11 @@ internal static class AuditCommand
             }
 
             var final = log.AnchoringStatus!;
+            if (final.ClaimedByAnotherKey)
+            {
+                throw CliFailure.Rejected(McpsCode.InvalidSignature.ToCodeString(), "the authority binds this log id to another key (wrong_submitter): someone else deposited it first");
+            }
+
             if (final.Refused)
             {
                 throw CliFailure.Rejected(McpsCode.AuditChainBroken.ToCodeString(), $"the authority refused the log's head ({final.LastFailureReason}): it diverged from what the authority anchored");
@@ -441,24 +479,19 @@ internal static class AuditCommand
         }
     }
 
-    /// <summary>The authority's anchor of this log (null when it holds none) and its pinned anchor key.</summary>
-    private static async Task<(AuditAnchor? Anchor, VerificationKey Key)> FetchAuthorityAnchorAsync(CliContext context, string? expectedLogId, string? storedLogId, string url, string? explicitKey, CancellationToken cancellationToken)
+    /// <summary>The authority's anchor of <paramref name="logId"/> (null when it holds none, or no id is known) and its pinned anchor key.</summary>
+    private static async Task<(AuditAnchor? Anchor, VerificationKey Key)> FetchAuthorityAnchorAsync(CliContext context, string? logId, string url, string? explicitKey, CancellationToken cancellationToken)
     {
         using var http = AuthorityCommand.HttpFor(context, url);
         var pinned = await AuthorityAnchorPins.ResolveAsync(context, http.BaseAddress!, explicitKey, cancellationToken).ConfigureAwait(false);
         var client = new TrustAuthorityClient(http, new TrustAuthorityClientOptions { AnchorKey = pinned }, context.Time);
         AuditAnchor? anchor = null;
-        var logId = expectedLogId ?? storedLogId;
         if (logId is not null)
         {
             var result = await client.GetAnchorAsync(logId, cancellationToken).ConfigureAwait(false);
             if (result.IsSuccess)
             {
                 anchor = AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(result.Value!.ToJsonString()), out _);
-            }
-            else if (result.HttpStatus == 404 && expectedLogId is not null)
-            {
-                throw CliFailure.Rejected(McpsCode.AuditChainBroken.ToCodeString(), $"The authority holds no anchor of log {expectedLogId}.");
             }
             else if (result.HttpStatus != 404)
             {
@@ -474,6 +507,24 @@ internal static class AuditCommand
         }
 
         return (anchor, key);
+    }
+
+    /// <summary>What the authority said about the log 'audit verify --authority' asked it about.</summary>
+    private sealed record AuthorityVerdict(string? LogId, long? HeldRecordCount, bool AllowUnanchored)
+    {
+        /// <summary>The break to report when the authority vouches for nothing and that was not explicitly accepted.</summary>
+        public AuditBreak? Failure { get; } = AllowUnanchored || HeldRecordCount is not null
+            ? null
+            : LogId is null
+                ? new AuditBreak(AuditVerifier.AuthoritySource, 0, 0, McpsCode.AuditChainBroken, "log_missing", "a log anchored at the authority", "no readable record (pass --allow-unanchored to accept an empty log)")
+                : new AuditBreak(AuditVerifier.AuthoritySource, 0, 0, McpsCode.AuditChainBroken, "authority_no_anchor", LogId, "the authority holds no anchor of this log id (a new or rewritten log; pass --allow-unanchored to accept)");
+
+        public JsonObject ToJson() => new()
+        {
+            ["log_id"] = LogId,
+            ["held"] = HeldRecordCount is { } held ? JsonValue.Create(held) : JsonValue.Create("none"),
+            ["allowed_unanchored"] = AllowUnanchored && HeldRecordCount is null,
+        };
     }
 
     internal static JsonObject ReportJson(AuditVerificationReport report) => new()

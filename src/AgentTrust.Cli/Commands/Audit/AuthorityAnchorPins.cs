@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentTrust.Cli.Commands.Receipts;
 using AgentTrust.Cryptography;
@@ -34,37 +33,26 @@ internal static class AuthorityAnchorPins
         return [.. pins.Select(p => p.Value is JsonValue value && value.TryGetValue(out string? text) && ReceiptEncoding.TryParsePublicKey(text, out var key) ? key : null).OfType<VerificationKey>()];
     }
 
-    /// <summary>Pins <paramref name="key"/> for <paramref name="authority"/> (first contact).</summary>
-    public static async Task PinAsync(CliContext context, Uri authority, VerificationKey key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pins <paramref name="key"/> for <paramref name="authority"/> (first contact). The file is re-read and updated under
+    /// a lock and replaced atomically, so concurrent pins of other authorities are kept; a pin another process wrote for
+    /// the same URL meanwhile is kept too (the first pin wins).
+    /// </summary>
+    public static Task PinAsync(CliContext context, Uri authority, VerificationKey key, CancellationToken cancellationToken)
     {
-        var pins = await ReadAsync(context, cancellationToken).ConfigureAwait(false);
-        pins[authority.AbsoluteUri] = ReceiptEncoding.FormatPublicKey(key);
-        Directory.CreateDirectory(context.HomeDirectory);
+        cancellationToken.ThrowIfCancellationRequested();
         var path = Path.Combine(context.HomeDirectory, FileName);
-        await File.WriteAllTextAsync(path + ".tmp", pins.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", cancellationToken).ConfigureAwait(false);
-        File.Move(path + ".tmp", path, overwrite: true);
-        await context.Error.WriteLineAsync($"Pinned the anchor key of {authority.AbsoluteUri}: {ReceiptEncoding.FormatPublicKey(key)} (in {path}).").ConfigureAwait(false);
+        var text = ReceiptEncoding.FormatPublicKey(key);
+        HomeJsonFile.Update(path, pins => pins.TryAdd(authority.AbsoluteUri, text));
+        return context.Error.WriteLineAsync($"Pinned the anchor key of {authority.AbsoluteUri}: {text} (in {path}).");
     }
 
     private static VerificationKey Parse(string text) =>
         ReceiptEncoding.TryParsePublicKey(text, out var key) ? key! : throw CliFailure.Usage("--authority-key: not an ed25519: key.");
 
-    private static async Task<JsonObject> ReadAsync(CliContext context, CancellationToken cancellationToken)
+    private static Task<JsonObject> ReadAsync(CliContext context, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(context.HomeDirectory, FileName);
-        if (!File.Exists(path))
-        {
-            return [];
-        }
-
-        try
-        {
-            return JsonNode.Parse(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)) as JsonObject
-                ?? throw CliFailure.Environment("AT-ENV-FILE", $"{path} is not a JSON object.");
-        }
-        catch (JsonException)
-        {
-            throw CliFailure.Environment("AT-ENV-FILE", $"{path} is not valid JSON.");
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(HomeJsonFile.Read(Path.Combine(context.HomeDirectory, FileName)));
     }
 }

@@ -23,12 +23,27 @@ internal sealed class ParamsSeeds : IDisposable
         {
             foreach (var name in keyNames)
             {
+                // Refuses a key that is not Ed25519 (AT-KEY-UNSUPPORTED) before any private byte is exported.
                 var (key, _) = await ReceiptKeys.OpenSigningKeyAsync(context, name, cancellationToken).ConfigureAwait(false);
                 using (key)
                 {
+                    var kid = ReceiptEncoding.FormatPublicKey(key.PublicKey);
+                    if (seeds._seeds.ContainsKey(kid))
+                    {
+                        continue; // the same key named twice: its seed is already held (and will be zeroed)
+                    }
+
                     var seed = new byte[AgentTrust.Cryptography.SigningKey.PrivateKeySize];
-                    key.ExportPrivateKey(seed);
-                    seeds._seeds[ReceiptEncoding.FormatPublicKey(key.PublicKey)] = seed;
+                    try
+                    {
+                        key.ExportPrivateKey(seed);
+                        seeds._seeds.Add(kid, seed);
+                    }
+                    catch
+                    {
+                        CryptographicOperations.ZeroMemory(seed);
+                        throw;
+                    }
                 }
             }
 

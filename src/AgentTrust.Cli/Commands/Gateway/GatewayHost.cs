@@ -109,7 +109,7 @@ internal sealed class GatewayHost : IAsyncDisposable
                 }
 
                 // With --authority the log is anchored there automatically (receipts.md §7.6), and once more at shutdown.
-                var anchoring = host.AuthorityHttp is null ? null : await AuditAnchoringSetup.CreateAsync(context, host.AuthorityHttp, host.Identity.ReceiptKey, null, host._loggers.CreateLogger("AgentTrust.Audit"), cancellationToken).ConfigureAwait(false);
+                var anchoring = host.AuthorityHttp is null ? null : await AuditAnchoringSetup.CreateAsync(context, auditDir, host.AuthorityHttp, host.Identity.ReceiptKey, null, host._loggers.CreateLogger("AgentTrust.Audit"), cancellationToken).ConfigureAwait(false);
                 host.Audit = await AuditLog.OpenAsync(new AuditLogOptions { Directory = auditDir, Time = context.Time, Anchoring = anchoring }, cancellationToken).ConfigureAwait(false);
             }
 
@@ -167,21 +167,38 @@ internal sealed class GatewayHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Disposes everything, even when one dispose throws (the identity's key material is always zeroed).</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Audit is not null)
+        try
         {
-            await Audit.DisposeAsync().ConfigureAwait(false);
+            if (Audit is not null)
+            {
+                await Audit.DisposeAsync().ConfigureAwait(false);
+            }
         }
-
-        if (ReplayStore is IAsyncDisposable store)
+        finally
         {
-            await store.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                if (ReplayStore is IAsyncDisposable store)
+                {
+                    await store.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                try
+                {
+                    Identity?.Dispose();
+                }
+                finally
+                {
+                    AuthorityHttp?.Dispose();
+                    _loggers.Dispose();
+                }
+            }
         }
-
-        Identity?.Dispose();
-        AuthorityHttp?.Dispose();
-        _loggers.Dispose();
     }
 
     private static async Task<IReplayStore> OpenReplayStoreAsync(string? spec, CliContext context, CancellationToken cancellationToken)

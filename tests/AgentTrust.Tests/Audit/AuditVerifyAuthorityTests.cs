@@ -1,0 +1,141 @@
+using System.Text.Json.Nodes;
+using AgentTrust.Cli;
+using AgentTrust.Tests.Authority;
+using AgentTrust.Tests.Support;
+
+namespace AgentTrust.Tests.Audit;
+
+/// <summary>
+/// <c>audit verify --authority URL</c> must not pass when the authority vouches for nothing: an emptied log directory or
+/// a brand-new log (what an attacker who deleted or rewrote the log leaves behind) fails unless explicitly accepted.
+/// </summary>
+public sealed class AuditVerifyAuthorityTests : IAsyncLifetime
+{
+    private readonly TemporaryDirectory _home = new("agenttrust-cli-verify-authority-");
+    private AuthorityTestHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await AuthorityTestHost.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _home.Dispose();
+    }
+
+    private string Url => _host.Server.BaseAddress.ToString();
+
+    private string AuditDirectory => _home.File("audit");
+
+    private async Task<(int Exit, string Out, string Error)> Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var error = new StringWriter();
+        var context = new CliContext
+        {
+            StandardInput = Stream.Null,
+            Out = stdout,
+            Error = error,
+            GetEnvironmentVariable = name => name == "AGENTTRUST_HOME" ? _home.Path : null,
+            Time = _host.Clock,
+        };
+        var exit = await CliApplication.RunAsync(args, context, CancellationToken.None);
+        return (exit, stdout.ToString(), error.ToString());
+    }
+
+    private async Task SignAsync(int i) =>
+        Assert.Equal(0, (await Run("receipt", "sign", "--key", "bot", "--tool", "read", "--params", $$"""{"i":{{i}}}""", "--target", "mcp://fs")).Exit);
+
+    private async Task KeysAsync()
+    {
+        Assert.Equal(0, (await Run("key", "new", "--alg", "ed25519", "--name", "audit", "--unencrypted")).Exit);
+        Assert.Equal(0, (await Run("key", "new", "--alg", "ed25519", "--name", "bot", "--unencrypted")).Exit);
+    }
+
+    private static string Reason(string json) => JsonNode.Parse(json)!["first_break"]!["reason"]!.GetValue<string>();
+
+    [Fact]
+    public async Task An_emptied_log_directory_fails_against_the_authority_unless_explicitly_allowed()
+    {
+        await KeysAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await SignAsync(i);
+        }
+
+        Assert.Equal(0, (await Run("audit", "anchor", "--authority", Url)).Exit);
+
+        // The attacker deletes every record and every local anchor, and the recorded log id too.
+        foreach (var file in Directory.GetFiles(AuditDirectory, "*.jsonl"))
+        {
+            File.Delete(file);
+        }
+
+        Directory.Delete(Path.Combine(AuditDirectory, "anchors"), recursive: true);
+        File.Delete(_home.File("anchored-logs.json"));
+
+        var (exit, json, error) = await Run("audit", "verify", "--authority", Url, "--json");
+        Assert.Equal(1, exit);
+        Assert.Equal("log_missing", Reason(json));
+        Assert.Equal("MCPS-023", JsonNode.Parse(json)!["first_break"]!["code"]!.GetValue<string>());
+        Assert.Equal("none", JsonNode.Parse(json)!["authority_anchor"]!["held"]!.GetValue<string>());
+        (exit, _, error) = await Run("audit", "verify", "--authority", Url);
+        Assert.Equal(1, exit);
+        Assert.StartsWith("agenttrust: error MCPS-023:", error, StringComparison.Ordinal);
+
+        (exit, json, error) = await Run("audit", "verify", "--authority", Url, "--allow-unanchored", "--json");
+        Assert.True(exit == 0, error + json);
+        Assert.True(JsonNode.Parse(json)!["authority_anchor"]!["allowed_unanchored"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task A_new_log_the_authority_never_anchored_fails_unless_explicitly_allowed()
+    {
+        await KeysAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await SignAsync(i);
+        }
+
+        var (exit, json, _) = await Run("audit", "verify", "--authority", Url, "--json");
+        Assert.Equal(1, exit);
+        Assert.Equal("authority_no_anchor", Reason(json));
+        Assert.Equal("none", JsonNode.Parse(json)!["authority_anchor"]!["held"]!.GetValue<string>());
+
+        Assert.Equal(0, (await Run("audit", "verify", "--authority", Url, "--allow-unanchored")).Exit);
+
+        // Once anchored, the authority's verdict is in the report.
+        Assert.Equal(0, (await Run("audit", "anchor", "--authority", Url)).Exit);
+        (exit, json, var error) = await Run("audit", "verify", "--authority", Url, "--json");
+        Assert.True(exit == 0, error + json);
+        Assert.Equal(3, JsonNode.Parse(json)!["authority_anchor"]!["held"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task A_log_rewritten_from_scratch_is_caught_through_the_recorded_log_id()
+    {
+        await KeysAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await SignAsync(i);
+        }
+
+        Assert.Equal(0, (await Run("audit", "anchor", "--authority", Url)).Exit);
+        Assert.True(File.Exists(_home.File("anchored-logs.json")));
+        foreach (var file in Directory.GetFiles(AuditDirectory, "*.jsonl"))
+        {
+            File.Delete(file);
+        }
+
+        Directory.Delete(Path.Combine(AuditDirectory, "anchors"), recursive: true);
+        for (var i = 0; i < 5; i++)
+        {
+            await SignAsync(10 + i);
+        }
+
+        // No --log-id: the id recorded when the original log was anchored is asked about, and the new log does not match.
+        var (exit, json, _) = await Run("audit", "verify", "--authority", Url, "--json");
+        Assert.Equal(1, exit);
+        Assert.Equal("anchor_mismatch", Reason(json));
+    }
+}
