@@ -509,6 +509,14 @@ public sealed class ReceiptVerifier
                 return;
             }
 
+            // A store that may have lost registrations in an unclean restart (the SQLite restart fence) cannot say a receipt
+            // dated before its fence was never seen: refused, as the MCPS and attestation verifiers do.
+            if (owner._replay.RestartFence is { } fence && ts <= fence + options.FutureSkew)
+            {
+                Fail("before_restart_fence");
+                return;
+            }
+
             var nonce = ReceiptShape.GetString(receipt, "nonce")!;
             var expiresAt = ts + options.MaxAge + options.FutureSkew;
             var result = await owner._replay.TryRegisterAsync(partition, nonce, expiresAt, ct).ConfigureAwait(false);

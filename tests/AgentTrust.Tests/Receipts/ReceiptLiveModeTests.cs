@@ -49,6 +49,35 @@ public sealed class ReceiptLiveModeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_receipt_dated_before_the_stores_restart_fence_is_rejected_and_a_later_one_passes()
+    {
+        // The store lost registrations in an unclean restart at Start + 10 s: what was dated before could be a replay.
+        var store = new FencedStore(new InMemoryReplayStore(timeProvider: _time), Start + TimeSpan.FromSeconds(10));
+        var before = Agent.Sign(Action());
+        _time.Advance(TimeSpan.FromMinutes(2));
+        var after = Agent.Sign(Action());
+
+        var refused = await new ReceiptVerifier(Anchors, store, _time).VerifyAsync(before, ReceiptVerificationOptions.Live(1));
+        var accepted = await new ReceiptVerifier(Anchors, store, _time).VerifyAsync(after, ReceiptVerificationOptions.Live(1));
+
+        Assert.False(refused.Valid);
+        Assert.Equal("before_restart_fence", refused.Reason);
+        Assert.True(accepted.Valid, accepted.Reason);
+    }
+
+    private sealed class FencedStore(IReplayStore inner, DateTimeOffset fence) : IReplayStore
+    {
+        public DateTimeOffset? RestartFence => fence;
+
+        public ValueTask<ReplayCheckResult> TryRegisterAsync(string partition, string value, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+            inner.TryRegisterAsync(partition, value, expiresAt, cancellationToken);
+
+        public ValueTask<long> PurgeExpiredAsync(CancellationToken cancellationToken = default) => inner.PurgeExpiredAsync(cancellationToken);
+
+        public ValueTask<long> CountAsync(CancellationToken cancellationToken = default) => inner.CountAsync(cancellationToken);
+    }
+
+    [Fact]
     public async Task A_rejected_receipt_does_not_consume_its_nonce()
     {
         var store = new InMemoryReplayStore(timeProvider: _time);

@@ -178,7 +178,7 @@ internal static class AuthorityCommand
     {
         var id = new Argument<string>("id") { Description = "The passport id (asp_ + 32 hex)." };
         var url = UrlOption();
-        var command = new Command("passport", "Fetch the authority-signed passport as it is now (re-issued at the new level after 'authority trust'; a raise counts only once the agent presents it) and print it as JSON. Exit 1 when the authority refuses or its signature does not verify; 3 when it cannot be reached.") { id, url };
+        var command = new Command("passport", "Fetch the authority-signed passport as it is now (re-issued at the new level after 'authority trust'; a raise counts only once the agent presents it) and print it as JSON. Its signature is checked against the key the same server publishes, so the answer is only as trustworthy as the URL (use https, or verify the passport later against your pinned anchor). Exit 1 when the authority refuses or the signature does not verify; 3 when it cannot be reached.") { id, url };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             using var http = HttpFor(context, parseResult.GetValue(url));
