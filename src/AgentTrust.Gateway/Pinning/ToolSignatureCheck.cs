@@ -85,27 +85,7 @@ internal sealed class ToolSignatureCheck
             return null;
         }
 
-        PassportStatus? status = null;
-        if (_status is not null)
-        {
-            try
-            {
-                status = await _status.GetStatusAsync(passportId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (PassportResolutionException)
-            {
-                status = null;
-            }
-        }
-
-        return status switch
-        {
-            null when _statusPolicy == StatusPolicy.BestEffort => null,
-            null => new McpsFailure(McpsCode.AuthorityUnreachable, McpsReasons.StatusUnavailable),
-            { Kind: PassportStatusKind.Revoked } => new McpsFailure(McpsCode.PassportRevoked, McpsReasons.Revoked),
-            { Kind: PassportStatusKind.Expired } => new McpsFailure(McpsCode.PassportExpired, McpsReasons.Expired),
-            { Kind: PassportStatusKind.Unknown } => new McpsFailure(McpsCode.InvalidPassport, McpsReasons.UnknownPassport),
-            _ => null,
-        };
+        var status = await PassportStatusCheck.TryGetAsync(_status, passportId, cancellationToken).ConfigureAwait(false);
+        return PassportStatusCheck.Refusal(status, _statusPolicy);
     }
 }

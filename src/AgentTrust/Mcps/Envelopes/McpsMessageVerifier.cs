@@ -440,19 +440,7 @@ public sealed class McpsMessageVerifier
             return (Math.Min(chainLevel, 1), null);
         }
 
-        PassportStatus? status = null;
-        if (_status is not null)
-        {
-            try
-            {
-                status = await _status.GetStatusAsync(passportId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (PassportResolutionException)
-            {
-                status = null;
-            }
-        }
-
+        var status = await PassportStatusCheck.TryGetAsync(_status, passportId, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         lock (_statusCache)
         {
@@ -473,16 +461,14 @@ public sealed class McpsMessageVerifier
             }
         }
 
-        return status switch
+        if (PassportStatusCheck.Refusal(status, _options.StatusPolicy) is { } refusal)
         {
-            null when _options.StatusPolicy == StatusPolicy.BestEffort => (Math.Min(chainLevel, 1), null),
-            null => (0, new McpsFailure(McpsCode.AuthorityUnreachable, McpsReasons.StatusUnavailable)),
-            { Kind: PassportStatusKind.Revoked } => (0, new McpsFailure(McpsCode.PassportRevoked, McpsReasons.Revoked)),
-            { Kind: PassportStatusKind.Expired } => (0, new McpsFailure(McpsCode.PassportExpired, McpsReasons.Expired)),
-            { Kind: PassportStatusKind.Unknown } => (0, new McpsFailure(McpsCode.InvalidPassport, McpsReasons.UnknownPassport)),
-            { CurrentTrustLevel: { } current } => (Math.Min(chainLevel, current), null),
-            _ => (chainLevel, null),
-        };
+            return (0, refusal);
+        }
+
+        // No answer under BestEffort caps at 1; otherwise the authority's current level only ever lowers (mcps.md §7.6).
+        var level = status is null ? Math.Min(chainLevel, 1) : status.CurrentTrustLevel is { } current ? Math.Min(chainLevel, current) : chainLevel;
+        return (level, null);
     }
 
     private bool IsAcceptedVersion(string version, McpsVerificationContext context)
