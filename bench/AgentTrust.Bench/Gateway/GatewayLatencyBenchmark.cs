@@ -115,6 +115,8 @@ internal static class GatewayLatencyBenchmark
             start.Environment[key] = value;
         }
 
+        // The client side blocks in read/write on its pipes (no async I/O): the benchmark's own process then costs one
+        // wake-up per answer, instead of thread-pool workers spinning on the cores the measured processes need.
         using var process = Process.Start(start)!;
         _ = process.StandardError.ReadToEndAsync();
         var input = process.StandardInput;
@@ -122,11 +124,11 @@ internal static class GatewayLatencyBenchmark
         input.NewLine = "\n";
         var output = process.StandardOutput;
 
-        await input.WriteLineAsync("""{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}""");
-        await ReadResponseAsync(output, 0);
-        await input.WriteLineAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
-        await input.WriteLineAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
-        await ReadResponseAsync(output, 1);
+        input.WriteLine("""{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}""");
+        ReadResponse(output, 0);
+        input.WriteLine("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+        input.WriteLine("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
+        ReadResponse(output, 1);
 
         var samples = new double[calls];
         var total = Stopwatch.StartNew();
@@ -141,8 +143,8 @@ internal static class GatewayLatencyBenchmark
 
             var id = i + 2;
             var started = Stopwatch.GetTimestamp();
-            await input.WriteLineAsync(CallPrefix + id.ToString(CultureInfo.InvariantCulture) + CallSuffix);
-            await ReadResponseAsync(output, id);
+            input.WriteLine(CallPrefix + id.ToString(CultureInfo.InvariantCulture) + CallSuffix);
+            ReadResponse(output, id);
             if (i >= warmup)
             {
                 samples[i - warmup] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -159,9 +161,9 @@ internal static class GatewayLatencyBenchmark
         return result;
     }
 
-    private static async Task ReadResponseAsync(StreamReader output, int id)
+    private static void ReadResponse(StreamReader output, int id)
     {
-        while (await output.ReadLineAsync() is { } line)
+        while (output.ReadLine() is { } line)
         {
             if (JsonNode.Parse(line) is JsonObject message && message["id"] is JsonValue value && value.TryGetValue<int>(out var got) && got == id)
             {

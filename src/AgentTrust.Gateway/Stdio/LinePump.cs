@@ -7,9 +7,21 @@ namespace AgentTrust.Gateway.Stdio;
 /// One direction of a newline-delimited relay: reads lines in order, runs each through the pipeline, and writes the
 /// outcome before reading the next line, so the wire order is kept exactly.
 /// </summary>
+/// <remarks>
+/// Each pump owns a dedicated thread that blocks in <c>read</c> on its pipe: a message wakes exactly that thread, which
+/// checks it and writes it on. Awaiting the pipe instead cost several thread-pool hand-offs per message (the readiness
+/// notification, the read, the continuation), and the pool's spinning workers, with four processes sharing two
+/// cores, most of the gateway's CPU per hop. Stages that really wait (a durable audit append, a Trust Authority
+/// lookup) still run asynchronously while the pump's thread waits for them.
+/// </remarks>
 internal static class LinePump
 {
-    public static async Task RunAsync(
+    /// <summary>
+    /// Starts the pump on its own thread. The task completes when <paramref name="from"/> ends, faults if the pump
+    /// fails, and is cancelled as soon as <paramref name="cancellationToken"/> fires: a thread blocked in a read cannot
+    /// be interrupted, so it is left behind (a background thread) and drops whatever it reads afterwards.
+    /// </summary>
+    public static Task Start(
         RelayPipeline pipeline,
         RelayDirection direction,
         Stream from,
@@ -17,10 +29,51 @@ internal static class LinePump
         JsonLineWriter sender,
         CancellationToken cancellationToken)
     {
-        await using var reader = new JsonLineReader(from, pipeline.Limits.MaxMessageBytes);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registration = cancellationToken.Register(() => done.TrySetCanceled(cancellationToken));
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(pipeline, direction, from, recipient, sender, cancellationToken);
+                done.TrySetResult();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                done.TrySetCanceled(cancellationToken);
+            }
+#pragma warning disable CA1031 // Whatever ends the pump is handed to the gateway, which decides; the thread must not crash the process.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                done.TrySetException(e);
+            }
+            finally
+            {
+                registration.Dispose();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = direction == RelayDirection.ClientToServer ? "agenttrust client→server" : "agenttrust server→client",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private static void Run(
+        RelayPipeline pipeline,
+        RelayDirection direction,
+        Stream from,
+        JsonLineWriter recipient,
+        JsonLineWriter sender,
+        CancellationToken cancellationToken)
+    {
+        using var reader = new JsonLineReader(from, pipeline.Limits.MaxMessageBytes);
         while (true)
         {
-            var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var read = reader.Read();
+            cancellationToken.ThrowIfCancellationRequested();
             RelayOutcome outcome;
             switch (read.Kind)
             {
@@ -30,18 +83,19 @@ internal static class LinePump
                     outcome = pipeline.RejectOversized(direction);
                     break;
                 default:
-                    outcome = await pipeline.ProcessAsync(read.Line, direction, cancellationToken).ConfigureAwait(false);
+                    var processing = pipeline.ProcessAsync(read.Line, direction, cancellationToken);
+                    outcome = processing.IsCompletedSuccessfully ? processing.Result : processing.AsTask().GetAwaiter().GetResult();
                     break;
             }
 
             if (outcome.ToRecipient is { } forward)
             {
-                await recipient.WriteAsync(forward, cancellationToken).ConfigureAwait(false);
+                recipient.Write(forward.Span);
             }
 
             if (outcome.ToSender is { } reply)
             {
-                await sender.WriteAsync(reply, cancellationToken).ConfigureAwait(false);
+                sender.Write(reply.Span);
             }
         }
     }

@@ -48,19 +48,19 @@ public sealed class StdioGateway
         ArgumentNullException.ThrowIfNull(errorOutput);
 
         using var process = StartProcess();
-        using var clientWriter = new JsonLineWriter(clientOutput);
-        using var serverWriter = new JsonLineWriter(process.StandardInput.BaseStream);
+        var clientWriter = new JsonLineWriter(clientOutput);
+        var serverWriter = new JsonLineWriter(process.StandardInput.BaseStream);
         using var pumps = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         var stderr = PassThroughAsync(process.StandardError, errorOutput);
-        var fromClient = LinePump.RunAsync(_pipeline, RelayDirection.ClientToServer, clientInput, serverWriter, clientWriter, pumps.Token);
-        var fromServer = LinePump.RunAsync(_pipeline, RelayDirection.ServerToClient, process.StandardOutput.BaseStream, clientWriter, serverWriter, CancellationToken.None);
+        var fromClient = LinePump.Start(_pipeline, RelayDirection.ClientToServer, clientInput, serverWriter, clientWriter, pumps.Token);
+        var fromServer = LinePump.Start(_pipeline, RelayDirection.ServerToClient, process.StandardOutput.BaseStream, clientWriter, serverWriter, CancellationToken.None);
 
         var first = await Task.WhenAny(fromClient, fromServer).ConfigureAwait(false);
         if (first == fromClient)
         {
             // Client EOF (or cancellation): EOF to the child, a grace period, then kill.
-            await serverWriter.CloseAsync().ConfigureAwait(false);
+            serverWriter.Close();
             await WaitOrKillAsync(process).ConfigureAwait(false);
             await IgnoreFailures(fromServer).ConfigureAwait(false);
         }
