@@ -12,6 +12,8 @@ namespace AgentTrust.Storage.Sqlite;
 /// rows are deleted in bounded batches, at most once per <see cref="SqliteReplayStoreOptions.SweepInterval"/>, and
 /// before a full store answers <see cref="ReplayCheckResult.CapacityExceeded"/>. Without a flush per commit
 /// (<see cref="SqliteReplayStoreOptions.DurableCommits"/> false) the store keeps a <see cref="RestartFence"/> instead.
+/// The log is copied back into the database file by a background checkpoint (every
+/// <see cref="SqliteReplayStoreOptions.CheckpointInterval"/>), never inside a registration.
 /// </summary>
 /// <remarks>
 /// One instance holds one connection and runs one operation at a time; open one instance per process (or per
@@ -92,11 +94,13 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
     private readonly SqliteCommand _isLive;
     private readonly SqliteCommand _sweep;
     private readonly SqliteCommand _count;
+    private readonly SqliteWalCheckpointer _checkpointer;
     private DateTimeOffset _nextSweep;
     private bool _disposed;
 
-    private SqliteReplayStore(SqliteConnection connection, SqliteReplayStoreOptions options, TimeProvider timeProvider, bool commitsAreDurable, DateTimeOffset? restartFence)
+    private SqliteReplayStore(SqliteConnection connection, SqliteWalCheckpointer checkpointer, SqliteReplayStoreOptions options, TimeProvider timeProvider, bool commitsAreDurable, DateTimeOffset? restartFence)
     {
+        _checkpointer = checkpointer;
         CommitsAreDurable = commitsAreDurable;
         RestartFence = restartFence;
         _connection = connection;
@@ -148,6 +152,7 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.BusyTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SweepInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SweepBatchSize);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.CheckpointInterval, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(options.BootIdSource);
         timeProvider ??= TimeProvider.System;
         var bootId = options.BootIdSource();
@@ -189,7 +194,10 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
                 await ExecutePragmaAsync(connection, "PRAGMA synchronous = NORMAL", cancellationToken).ConfigureAwait(false);
             }
 
-            return new SqliteReplayStore(connection, options, timeProvider, !fenced, fence);
+            // Checkpoints run in the background (SqliteWalCheckpointer), never inside a registration.
+            await ExecutePragmaAsync(connection, "PRAGMA wal_autocheckpoint = 0", cancellationToken).ConfigureAwait(false);
+            var checkpointer = await SqliteWalCheckpointer.StartAsync(builder.ConnectionString, options.CheckpointInterval, timeProvider, cancellationToken).ConfigureAwait(false);
+            return new SqliteReplayStore(connection, checkpointer, options, timeProvider, !fenced, fence);
         }
         catch
         {
@@ -294,9 +302,14 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
     }
 
     /// <summary>Closes the database file.</summary>
-    public void Dispose()
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Closes the database file (after stopping the background checkpoint).</summary>
+    /// <returns>A task completing when the file is closed.</returns>
+    public async ValueTask DisposeAsync()
     {
-        _gate.Wait();
+        await _checkpointer.DisposeAsync().ConfigureAwait(false);
+        await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
             if (_disposed)
@@ -315,14 +328,6 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
         {
             _gate.Release();
         }
-    }
-
-    /// <summary>Closes the database file.</summary>
-    /// <returns>A task completing when the file is closed.</returns>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
     }
 
     // Rounded up, so that storing in milliseconds never shortens the window the caller asked for.
@@ -401,7 +406,13 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
         _register.Parameters["$expires"].Value = expiresMs;
         _register.Parameters["$holder"].Value = (object?)holder ?? DBNull.Value;
         _register.Parameters["$now"].Value = nowMs;
-        return _register.ExecuteNonQuery() == 1;
+        if (_register.ExecuteNonQuery() != 1)
+        {
+            return false;
+        }
+
+        _checkpointer.Committed();
+        return true;
     }
 
     private bool TryGetLive(string partition, string value, long nowMs, out string? holder)
@@ -423,6 +434,12 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
     private int SweepOnce(long nowMs)
     {
         _sweep.Parameters["$now"].Value = nowMs;
-        return _sweep.ExecuteNonQuery();
+        var removed = _sweep.ExecuteNonQuery();
+        if (removed > 0)
+        {
+            _checkpointer.Committed();
+        }
+
+        return removed;
     }
 }

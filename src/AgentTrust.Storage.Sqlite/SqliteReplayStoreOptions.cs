@@ -22,6 +22,12 @@ public sealed class SqliteReplayStoreOptions
     public int SweepBatchSize { get; init; } = 5000;
 
     /// <summary>
+    /// How often a background task copies the write-ahead log back into the database file, when anything was written
+    /// (default 1 s). Registrations never do it themselves.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// When true (the default) every accepted value is on disk before <see cref="ReplayCheckResult.Accepted"/> is
     /// returned (<c>synchronous=FULL</c>), so even a power loss cannot reopen a replay window. False uses
     /// <c>synchronous=NORMAL</c> (no device flush per registration; still safe against a process crash) with a restart
