@@ -35,7 +35,7 @@ internal static class LinePump
         {
             try
             {
-                Run(pipeline, direction, from, recipient, sender, cancellationToken);
+                Run(pipeline, direction, from, (recipient, sender), cancellationToken);
                 done.TrySetResult();
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -61,13 +61,7 @@ internal static class LinePump
         return done.Task;
     }
 
-    private static void Run(
-        RelayPipeline pipeline,
-        RelayDirection direction,
-        Stream from,
-        JsonLineWriter recipient,
-        JsonLineWriter sender,
-        CancellationToken cancellationToken)
+    private static void Run(RelayPipeline pipeline, RelayDirection direction, Stream from, (JsonLineWriter Recipient, JsonLineWriter Sender) to, CancellationToken cancellationToken)
     {
         using var reader = new JsonLineReader(from, pipeline.Limits.MaxMessageBytes);
         while (true)
@@ -90,12 +84,12 @@ internal static class LinePump
 
             if (outcome.ToRecipient is { } forward)
             {
-                recipient.Write(forward.Span);
+                to.Recipient.Write(forward.Span);
             }
 
             if (outcome.ToSender is { } reply)
             {
-                sender.Write(reply.Span);
+                to.Sender.Write(reply.Span);
             }
         }
     }
