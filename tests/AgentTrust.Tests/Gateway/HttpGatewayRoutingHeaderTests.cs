@@ -88,16 +88,39 @@ public sealed class HttpGatewayRoutingHeaderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AHeaderGivenTwice_IsRefused()
+    public async Task AHeaderGivenTwice_IsRefused_EvenWithTheSameValueTwice()
     {
-        var body = Request("tools/list", Stateless);
-        using var request = Post(body, "tools/list", null, Stateless);
-        request.Headers.Add("Mcp-Method", "tools/list");
+        // Two header lines, written on the wire by hand: HttpClient would join two values into one line, and a joined
+        // "tools/list, tools/list" fails as a mismatch, not as a repeated header.
+        var body = Request("tools/list", Stateless).ToJsonString();
+        (string, string)[] once = [("Mcp-Method", "tools/list"), ("MCP-Protocol-Version", Stateless)];
+        (string, string)[] twice = [.. once, ("Mcp-Method", "tools/list")];
 
-        using var http = new HttpClient();
-        using var response = await http.SendAsync(request);
+        Assert.Equal(200, await RawPostAsync(body, once));
+        Assert.Equal(400, await RawPostAsync(body, twice));
+    }
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    private async Task<int> RawPostAsync(string body, IEnumerable<(string Name, string Value)> headers)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(_endpoint!.Host, _endpoint.Port);
+        await using var stream = client.GetStream();
+        var content = System.Text.Encoding.UTF8.GetBytes(body);
+        var head = new System.Text.StringBuilder()
+            .Append("POST ").Append(_endpoint.AbsolutePath).Append(" HTTP/1.1\r\n")
+            .Append("Host: ").Append(_endpoint.Authority).Append("\r\n")
+            .Append("Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\nConnection: close\r\n")
+            .Append("Content-Length: ").Append(content.Length).Append("\r\n");
+        foreach (var (name, value) in headers)
+        {
+            head.Append(name).Append(": ").Append(value).Append("\r\n");
+        }
+
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head.Append("\r\n").ToString()));
+        await stream.WriteAsync(content);
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        var status = await reader.ReadLineAsync() ?? throw new EndOfStreamException("no answer");
+        return int.Parse(status.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static TheoryData<string, string?, string?, string?> Agreements => new()
