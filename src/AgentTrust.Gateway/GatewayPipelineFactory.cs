@@ -76,7 +76,7 @@ public static class GatewayPipelineFactory
             stages.Add(new ToolCallReceiptStage(new ReceiptSigner(identity.ReceiptKey, identity.Name, "", time), audit, serverIdentity, time));
         }
 
-        AddPins(stages, PinStore(options), options, serverIdentity, trust, time);
+        AddPins(stages, PinStore(options, time), options, serverIdentity, trust, time);
         return stages;
     }
 
@@ -99,7 +99,7 @@ public static class GatewayPipelineFactory
         ArgumentNullException.ThrowIfNull(identity);
         var time = timeProvider ?? TimeProvider.System;
         var stages = new List<IRelayStage>();
-        var pins = PinStore(options);
+        var pins = PinStore(options, time);
         AddPins(stages, pins, options, serverIdentity, trust, time);
         var verifierOptions = McpsVerifierOptions.Default with { StatusPolicy = trust is null ? StatusPolicy.None : ToStatusPolicy(options.FailurePolicy) };
         var verifier = new McpsMessageVerifier(verifierOptions, time, trust?.Anchors, NonceStore(replayStore, time), trust?.Resolver, trust?.Status);
@@ -108,8 +108,8 @@ public static class GatewayPipelineFactory
         return stages;
     }
 
-    private static IToolPinStore PinStore(GatewayOptions options) =>
-        options.Pins is null ? new InMemoryToolPinStore() : new FileToolPinStore(options.Pins);
+    private static IToolPinStore PinStore(GatewayOptions options, TimeProvider time) =>
+        options.Pins is null ? new InMemoryToolPinStore() : new FileToolPinStore(options.Pins, time);
 
     private static void AddPins(List<IRelayStage> stages, IToolPinStore store, GatewayOptions options, string serverIdentity, TrustSources? trust, TimeProvider time)
     {

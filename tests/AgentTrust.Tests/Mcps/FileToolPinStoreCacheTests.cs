@@ -1,5 +1,6 @@
 using AgentTrust.Mcps.Tools;
 using AgentTrust.Tests.Gateway.Support;
+using AgentTrust.Tests.Support;
 
 namespace AgentTrust.Tests.Mcps;
 
@@ -19,7 +20,7 @@ public sealed class FileToolPinStoreCacheTests
     {
         using var scratch = new ScratchDirectory();
         var path = scratch.File("pins.json");
-        using var store = new FileToolPinStore(path);
+        using var store = new FileToolPinStore(path, new ManualTimeProvider(DateTimeOffset.UtcNow.AddMinutes(1)));
         Assert.True(await store.TryAddAsync(Pin("echo", HashA), default));
         var written = File.GetLastWriteTimeUtc(path);
         var original = await File.ReadAllBytesAsync(path);
@@ -38,6 +39,28 @@ public sealed class FileToolPinStoreCacheTests
         File.Copy(scratch.File("other.json"), path, overwrite: true);
         File.SetLastWriteTimeUtc(path, written.AddSeconds(5));
         Assert.Equal(HashB, (await store.GetAsync("srv", default))["echo"].ToolHash);
+    }
+
+    [Fact]
+    public async Task ASameSizeRewriteWithinOneClockTick_IsReadAgain_WhileTheWriteIsRecent()
+    {
+        using var scratch = new ScratchDirectory();
+        var path = scratch.File("pins.json");
+        var written = new DateTime(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
+        using var store = new FileToolPinStore(path, new ManualTimeProvider(new DateTimeOffset(written).AddSeconds(1)));
+        await WritePinAsync(path, HashA, written);
+        Assert.Equal(HashA, (await store.GetAsync("srv", default))["echo"].ToolHash);
+
+        // Another process replaces the pin: same size, same last-write time (one tick of the file system's clock).
+        await WritePinAsync(path, HashB, written);
+
+        Assert.Equal(HashB, (await store.GetAsync("srv", default))["echo"].ToolHash);
+    }
+
+    private static async Task WritePinAsync(string path, string hash, DateTime written)
+    {
+        await File.WriteAllTextAsync(path, $$"""{"version":1,"pins":[{"server":"srv","tool":"echo","tool_hash":"{{hash}}","pinned_at":"2026-11-01T12:00:00Z"}]}""");
+        File.SetLastWriteTimeUtc(path, written);
     }
 
     [Fact]

@@ -144,7 +144,7 @@ internal static class ToolCommand
         {
             var tools = await ReadToolListAsync(context, cancellationToken).ConfigureAwait(false);
             var path = parseResult.GetValue(pins) ?? Path.Combine(context.HomeDirectory, "pins.json");
-            using var store = new FileToolPinStore(path);
+            using var store = new FileToolPinStore(path, context.Time);
             var serverId = parseResult.GetValue(server)!;
             IToolPinStore target = pin ? store : new ReadOnlyPins(store);
             var mode = !pin || parseResult.GetValue(strict) ? PinMode.Strict : PinMode.Tofu;

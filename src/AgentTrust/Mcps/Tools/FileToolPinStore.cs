@@ -8,6 +8,8 @@ namespace AgentTrust.Mcps.Tools;
 /// in the same folder, flushed to disk, then renamed over the original, so a crash leaves the old or the new file,
 /// never a torn one. Reads are served from memory while the file's size and last-write time are unchanged (one
 /// <c>stat</c>, no parse); a file changed by another process (a second gateway, an operator's approval) is read again.
+/// A last-write time within <see cref="RacyWindow"/> of now is not trusted (two writes of the same size within one
+/// tick of the file system's clock would look alike): the file is read again until its time is older.
 /// Changes are made under an exclusive lock on <c>&lt;file&gt;.lock</c> and always start from the file as it is on
 /// disk, so two processes never lose each other's pins and an existing pin is never replaced except by
 /// <see cref="ApproveAsync"/>. Calls within one process are serialised.
@@ -20,13 +22,20 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
     private readonly Dictionary<string, IReadOnlyDictionary<string, ToolPin>> _byServer = new(StringComparer.Ordinal);
     private Dictionary<(string, string), ToolPin>? _cached;
     private (long Length, DateTime WrittenAt) _cachedStamp;
+    private readonly TimeProvider _time;
 
     /// <summary>Uses (and creates on first write) the file at <paramref name="path"/>.</summary>
-    public FileToolPinStore(string path)
+    /// <param name="path">The pin file.</param>
+    /// <param name="timeProvider">The clock the file's last-write time is compared with; <see cref="TimeProvider.System"/> when null.</param>
+    public FileToolPinStore(string path, TimeProvider? timeProvider = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Path = System.IO.Path.GetFullPath(path);
+        _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>How recent a last-write time must be for the in-memory copy not to be trusted (2 s, well above the coarsest file system clock tick).</summary>
+    public static TimeSpan RacyWindow { get; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The file.</summary>
     public string Path { get; }
@@ -143,7 +152,7 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
     private async Task<Dictionary<(string, string), ToolPin>> LoadAsync(CancellationToken cancellationToken)
     {
         var stamp = Stamp();
-        if (_cached is not null && stamp == _cachedStamp)
+        if (_cached is not null && stamp == _cachedStamp && _time.GetUtcNow().UtcDateTime - stamp.WrittenAt >= RacyWindow)
         {
             return _cached;
         }
