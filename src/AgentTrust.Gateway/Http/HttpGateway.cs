@@ -285,7 +285,15 @@ public sealed class HttpGateway : IAsyncDisposable
                 var outcome = bytes is null
                     ? pipeline.RejectOversized(RelayDirection.ServerToClient)
                     : await pipeline.ProcessAsync(bytes, RelayDirection.ServerToClient, context.RequestAborted).ConfigureAwait(false);
-                if (outcome.ToRecipient is { } forward)
+                if (request?.Kind == MessageKind.Request && pipeline.IsAwaitingAnswer(request))
+                {
+                    // A JSON body answers the POSTed request or nothing: one that answers another id, cannot be read or
+                    // is too large is not relayed, and the client gets the gateway's error for its own request, which
+                    // stops being pending (else its id would stay taken for the session's lifetime).
+                    GatewayLog.UpstreamFailed(_logger, "the JSON answer does not answer the request");
+                    await WriteGatewayErrorAsync(context, pipeline, request, GatewayRejection.Internal("upstream_answer_mismatch")).ConfigureAwait(false);
+                }
+                else if (outcome.ToRecipient is { } forward)
                 {
                     await response.Body.WriteAsync(forward, context.RequestAborted).ConfigureAwait(false);
                 }

@@ -35,6 +35,22 @@ public sealed class HttpGatewayUpstreamContentTests
         Assert.Contains("upstream_bad_content_type", body, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"evil","inputSchema":{"type":"object"}}]}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":"1","result":{"tools":[{"name":"evil","inputSchema":{"type":"object"}}]}}""")]
+    [InlineData("evil, not JSON")]
+    public async Task AJsonBodyThatDoesNotAnswerThePostedRequest_IsNotRelayed_AndTheRequestGetsTheGatewaysError(string upstreamBody)
+    {
+        var (status, body) = await RoundTripAsync(new StubUpstream(upstreamBody, "application/json"), []);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.DoesNotContain("evil", body, StringComparison.Ordinal);
+        var error = (JsonObject)JsonNode.Parse(body)!;
+        Assert.Equal(1, error["id"]!.GetValue<int>());
+        Assert.Equal(-32603, error["error"]!["code"]!.GetValue<int>());
+        Assert.Contains("upstream_answer_mismatch", body, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SseDataWithTwoLeadingSpaces_GoesThroughThePipelineAndIsNotPassedRaw()
     {
