@@ -111,7 +111,7 @@ public sealed class RelayPipeline
             var toClient = direction == RelayDirection.ClientToServer ? message.Kind == MessageKind.Request : message.Kind != MessageKind.Request;
             var error = message.Kind == MessageKind.Notification ? null
                 : toClient ? ToClientError(rejection, message.Id, direction == RelayDirection.ClientToServer ? exchange : request)
-                : JsonWire.Serialize(rejection.ToErrorResponse(message.Id));
+                : ToServerError(rejection, message.Id);
             return message.Kind switch
             {
                 MessageKind.Request => new RelayOutcome(null, error, rejection),
@@ -127,7 +127,7 @@ public sealed class RelayPipeline
             {
                 // Checked before the stages already; a concurrent duplicate still never replaces the pending exchange.
                 var duplicate = GatewayRejection.InvalidRequest("duplicate_id");
-                return new RelayOutcome(null, direction == RelayDirection.ClientToServer ? ToClientError(duplicate, message.Id, exchange) : JsonWire.Serialize(duplicate.ToErrorResponse(message.Id)), duplicate);
+                return new RelayOutcome(null, direction == RelayDirection.ClientToServer ? ToClientError(duplicate, message.Id, exchange) : ToServerError(duplicate, message.Id), duplicate);
             }
         }
 
@@ -240,6 +240,21 @@ public sealed class RelayPipeline
             if (stage is IRejectionSigner signer)
             {
                 signer.SignRejection(response, request);
+            }
+        }
+
+        return JsonWire.Serialize(response);
+    }
+
+    // Errors the gateway itself sends towards the server are signed by the stages that sign client messages (agent side).
+    private byte[] ToServerError(GatewayRejection rejection, System.Text.Json.Nodes.JsonNode? id)
+    {
+        var response = rejection.ToErrorResponse(id);
+        foreach (var stage in _stages)
+        {
+            if (stage is IServerRejectionSigner signer)
+            {
+                signer.SignServerRejection(response);
             }
         }
 

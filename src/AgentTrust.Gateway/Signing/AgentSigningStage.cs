@@ -13,7 +13,7 @@ namespace AgentTrust.Gateway.Signing;
 /// agent's passport (P2 placement, container last, passport embedded); a <c>tools/call</c> first gets the agent's v1
 /// receipt in <c>params._meta._signet</c> (so the MCPS signature covers it), kept in the agent's own audit log.
 /// </summary>
-public sealed class AgentSigningStage : IRelayStage
+public sealed class AgentSigningStage : IRelayStage, IServerRejectionSigner
 {
     private readonly McpsMessageSigner _signer;
     private readonly GatewayIdentity _identity;
@@ -74,6 +74,15 @@ public sealed class AgentSigningStage : IRelayStage
         }
 
         return ValueTask.FromResult(StageResult.Continue);
+    }
+
+    /// <inheritdoc />
+    public void SignServerRejection(JsonObject errorResponse)
+    {
+        ArgumentNullException.ThrowIfNull(errorResponse);
+
+        // Signed like the client's own answers to the server's requests.
+        _signer.Sign(errorResponse, new McpsSignOptions { EmbeddedPassport = _identity.PassportJson });
     }
 
     /// <inheritdoc />

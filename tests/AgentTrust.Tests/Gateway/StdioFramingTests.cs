@@ -40,6 +40,25 @@ public sealed class StdioFramingTests
     }
 
     [Fact]
+    public async Task ServerStderrRelayedWhileTheGatewayLogsRefusals_NeverStopsTheRelay()
+    {
+        // Both go to the gateway's stderr, the server's lines asynchronously and the warnings from the pump threads.
+        using var scratch = new ScratchDirectory();
+        await using var gateway = new RawGatewayProcess(["--no-pins"], ["node", GatewayPeers.RecordingServer],
+            new Dictionary<string, string> { ["RECEIVED_LOG"] = scratch.File("received.jsonl"), ["STDERR_NOISE"] = "1" });
+        await gateway.InitializeAsync();
+
+        for (var i = 0; i < 300; i++)
+        {
+            await gateway.SendAsync("garbage");
+            Assert.Equal("parse_error", (await gateway.ReceiveAsync())["error"]!["data"]!["reason"]!.GetValue<string>());
+        }
+
+        await gateway.SendAsync("""{"jsonrpc":"2.0","id":"after","method":"ping"}""");
+        Assert.True((await gateway.ReceiveResponseAsync("after")).ContainsKey("result"));
+    }
+
+    [Fact]
     public async Task OversizedLine_IsRefusedWithMcps016_BeforeParsing()
     {
         using var scratch = new ScratchDirectory();

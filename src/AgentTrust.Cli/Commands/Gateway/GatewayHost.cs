@@ -24,11 +24,16 @@ internal sealed class GatewayHost : IAsyncDisposable
     private readonly GatewayOptions _options;
     private readonly ILoggerFactory _loggers;
 
-    private GatewayHost(CliContext context, GatewayOptions options, ILoggerFactory loggers)
+    // stderr carries the gateway's log lines (from the pump threads) and the server's stderr (relayed asynchronously):
+    // one writer, every call serialised, so neither can find the other's write in progress and fail.
+    private readonly TextWriter _error;
+
+    private GatewayHost(CliContext context, GatewayOptions options)
     {
         _context = context;
         _options = options;
-        _loggers = loggers;
+        _error = TextWriter.Synchronized(context.Error);
+        _loggers = LoggerFactory.Create(b => b.AddProvider(new TextWriterLoggerProvider(_error, LogLevel.Warning)));
     }
 
     public GatewayIdentity? Identity { get; private set; }
@@ -50,7 +55,7 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     public static async Task<GatewayHost> OpenAsync(CliContext context, GatewayOptions options, bool requireIdentity, CancellationToken cancellationToken)
     {
-        var host = new GatewayHost(context, options, LoggerFactory.Create(b => b.AddProvider(new TextWriterLoggerProvider(context.Error, LogLevel.Warning))));
+        var host = new GatewayHost(context, options);
         try
         {
             if (options.TrustStore is not null)
@@ -159,7 +164,7 @@ internal sealed class GatewayHost : IAsyncDisposable
 
         try
         {
-            return await stdio.RunAsync(_context.StandardInput, TextWriterStream.For(_context.Out), _context.Error, cancellationToken).ConfigureAwait(false);
+            return await stdio.RunAsync(_context.StandardInput, TextWriterStream.For(_context.Out), _error, cancellationToken).ConfigureAwait(false);
         }
         catch (Win32Exception)
         {

@@ -17,8 +17,15 @@ internal sealed class TextWriterLoggerProvider(TextWriter writer, LogLevel minim
     {
         lock (_gate)
         {
-            writer.WriteLine($"agenttrust-gateway: {Label(level)}: {message.ReplaceLineEndings(" ")}");
-            writer.Flush();
+            try
+            {
+                writer.WriteLine($"agenttrust-gateway: {Label(level)}: {message.ReplaceLineEndings(" ")}");
+                writer.Flush();
+            }
+            catch (IOException)
+            {
+                // stderr is gone: a log line is never worth stopping the relay for.
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 //   RECEIVED_LOG      file to append received messages to (required)
 //   TOOL_DESCRIPTION  description of the tool "changeable" (lets a test change a definition between two runs)
 //   IGNORE_EOF=1      keep running after stdin closes (tests the gateway's kill-after-timeout)
+//   STDERR_NOISE=1    write to stderr continuously (tests that the relayed stderr and the gateway's log share stderr safely)
 import { appendFileSync } from "node:fs";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
@@ -29,6 +30,9 @@ transport.onmessage = (message, extra) => {
   deliver?.(message, extra);
 };
 process.stderr.write("recording-server: ready\n");
+if (process.env.STDERR_NOISE === "1") {
+  setInterval(() => { for (let i = 0; i < 5; i++) process.stderr.write("recording-server: noise\n"); }, 1);
+}
 if (process.env.IGNORE_EOF === "1") {
   process.stdin.on("end", () => process.stderr.write("recording-server: stdin closed, staying alive\n"));
   setInterval(() => {}, 1000);
