@@ -6,7 +6,7 @@ namespace AgentTrust.Gateway.Framing;
 /// <see cref="LineReadKind.TooLarge"/>. <see cref="Read"/> blocks the calling thread (for a dedicated pump thread, the
 /// cheapest way to wait on a pipe); <see cref="ReadAsync"/> awaits. Both apply the same framing. Not thread-safe.
 /// </summary>
-public sealed class JsonLineReader : IDisposable, IAsyncDisposable
+public sealed class JsonLineReader
 {
     private const int InitialBufferBytes = 64 * 1024;
 
@@ -54,16 +54,6 @@ public sealed class JsonLineReader : IDisposable, IAsyncDisposable
 
             Filled(await _stream.ReadAsync(FreeSpace(), cancellationToken).ConfigureAwait(false));
         }
-    }
-
-    /// <inheritdoc />
-    public void Dispose() => _buffer = [];
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
     }
 
     // The framing: a complete line, an oversized one, or the end; false when more bytes are needed.

@@ -11,7 +11,8 @@ public sealed class JsonLineWriter
 {
     private readonly Stream _stream;
     private readonly Lock _gate = new();
-    private bool _closed;
+    private volatile bool _closed;
+    private int _closing;
 
     /// <summary>Creates a writer over <paramref name="stream"/> (not owned until <see cref="Close"/>).</summary>
     public JsonLineWriter(Stream stream)
@@ -56,25 +57,26 @@ public sealed class JsonLineWriter
         }
     }
 
-    /// <summary>Closes the underlying stream after the write in progress (used to send EOF to a child's stdin).</summary>
+    /// <summary>
+    /// Closes the underlying stream (used to send EOF to a child's stdin). Later writes return false. It does not wait
+    /// for a write in progress: one blocked on a full pipe (a child that stopped reading) must not block the shutdown
+    /// that ends with killing that child; it completes or fails on its own.
+    /// </summary>
     public void Close()
     {
-        lock (_gate)
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
         {
-            if (_closed)
-            {
-                return;
-            }
+            return;
+        }
 
-            _closed = true;
-            try
-            {
-                _stream.Dispose();
-            }
-            catch (IOException)
-            {
-                // The reader is already gone: nothing left to close.
-            }
+        _closed = true;
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (IOException)
+        {
+            // The reader is already gone: nothing left to close.
         }
     }
 }

@@ -63,7 +63,7 @@ internal static class LinePump
 
     private static void Run(RelayPipeline pipeline, RelayDirection direction, Stream from, (JsonLineWriter Recipient, JsonLineWriter Sender) to, CancellationToken cancellationToken)
     {
-        using var reader = new JsonLineReader(from, pipeline.Limits.MaxMessageBytes);
+        var reader = new JsonLineReader(from, pipeline.Limits.MaxMessageBytes);
         while (true)
         {
             var read = reader.Read();

@@ -6,7 +6,7 @@ public sealed class JsonLineReaderTests
 {
     private static async Task<List<LineReadResult>> ReadAllAsync(string input, int max)
     {
-        await using var reader = new JsonLineReader(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(input)), max);
+        var reader = new JsonLineReader(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(input)), max);
         var results = new List<LineReadResult>();
         while (true)
         {
@@ -48,7 +48,7 @@ public sealed class JsonLineReaderTests
     // The pumps read with the blocking Read; a pipe hands over whatever is there, so lines arrive in pieces.
     private static List<LineReadResult> ReadAllBlocking(byte[] input, int max, int chunk)
     {
-        using var reader = new JsonLineReader(new ChunkedStream(input, chunk), max);
+        var reader = new JsonLineReader(new ChunkedStream(input, chunk), max);
         var results = new List<LineReadResult>();
         while (reader.Read() is { Kind: not LineReadKind.End } result)
         {
