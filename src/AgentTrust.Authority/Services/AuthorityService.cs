@@ -497,17 +497,44 @@ internal sealed partial class AuthorityService
         }
     }
 
-    public async Task<IResult> GetCheckpointAsync(string logId, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>GET /v1/checkpoints/{logId}</c>. With <c>?nonce=</c> (32 lowercase hex, checked before any work; anything else,
+    /// repeated or empty is 400 <c>bad_nonce</c>) the answer is a <see cref="CheckpointAnswer"/> signed now, echoing the
+    /// nonce, so it cannot be replayed to another request. Without a nonce the stored anchor alone is returned, as before,
+    /// for clients that predate the signed answer: it proves the head was anchored, not that it is still the highest.
+    /// </summary>
+    public async Task<IResult> GetCheckpointAsync(string logId, IQueryCollection query, CancellationToken cancellationToken)
     {
+        string? nonce = null;
+        if (query.TryGetValue("nonce", out var nonces))
+        {
+            if (nonces.Count != 1 || !McpsIdentifiers.IsNonce(nonces[0]))
+            {
+                return Problems.Create(StatusCodes.Status400BadRequest, McpsCode.AuditChainBroken, "bad_nonce", "The nonce is 32 lowercase hex characters, sent once.");
+            }
+
+            nonce = nonces[0];
+        }
+
         if (!HashPattern().IsMatch(logId))
         {
             return Problems.Create(StatusCodes.Status400BadRequest, McpsCode.AuditChainBroken, "bad_field");
         }
 
         var record = await _repository.GetCheckpointAsync(logId, cancellationToken).ConfigureAwait(false);
-        return record is null
-            ? Problems.Create(StatusCodes.Status404NotFound, McpsCode.AuditChainBroken, "unknown_log")
-            : new JsonBytesResult(StatusCodes.Status200OK, System.Text.Encoding.UTF8.GetBytes(record.AnchorJson));
+        if (record is null)
+        {
+            return Problems.Create(StatusCodes.Status404NotFound, McpsCode.AuditChainBroken, "unknown_log");
+        }
+
+        if (nonce is null)
+        {
+            return new JsonBytesResult(StatusCodes.Status200OK, System.Text.Encoding.UTF8.GetBytes(record.AnchorJson));
+        }
+
+        var anchor = (JsonObject)JsonNode.Parse(record.AnchorJson)!;
+        var answer = CheckpointAnswer.Create(anchor, nonce, _keys.AnchorKey);
+        return new JsonBytesResult(StatusCodes.Status200OK, JsonCanonicalizer.Canonicalize(answer, CanonicalJsonOptions.Strict), cacheControl: "no-store");
     }
 
     public IResult GetJwks()
