@@ -500,8 +500,10 @@ internal sealed partial class AuthorityService
     /// <summary>
     /// <c>GET /v1/checkpoints/{logId}</c>. With <c>?nonce=</c> (32 lowercase hex, checked before any work; anything else,
     /// repeated or empty is 400 <c>bad_nonce</c>) the answer is a <see cref="CheckpointAnswer"/> signed now, echoing the
-    /// nonce, so it cannot be replayed to another request. Without a nonce the stored anchor alone is returned, as before,
-    /// for clients that predate the signed answer: it proves the head was anchored, not that it is still the highest.
+    /// nonce, so it cannot be replayed to another request; for a log the authority holds no anchor of it is 200 with
+    /// <c>"anchor":null</c>. Without a nonce the stored anchor alone is returned, as before,
+    /// for clients that predate the signed answer (and an unsigned 404 problem for an unknown log): it proves the head was
+    /// anchored, not that it is still the highest.
     /// </summary>
     public async Task<IResult> GetCheckpointAsync(string logId, IQueryCollection query, CancellationToken cancellationToken)
     {
@@ -522,18 +524,16 @@ internal sealed partial class AuthorityService
         }
 
         var record = await _repository.GetCheckpointAsync(logId, cancellationToken).ConfigureAwait(false);
-        if (record is null)
-        {
-            return Problems.Create(StatusCodes.Status404NotFound, McpsCode.AuditChainBroken, "unknown_log");
-        }
-
         if (nonce is null)
         {
-            return new JsonBytesResult(StatusCodes.Status200OK, System.Text.Encoding.UTF8.GetBytes(record.AnchorJson));
+            return record is null
+                ? Problems.Create(StatusCodes.Status404NotFound, McpsCode.AuditChainBroken, CheckpointAnswer.UnknownLog)
+                : new JsonBytesResult(StatusCodes.Status200OK, System.Text.Encoding.UTF8.GetBytes(record.AnchorJson));
         }
 
-        var anchor = (JsonObject)JsonNode.Parse(record.AnchorJson)!;
-        var answer = CheckpointAnswer.Create(anchor, nonce, _keys.AnchorKey);
+        // With a nonce even "none held" is signed ("anchor": null): an unsigned 404 could be forged to hide every anchor.
+        var anchor = record is null ? null : (JsonObject)JsonNode.Parse(record.AnchorJson)!;
+        var answer = CheckpointAnswer.Create(logId, anchor, nonce, _keys.AnchorKey);
         return new JsonBytesResult(StatusCodes.Status200OK, JsonCanonicalizer.Canonicalize(answer, CanonicalJsonOptions.Strict), cacheControl: "no-store");
     }
 

@@ -332,8 +332,9 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
     /// with its anchor key (<see cref="GetAnchorKeyAsync"/>). Each call sends a fresh nonce and requires the authority's
     /// signed <see cref="CheckpointAnswer"/> to echo it, so an old answer replayed over plain http or by a cache (which could
     /// show a lower head and hide a truncated log) fails with MCPS-005 <see cref="CheckpointAnswer.NonceMismatch"/> or
-    /// <see cref="CheckpointAnswer.NonceMissing"/>. The value is the embedded audit anchor. A log the authority does not
-    /// know fails with HTTP status 404.
+    /// <see cref="CheckpointAnswer.NonceMissing"/>. The value is the embedded audit anchor. A log the authority holds no
+    /// anchor of fails with MCPS-023 <see cref="CheckpointAnswer.UnknownLog"/> (HTTP status 404) only when its signed
+    /// answer says so; an unsigned 404 fails with MCPS-005 <see cref="CheckpointAnswer.NonceMissing"/>.
     /// </summary>
     public async Task<AuthorityResult<JsonObject>> GetAnchorAsync(string logId, CancellationToken cancellationToken = default)
     {
@@ -342,7 +343,11 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
         var answer = await SendAsync(HttpMethod.Get, $"v1/checkpoints/{Uri.EscapeDataString(logId)}?nonce={nonce}", null, null, cancellationToken).ConfigureAwait(false);
         if (!answer.IsSuccess)
         {
-            return answer;
+            // Asked with a nonce, the authority signs "none held" too: an unsigned 404 or unknown_log problem (forged, or
+            // from an older authority) is not it.
+            return answer.HttpStatus == 404 || answer.Reason == CheckpointAnswer.UnknownLog
+                ? AuthorityResult<JsonObject>.Failure(McpsCode.ReplayDetected, CheckpointAnswer.NonceMissing, answer.HttpStatus)
+                : answer;
         }
 
         await GetAuthorityKeyAsync(cancellationToken).ConfigureAwait(false);

@@ -177,4 +177,32 @@ public sealed class AuditVerifyAuthorityTests : IAsyncLifetime
         Assert.True(exit == 1, error + json);
         Assert.StartsWith("agenttrust: error MCPS-005:", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_forged_404_cannot_make_an_anchored_log_pass_as_unanchored()
+    {
+        await using var proxy = await CheckpointReplayProxy.StartAsync(_host.Server.BaseAddress);
+        var url = proxy.BaseAddress.ToString();
+        await KeysAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await SignAsync(i);
+        }
+
+        Assert.Equal(0, (await Run("audit", "anchor", "--authority", url)).Exit);
+        var file = Directory.GetFiles(AuditDirectory, "*.jsonl").Single();
+        await File.WriteAllLinesAsync(file, File.ReadAllLines(file).Take(3));
+        Directory.Delete(Path.Combine(AuditDirectory, "anchors"), recursive: true);
+
+        // The man in the middle says the authority holds nothing; --allow-unanchored must not turn that into a pass.
+        proxy.ForgeNotFound = true;
+        var (exit, json, error) = await Run("audit", "verify", "--authority", url, "--allow-unanchored", "--json");
+        Assert.True(exit == 1, error + json);
+        Assert.StartsWith("agenttrust: error MCPS-005:", error, StringComparison.Ordinal);
+
+        proxy.ForgeNotFound = false;
+        (exit, json, _) = await Run("audit", "verify", "--authority", url, "--allow-unanchored", "--json");
+        Assert.Equal(1, exit);
+        Assert.Equal("tail_truncated", Reason(json));
+    }
 }

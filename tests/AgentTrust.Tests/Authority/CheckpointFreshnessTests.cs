@@ -171,7 +171,7 @@ public sealed class CheckpointFreshnessTests : IAsyncLifetime, IDisposable
             var forged = (JsonObject)captured.DeepClone();
             if (resignWithAnotherKey)
             {
-                return Bytes(CheckpointAnswer.Create((JsonObject)captured["anchor"]!, NonceOf(query)!, attacker));
+                return Bytes(CheckpointAnswer.Create(LogId, (JsonObject)captured["anchor"]!, NonceOf(query)!, attacker));
             }
 
             forged[CheckpointAnswer.RequestNonceMember] = NonceOf(query);
@@ -193,7 +193,7 @@ public sealed class CheckpointFreshnessTests : IAsyncLifetime, IDisposable
 
         // The man in the middle answers with the authority's answer about another log, echoing this request's nonce.
         using var http = _proxy.Client();
-        _proxy.Rewrite = (query, _) => Bytes(CheckpointAnswer.Create(other.Value!, NonceOf(query)!, _host.Keys.AnchorKey));
+        _proxy.Rewrite = (query, _) => Bytes(CheckpointAnswer.Create(otherLog, other.Value!, NonceOf(query)!, _host.Keys.AnchorKey));
         var result = await ProxiedClient(http).GetAnchorAsync(LogId);
         Assert.False(result.IsSuccess);
         Assert.Equal(McpsCode.AuditChainBroken, result.Code);
@@ -205,7 +205,7 @@ public sealed class CheckpointFreshnessTests : IAsyncLifetime, IDisposable
     {
         var anchor = await AnchorAsync(10, '1');
         var key = _host.Keys.AnchorKey.PublicKey;
-        var answer = CheckpointAnswer.Create(anchor, McpsIdentifiers.NewNonce(), _host.Keys.AnchorKey);
+        var answer = CheckpointAnswer.Create(LogId, anchor, McpsIdentifiers.NewNonce(), _host.Keys.AnchorKey);
         Assert.True(AuthoritySignedDocument.VerifyEd25519(answer, key, AuthorityDocumentKind.CheckpointAnswer).IsValid);
         Assert.Equal("foreign_format", AuthoritySignedDocument.VerifyEd25519(answer, key).Reason);
         Assert.Null(AuditAnchor.TryParse(Bytes(answer), out _));
@@ -215,5 +215,38 @@ public sealed class CheckpointFreshnessTests : IAsyncLifetime, IDisposable
         var dressed = (JsonObject)anchor.DeepClone();
         dressed["type"] = AuthoritySignedDocument.CheckpointAnswerType;
         Assert.Equal("signature_mismatch", AuthoritySignedDocument.VerifyEd25519(dressed, key, AuthorityDocumentKind.CheckpointAnswer).Reason);
+    }
+
+    [Fact]
+    public async Task Asked_with_a_nonce_the_authority_signs_that_it_holds_no_anchor()
+    {
+        var nonce = McpsIdentifiers.NewNonce();
+        using var response = await _host.Http.GetAsync($"v1/checkpoints/{LogId}?nonce={nonce}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = await AuthorityTestHost.ReadObjectAsync(response);
+        Assert.True(answer.ContainsKey("anchor"));
+        Assert.Null(answer["anchor"]);
+        var verified = CheckpointAnswer.Verify(answer, LogId, nonce, _host.Keys.AnchorKey.PublicKey);
+        Assert.False(verified.IsSuccess);
+        Assert.Equal(McpsCode.AuditChainBroken, verified.Code);
+        Assert.Equal(CheckpointAnswer.UnknownLog, verified.Reason);
+        Assert.Equal(404, verified.HttpStatus);
+
+        // Through the client: the same verdict, from the signed answer.
+        var result = await _host.Client().GetAnchorAsync(LogId);
+        Assert.Equal(CheckpointAnswer.UnknownLog, result.Reason);
+        Assert.Equal(404, result.HttpStatus);
+    }
+
+    [Fact]
+    public async Task A_forged_404_cannot_claim_the_authority_holds_no_anchor()
+    {
+        await AnchorAsync(10, '1');
+        using var http = _proxy.Client();
+        _proxy.ForgeNotFound = true;
+        var result = await ProxiedClient(http).GetAnchorAsync(LogId);
+        Assert.False(result.IsSuccess);
+        Assert.Equal(McpsCode.ReplayDetected, result.Code);
+        Assert.Equal(CheckpointAnswer.NonceMissing, result.Reason);
     }
 }

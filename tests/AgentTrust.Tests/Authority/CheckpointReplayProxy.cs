@@ -33,6 +33,9 @@ internal sealed class CheckpointReplayProxy : IAsyncDisposable
     /// <summary>When set, the checkpoint GET's answer becomes <c>Rewrite(query of this request, genuine answer)</c>.</summary>
     public Func<string, byte[], byte[]>? Rewrite { get; set; }
 
+    /// <summary>When set, every checkpoint GET is answered with a forged (unsigned) 404 <c>unknown_log</c> problem.</summary>
+    public bool ForgeNotFound { get; set; }
+
     public static async Task<CheckpointReplayProxy> StartAsync(Uri upstream)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -59,6 +62,15 @@ internal sealed class CheckpointReplayProxy : IAsyncDisposable
     {
         var request = context.Request;
         var query = request.QueryString.Value ?? string.Empty;
+        if (ForgeNotFound && HttpMethods.IsGet(request.Method) && request.Path.StartsWithSegments("/v1/checkpoints"))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            context.Response.ContentType = "application/problem+json";
+            await context.Response.WriteAsync(
+                """{"type":"https://agenttrust.dev/problems/unknown-log","title":"x","status":404,"reason":"unknown_log","mcps_code":"MCPS-023"}""",
+                context.RequestAborted);
+            return;
+        }
         using var forward = new HttpRequestMessage(new HttpMethod(request.Method), request.Path.Value!.TrimStart('/') + query);
         if (HttpMethods.IsPost(request.Method))
         {
