@@ -62,7 +62,7 @@ internal static class AuthorityEndpoints
             .AddEndpointFilter(admin).RequireRateLimiting(WritePolicy);
         app.MapGet("/v1/revocations", (CancellationToken ct) => service.GetRevocationsAsync(ct)).RequireRateLimiting(ReadPolicy);
         app.MapPost("/v1/checkpoints", (HttpRequest request, CancellationToken ct) => service.AnchorCheckpointAsync(request, ct)).RequireRateLimiting(WritePolicy);
-        app.MapGet("/v1/checkpoints/{logId}", (string logId, CancellationToken ct) => service.GetCheckpointAsync(logId, ct)).RequireRateLimiting(ReadPolicy);
+        app.MapGet("/v1/checkpoints/{logId}", (string logId, HttpRequest request, CancellationToken ct) => service.GetCheckpointAsync(logId, request.Query, ct)).RequireRateLimiting(ReadPolicy);
         app.MapGet("/.well-known/jwks.json", () => service.GetJwks()).RequireRateLimiting(ReadPolicy);
         app.MapGet("/healthz", (CancellationToken ct) => service.HealthAsync(ct));
         app.MapGet("/metrics", () => Results.Text(metrics.WritePrometheusText(), "text/plain; version=0.0.4; charset=utf-8"));

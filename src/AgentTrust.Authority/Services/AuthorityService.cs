@@ -497,17 +497,44 @@ internal sealed partial class AuthorityService
         }
     }
 
-    public async Task<IResult> GetCheckpointAsync(string logId, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>GET /v1/checkpoints/{logId}</c>. With <c>?nonce=</c> (32 lowercase hex, checked before any work; anything else,
+    /// repeated or empty is 400 <c>bad_nonce</c>) the answer is a <see cref="CheckpointAnswer"/> signed now, echoing the
+    /// nonce, so it cannot be replayed to another request; for a log the authority holds no anchor of it is 200 with
+    /// <c>"anchor":null</c>. Without a nonce the stored anchor alone is returned, as before,
+    /// for clients that predate the signed answer (and an unsigned 404 problem for an unknown log): it proves the head was
+    /// anchored, not that it is still the highest.
+    /// </summary>
+    public async Task<IResult> GetCheckpointAsync(string logId, IQueryCollection query, CancellationToken cancellationToken)
     {
+        string? nonce = null;
+        if (query.TryGetValue("nonce", out var nonces))
+        {
+            if (nonces.Count != 1 || !McpsIdentifiers.IsNonce(nonces[0]))
+            {
+                return Problems.Create(StatusCodes.Status400BadRequest, McpsCode.AuditChainBroken, "bad_nonce", "The nonce is 32 lowercase hex characters, sent once.");
+            }
+
+            nonce = nonces[0];
+        }
+
         if (!HashPattern().IsMatch(logId))
         {
             return Problems.Create(StatusCodes.Status400BadRequest, McpsCode.AuditChainBroken, "bad_field");
         }
 
         var record = await _repository.GetCheckpointAsync(logId, cancellationToken).ConfigureAwait(false);
-        return record is null
-            ? Problems.Create(StatusCodes.Status404NotFound, McpsCode.AuditChainBroken, "unknown_log")
-            : new JsonBytesResult(StatusCodes.Status200OK, System.Text.Encoding.UTF8.GetBytes(record.AnchorJson));
+        if (nonce is null)
+        {
+            return record is null
+                ? Problems.Create(StatusCodes.Status404NotFound, McpsCode.AuditChainBroken, CheckpointAnswer.UnknownLog)
+                : new JsonBytesResult(StatusCodes.Status200OK, System.Text.Encoding.UTF8.GetBytes(record.AnchorJson));
+        }
+
+        // With a nonce even "none held" is signed ("anchor": null): an unsigned 404 could be forged to hide every anchor.
+        var anchor = record is null ? null : (JsonObject)JsonNode.Parse(record.AnchorJson)!;
+        var answer = CheckpointAnswer.Create(logId, anchor, nonce, _keys.AnchorKey);
+        return new JsonBytesResult(StatusCodes.Status200OK, JsonCanonicalizer.Canonicalize(answer, CanonicalJsonOptions.Strict), cacheControl: "no-store");
     }
 
     public IResult GetJwks()

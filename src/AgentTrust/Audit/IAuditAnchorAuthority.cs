@@ -21,8 +21,9 @@ public interface IAuditAnchorAuthority
 
     /// <summary>
     /// The authority's signed anchor of <paramref name="logId"/> (<c>GET /v1/checkpoints/{log}</c>), or the failure (HTTP
-    /// 404: none held). The anchorer reads it to confirm a refusal before it stops: an error body is unsigned, the
-    /// anchor is not.
+    /// 404 with reason <c>unknown_log</c>: none held). The anchorer reads it to confirm a refusal before it stops: an
+    /// error body is unsigned, the anchor is not. <see cref="TrustAuthorityAuditAnchors"/> requires the answer to echo a
+    /// fresh nonce, so an old answer replayed on the way is refused (<see cref="CheckpointAnswer"/>).
     /// </summary>
     Task<AuthorityResult<JsonObject>> GetAnchorAsync(string logId, CancellationToken cancellationToken);
 }

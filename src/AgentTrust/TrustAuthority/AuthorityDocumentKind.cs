@@ -17,4 +17,7 @@ public enum AuthorityDocumentKind
 
     /// <summary>An audit anchor (Ed25519, anchor key).</summary>
     AuditAnchor,
+
+    /// <summary>The authority's fresh answer about a log: its anchor, bound to the request's nonce (Ed25519, anchor key).</summary>
+    CheckpointAnswer,
 }

@@ -8,7 +8,7 @@ namespace AgentTrust.TrustAuthority;
 
 /// <summary>
 /// The one place that builds the signed preimage of every Trust Authority document (status, staple, revocation list,
-/// TA-signed passport, audit anchor) and signs or verifies it. Server and client both call these functions.
+/// TA-signed passport, audit anchor, checkpoint answer) and signs or verifies it. Server and client both call these functions.
 /// Preimage = UTF-8 JCS of the document without its signature member (mcps.md §7.3, §7.5; receipts.md §7.6).
 /// Domain separation: every kind but the passport carries its <c>type</c> member inside the signed content
 /// (<see cref="TypeOf"/>), and a verifier is told the kind it expects, so a signed document of one kind is never accepted
@@ -31,6 +31,10 @@ public static class AuthoritySignedDocument
 
     /// <summary>The <c>type</c> of an audit anchor (receipts.md §7.6).</summary>
     public const string AuditAnchorType = "audit_anchor";
+
+    /// <summary>The <c>type</c> of the authority's fresh answer about a log (<c>GET /v1/checkpoints/{logId}?nonce=</c>).</summary>
+    public const string CheckpointAnswerType = "agenttrust-ta-checkpoint-answer-v1";
+
     /// <summary>The signature member of ES256 documents (passports, status, staples, revocation lists).</summary>
     public const string Es256SignatureMember = "signature";
 
@@ -65,6 +69,7 @@ public static class AuthoritySignedDocument
         AuthorityDocumentKind.Staple => StapleType,
         AuthorityDocumentKind.RevocationList => RevocationListType,
         AuthorityDocumentKind.AuditAnchor => AuditAnchorType,
+        AuthorityDocumentKind.CheckpointAnswer => CheckpointAnswerType,
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -76,7 +81,7 @@ public static class AuthoritySignedDocument
     {
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(key);
-        if (key.Algorithm != SignatureAlgorithm.ES256 || kind == AuthorityDocumentKind.AuditAnchor)
+        if (key.Algorithm != SignatureAlgorithm.ES256 || IsEd25519Kind(kind))
         {
             throw new ArgumentException("Trust Authority documents of this kind are signed with ES256.", nameof(key));
         }
@@ -100,7 +105,7 @@ public static class AuthoritySignedDocument
     public static AuthorityCheck VerifyEs256(JsonObject document, VerificationKey key, AuthorityDocumentKind kind)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (document is null || key.Algorithm != SignatureAlgorithm.ES256 || kind == AuthorityDocumentKind.AuditAnchor)
+        if (document is null || key.Algorithm != SignatureAlgorithm.ES256 || IsEd25519Kind(kind))
         {
             return AuthorityCheck.Fail(McpsCode.InvalidSignature, "signature_mismatch");
         }
@@ -121,33 +126,46 @@ public static class AuthoritySignedDocument
     /// <summary>
     /// Signs an audit anchor (receipts.md §7.6) in place: sets its <c>type</c> to <c>audit_anchor</c>, then <c>sig</c> to
     /// <c>ed25519:</c> + base64 of the Ed25519 signature over <see cref="BuildPreimage"/>. The verifier is
-    /// <see cref="VerifyEd25519"/>, over the same preimage.
+    /// <see cref="VerifyEd25519(JsonObject, VerificationKey)"/>, over the same preimage.
     /// </summary>
-    public static void SignEd25519(JsonObject document, SigningKey key)
+    public static void SignEd25519(JsonObject document, SigningKey key) => SignEd25519(document, key, AuthorityDocumentKind.AuditAnchor);
+
+    /// <summary>
+    /// Signs an Ed25519 document of <paramref name="kind"/> (an audit anchor or a checkpoint answer) in place: sets its
+    /// <c>type</c>, then <c>sig</c> to <c>ed25519:</c> + base64 of the Ed25519 signature over <see cref="BuildPreimage"/>.
+    /// The verifier is <see cref="VerifyEd25519(JsonObject, VerificationKey, AuthorityDocumentKind)"/>, over the same preimage.
+    /// </summary>
+    public static void SignEd25519(JsonObject document, SigningKey key, AuthorityDocumentKind kind)
     {
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(key);
-        if (key.Algorithm != SignatureAlgorithm.EdDSA)
+        if (key.Algorithm != SignatureAlgorithm.EdDSA || !IsEd25519Kind(kind))
         {
-            throw new ArgumentException("Audit anchors are signed with Ed25519.", nameof(key));
+            throw new ArgumentException("Audit anchors and checkpoint answers are signed with Ed25519.", nameof(key));
         }
 
         document.Remove(Ed25519SignatureMember);
-        document[TypeMember] = AuditAnchorType;
+        document[TypeMember] = TypeOf(kind);
         var signature = key.Sign(BuildPreimage(document, Ed25519SignatureMember));
         document[Ed25519SignatureMember] = Ed25519Prefix + StrictBase64.Encode(signature);
     }
 
     /// <summary>Verifies an audit anchor (<c>type</c> <c>audit_anchor</c>, Ed25519 <c>sig</c> member) against <paramref name="key"/>. Never throws on bad input.</summary>
-    public static AuthorityCheck VerifyEd25519(JsonObject document, VerificationKey key)
+    public static AuthorityCheck VerifyEd25519(JsonObject document, VerificationKey key) => VerifyEd25519(document, key, AuthorityDocumentKind.AuditAnchor);
+
+    /// <summary>
+    /// Verifies an Ed25519 document that must be of <paramref name="kind"/> against <paramref name="key"/>: its <c>type</c>
+    /// first (else MCPS-004 <c>foreign_format</c>), then the <c>sig</c> member. Never throws on bad input.
+    /// </summary>
+    public static AuthorityCheck VerifyEd25519(JsonObject document, VerificationKey key, AuthorityDocumentKind kind)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (document is null || key.Algorithm != SignatureAlgorithm.EdDSA)
+        if (document is null || key.Algorithm != SignatureAlgorithm.EdDSA || !IsEd25519Kind(kind))
         {
             return AuthorityCheck.Fail(McpsCode.InvalidSignature, "signature_mismatch");
         }
 
-        if (!IsOfKind(document, AuthorityDocumentKind.AuditAnchor))
+        if (!IsOfKind(document, kind))
         {
             return AuthorityCheck.Fail(McpsCode.InvalidSignature, "foreign_format");
         }
@@ -161,6 +179,8 @@ public static class AuthoritySignedDocument
 
         return Verify(document, key, Ed25519SignatureMember, signature);
     }
+
+    private static bool IsEd25519Kind(AuthorityDocumentKind kind) => kind is AuthorityDocumentKind.AuditAnchor or AuthorityDocumentKind.CheckpointAnswer;
 
     private static bool IsOfKind(JsonObject document, AuthorityDocumentKind kind) => TypeOf(kind) is { } expected
         ? TryGetString(document, TypeMember, out var type) && string.Equals(type, expected, StringComparison.Ordinal)

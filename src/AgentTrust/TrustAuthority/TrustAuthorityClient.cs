@@ -328,14 +328,36 @@ public sealed class TrustAuthorityClient : IPassportStatusProvider, IPassportRes
     }
 
     /// <summary>
-    /// The authority's record of a log (<c>GET /v1/checkpoints/{logId}</c>): the highest head it anchored, verified with
-    /// its anchor key (<see cref="GetAnchorKeyAsync"/>). A log the authority does not know fails with HTTP status 404.
+    /// The authority's record of a log (<c>GET /v1/checkpoints/{logId}?nonce=</c>): the highest head it anchored, verified
+    /// with its anchor key (<see cref="GetAnchorKeyAsync"/>). Each call sends a fresh nonce and requires the authority's
+    /// signed <see cref="CheckpointAnswer"/> to echo it, so an old answer replayed over plain http or by a cache (which could
+    /// show a lower head and hide a truncated log) fails with MCPS-005 <see cref="CheckpointAnswer.NonceMismatch"/> or
+    /// <see cref="CheckpointAnswer.NonceMissing"/>. The value is the embedded audit anchor. A log the authority holds no
+    /// anchor of fails with MCPS-023 <see cref="CheckpointAnswer.UnknownLog"/> (HTTP status 404) only when its signed
+    /// answer says so; an unsigned 404 fails with MCPS-005 <see cref="CheckpointAnswer.NonceMissing"/>.
     /// </summary>
     public async Task<AuthorityResult<JsonObject>> GetAnchorAsync(string logId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(logId);
-        var answer = await SendAsync(HttpMethod.Get, $"v1/checkpoints/{Uri.EscapeDataString(logId)}", null, null, cancellationToken).ConfigureAwait(false);
-        return answer.IsSuccess ? await CheckAnchorAsync(answer, logId, expected: null, cancellationToken).ConfigureAwait(false) : answer;
+        var nonce = McpsIdentifiers.NewNonce();
+        var answer = await SendAsync(HttpMethod.Get, $"v1/checkpoints/{Uri.EscapeDataString(logId)}?nonce={nonce}", null, null, cancellationToken).ConfigureAwait(false);
+        if (!answer.IsSuccess)
+        {
+            // Asked with a nonce, the authority signs "none held" too: an unsigned 404 or unknown_log problem (forged, or
+            // from an older authority) is not it.
+            return answer.HttpStatus == 404 || answer.Reason == CheckpointAnswer.UnknownLog
+                ? AuthorityResult<JsonObject>.Failure(McpsCode.ReplayDetected, CheckpointAnswer.NonceMissing, answer.HttpStatus)
+                : answer;
+        }
+
+        await GetAuthorityKeyAsync(cancellationToken).ConfigureAwait(false);
+        if (_anchorKey is not { } anchorKey)
+        {
+            return AuthorityResult<JsonObject>.Failure(McpsCode.AuthorityUnreachable, "status_unavailable");
+        }
+
+        var fresh = CheckpointAnswer.Verify(answer.Value!, logId, nonce, anchorKey, answer.HttpStatus);
+        return fresh.IsSuccess ? await CheckAnchorAsync(fresh, logId, expected: null, cancellationToken).ConfigureAwait(false) : fresh;
     }
 
     /// <summary>

@@ -138,4 +138,71 @@ public sealed class AuditVerifyAuthorityTests : IAsyncLifetime
         Assert.Equal(1, exit);
         Assert.Equal("anchor_mismatch", Reason(json));
     }
+
+    [Fact]
+    public async Task A_replayed_old_record_of_the_authority_cannot_hide_a_cut_tail()
+    {
+        // The authority is reached over plain http through a man in the middle who keeps its answers.
+        await using var proxy = await CheckpointReplayProxy.StartAsync(_host.Server.BaseAddress);
+        var url = proxy.BaseAddress.ToString();
+        await KeysAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await SignAsync(i);
+        }
+
+        Assert.Equal(0, (await Run("audit", "anchor", "--authority", url)).Exit);
+        var (exit, json, error) = await Run("audit", "verify", "--authority", url, "--json");
+        Assert.True(exit == 0, error + json);
+        var captured = proxy.LastAnswer!;
+
+        for (var i = 3; i < 5; i++)
+        {
+            await SignAsync(i);
+        }
+
+        Assert.Equal(0, (await Run("audit", "anchor", "--authority", url)).Exit);
+
+        // The attacker cuts the last two records and the local anchors; relayed honestly, the authority's record catches it.
+        var file = Directory.GetFiles(AuditDirectory, "*.jsonl").Single();
+        await File.WriteAllLinesAsync(file, File.ReadAllLines(file).Take(3));
+        Directory.Delete(Path.Combine(AuditDirectory, "anchors"), recursive: true);
+        (exit, json, _) = await Run("audit", "verify", "--authority", url, "--json");
+        Assert.Equal(1, exit);
+        Assert.Equal("tail_truncated", Reason(json));
+
+        // Replaying the old record (which showed 3 records anchored) no longer makes the cut log pass: it is refused.
+        proxy.Rewrite = (_, _) => captured;
+        (exit, json, error) = await Run("audit", "verify", "--authority", url, "--json");
+        Assert.True(exit == 1, error + json);
+        Assert.StartsWith("agenttrust: error MCPS-005:", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_forged_404_cannot_make_an_anchored_log_pass_as_unanchored()
+    {
+        await using var proxy = await CheckpointReplayProxy.StartAsync(_host.Server.BaseAddress);
+        var url = proxy.BaseAddress.ToString();
+        await KeysAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await SignAsync(i);
+        }
+
+        Assert.Equal(0, (await Run("audit", "anchor", "--authority", url)).Exit);
+        var file = Directory.GetFiles(AuditDirectory, "*.jsonl").Single();
+        await File.WriteAllLinesAsync(file, File.ReadAllLines(file).Take(3));
+        Directory.Delete(Path.Combine(AuditDirectory, "anchors"), recursive: true);
+
+        // The man in the middle says the authority holds nothing; --allow-unanchored must not turn that into a pass.
+        proxy.ForgeNotFound = true;
+        var (exit, json, error) = await Run("audit", "verify", "--authority", url, "--allow-unanchored", "--json");
+        Assert.True(exit == 1, error + json);
+        Assert.StartsWith("agenttrust: error MCPS-005:", error, StringComparison.Ordinal);
+
+        proxy.ForgeNotFound = false;
+        (exit, json, _) = await Run("audit", "verify", "--authority", url, "--allow-unanchored", "--json");
+        Assert.Equal(1, exit);
+        Assert.Equal("tail_truncated", Reason(json));
+    }
 }

@@ -493,8 +493,9 @@ internal static class AuditCommand
             {
                 anchor = AuditAnchor.TryParse(System.Text.Encoding.UTF8.GetBytes(result.Value!.ToJsonString()), out _);
             }
-            else if (result.HttpStatus != 404)
+            else if (result.HttpStatus != 404 || result.Reason != CheckpointAnswer.UnknownLog)
             {
+                // "None held" counts only when the authority's signed answer says so (the client refuses an unsigned 404).
                 throw AuthorityCommand.Failure(result.Code ?? McpsCode.InternalError, result.Reason ?? "failed");
             }
         }
