@@ -86,6 +86,13 @@ public sealed record GatewayOptions
     /// <summary>HTTP mode: the most sessions kept at once; beyond it the least recently used is forgotten (default 10,000).</summary>
     public int MaxHttpSessions { get; init; } = 10_000;
 
+    /// <summary>
+    /// Where to export the gateway's metrics (meters <c>AgentTrust.Gateway</c> and <c>AgentTrust.Attestation</c>) with
+    /// OTLP over HTTP/protobuf: the collector's full metrics URL, for example <c>http://127.0.0.1:4318/v1/metrics</c>;
+    /// null exports nothing.
+    /// </summary>
+    public Uri? OtlpEndpoint { get; init; }
+
     /// <summary>The message bounds.</summary>
     public Messages.MessageLimits Limits => new() { MaxMessageBytes = MaxMessageBytes, MaxDepth = MaxDepth };
 

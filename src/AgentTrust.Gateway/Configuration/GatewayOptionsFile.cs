@@ -127,6 +127,11 @@ public static class GatewayOptionsFile
         }
 
         ValidateAttestation(options);
+        if (options.OtlpEndpoint is { } otlp && (!otlp.IsAbsoluteUri || (otlp.Scheme != Uri.UriSchemeHttp && otlp.Scheme != Uri.UriSchemeHttps)))
+        {
+            throw new InvalidDataException("otlpEndpoint must be an absolute http or https URL");
+        }
+
         if (options.ShutdownTimeoutSeconds is < 0 or > 3600)
         {
             throw new InvalidDataException("shutdownTimeoutSeconds must be between 0 and 3600");
@@ -239,6 +244,8 @@ internal sealed class GatewayOptionsFileModel
 
     public Uri? Upstream { get; set; }
 
+    public Uri? OtlpEndpoint { get; set; }
+
     public string? Listen { get; set; }
 
     public List<string>? AllowedHosts { get; set; }
@@ -270,6 +277,7 @@ internal sealed class GatewayOptionsFileModel
             MaxDepth = MaxDepth ?? defaults.MaxDepth,
             ShutdownTimeoutSeconds = ShutdownTimeoutSeconds ?? defaults.ShutdownTimeoutSeconds,
             Upstream = Upstream,
+            OtlpEndpoint = OtlpEndpoint,
             Listen = Listen,
             AllowedHosts = AllowedHosts ?? defaults.AllowedHosts,
             AllowedOrigins = AllowedOrigins ?? defaults.AllowedOrigins,

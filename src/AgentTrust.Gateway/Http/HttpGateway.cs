@@ -41,6 +41,9 @@ public sealed class HttpGateway : IAsyncDisposable
     private readonly HttpSessionTable _sessions;
     private WebApplication? _app;
 
+    /// <summary>The instruments each message's outcome is recorded on, or null.</summary>
+    public Diagnostics.GatewayMetrics? Metrics { get; init; }
+
     /// <summary>Creates the gateway; <see cref="GatewayOptions.Upstream"/> and <see cref="GatewayOptions.Listen"/> are required.</summary>
     /// <param name="stages">The pipeline stages, from the client side to the server side.</param>
     /// <param name="options">The configuration.</param>
@@ -138,7 +141,7 @@ public sealed class HttpGateway : IAsyncDisposable
         }
 
         var sessionId = request.Headers["Mcp-Session-Id"].ToString();
-        var pipeline = sessionId.Length > 0 ? _sessions.Find(sessionId) : new RelayPipeline(_stages, _options.Limits, _logger);
+        var pipeline = sessionId.Length > 0 ? _sessions.Find(sessionId) : new RelayPipeline(_stages, _options.Limits, _logger, Metrics);
         if (pipeline is null)
         {
             // A session this gateway does not hold (never opened through it, ended, or forgotten) is never forwarded with a

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using AgentTrust.Errors;
 using AgentTrust.Gateway.Diagnostics;
@@ -17,6 +18,7 @@ public sealed class RelayPipeline
     private readonly IReadOnlyList<IRelayStage> _stages;
     private readonly MessageLimits _limits;
     private readonly ILogger _logger;
+    private readonly GatewayMetrics? _metrics;
     private readonly ConcurrentDictionary<string, RelayExchange> _clientRequests = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RelayExchange> _serverRequests = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, object?> _session = new(StringComparer.Ordinal);
@@ -26,8 +28,13 @@ public sealed class RelayPipeline
     /// messages pass them in list order, server messages in reverse order (as layers of an onion), so the stage at the
     /// trust boundary with a peer is the first to see that peer's messages and the last to touch messages sent to it.
     /// </summary>
-    public RelayPipeline(IEnumerable<IRelayStage> stages, MessageLimits? limits = null, ILogger? logger = null)
+    /// <param name="stages">The stages.</param>
+    /// <param name="limits">The bounds applied before parsing; <see cref="MessageLimits.Default"/> when null.</param>
+    /// <param name="logger">The log of refusals and failures.</param>
+    /// <param name="metrics">The instruments to record each message's outcome on, or null.</param>
+    public RelayPipeline(IEnumerable<IRelayStage> stages, MessageLimits? limits = null, ILogger? logger = null, GatewayMetrics? metrics = null)
     {
+        _metrics = metrics;
         ArgumentNullException.ThrowIfNull(stages);
         _stages = [.. stages];
         _limits = limits ?? MessageLimits.Default;
@@ -46,6 +53,7 @@ public sealed class RelayPipeline
     {
         var rejection = GatewayRejection.Mcps(McpsCode.InputLimitExceeded, "too_large");
         GatewayLog.UnreadableInput(_logger, Side(direction), rejection.Reason);
+        _metrics?.Record(direction, rejection, TimeSpan.Zero);
         return direction == RelayDirection.ClientToServer
             ? new RelayOutcome(null, ToClientError(rejection, null, null), rejection)
             : new RelayOutcome(null, null, rejection);
@@ -55,6 +63,29 @@ public sealed class RelayPipeline
     public async ValueTask<RelayOutcome> ProcessAsync(byte[] input, RelayDirection direction, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = await ProcessInputAsync(input, direction, cancellationToken).ConfigureAwait(false);
+        if (outcome.ToRecipient is not null || outcome.ToSender is not null || outcome.Rejection is not null)
+        {
+            // (An empty line is no message: nothing to count.)
+            _metrics?.Record(direction, outcome.Rejection, Stopwatch.GetElapsedTime(started));
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Runs one parsed message through the pipeline.</summary>
+    public async ValueTask<RelayOutcome> ProcessAsync(RelayMessage message, RelayDirection direction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = await ProcessMessageAsync(message, direction, cancellationToken).ConfigureAwait(false);
+        _metrics?.Record(direction, outcome.Rejection, Stopwatch.GetElapsedTime(started));
+        return outcome;
+    }
+
+    private async ValueTask<RelayOutcome> ProcessInputAsync(byte[] input, RelayDirection direction, CancellationToken cancellationToken)
+    {
         var parsed = MessageParser.Parse(input, _limits);
         if (parsed.Message is not { } message)
         {
@@ -73,13 +104,11 @@ public sealed class RelayPipeline
                 : new RelayOutcome(null, null, rejection);
         }
 
-        return await ProcessAsync(message, direction, cancellationToken).ConfigureAwait(false);
+        return await ProcessMessageAsync(message, direction, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs one parsed message through the pipeline.</summary>
-    public async ValueTask<RelayOutcome> ProcessAsync(RelayMessage message, RelayDirection direction, CancellationToken cancellationToken = default)
+    private async ValueTask<RelayOutcome> ProcessMessageAsync(RelayMessage message, RelayDirection direction, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(message);
         var received = message.GetBytes();
         RelayExchange? request = null;
         if (message.Kind is MessageKind.Response or MessageKind.Error)
@@ -144,6 +173,7 @@ public sealed class RelayPipeline
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(rejection);
         GatewayLog.MessageRefused(_logger, message.Kind.ToString(), message.Method ?? "-", "client", rejection.McpsCode?.ToCodeString() ?? rejection.JsonRpcCode.ToString(System.Globalization.CultureInfo.InvariantCulture), rejection.Reason);
+        _metrics?.Record(RelayDirection.ClientToServer, rejection, TimeSpan.Zero);
         if (message.Kind != MessageKind.Request)
         {
             return new RelayOutcome(null, null, rejection);

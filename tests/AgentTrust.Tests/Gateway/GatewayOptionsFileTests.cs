@@ -18,6 +18,7 @@ public sealed class GatewayOptionsFileTests
               "attestation": { "issuers": [ { "issuer": "https://issuer.test", "jwks": "/etc/agenttrust/issuer-jwks.json" } ], "audience": "https://gateway.test", "mode": "preferred" },
               "pins": "/var/lib/agenttrust/pins.json",
               "failurePolicy": "cached",
+              "otlpEndpoint": "http://127.0.0.1:4318/v1/metrics",
             }
             """);
 
@@ -30,6 +31,7 @@ public sealed class GatewayOptionsFileTests
         Assert.Equal(AgentTrust.Attestation.AttestationPolicyMode.Preferred, options.Attestation.Mode);
         Assert.Null(options.Tools["read"].MinTrust);
         Assert.Equal(FailurePolicy.Cached, options.FailurePolicy);
+        Assert.Equal(new Uri("http://127.0.0.1:4318/v1/metrics"), options.OtlpEndpoint);
         Assert.Equal(MessageLimitsDefaults.MaxMessageBytes, options.MaxMessageBytes);
         Assert.Equal(5, options.ShutdownTimeoutSeconds);
         Assert.True(options.RequiresVerification);
@@ -47,6 +49,8 @@ public sealed class GatewayOptionsFileTests
     [InlineData("""{"attestation": {"issuers": [{"issuer": "https://i.test", "jwks": "k.json"}], "audience": "a", "mode": "sometimes"}}""")]
     [InlineData("""{"attestation": {"issuers": [{"issuer": "https://i.test", "jwks": "k.json"}], "audience": "a"}, "tools": {"x": {"requireAttestation": true, "attestationIssuers": ["https://other.test"]}}}""")]
     [InlineData("""[]""")]
+    [InlineData("""{"otlpEndpoint": "ftp://collector.example/v1/metrics"}""")]
+    [InlineData("""{"otlpEndpoint": "/v1/metrics"}""")]
     public void InvalidFile_IsRejected_NeverSilentlyWeakened(string json)
     {
         Assert.Throws<InvalidDataException>(() => Parse(json));

@@ -44,6 +44,8 @@ internal sealed class GatewayCommandOptions
 
     public Option<double?> ShutdownTimeout { get; } = new("--shutdown-timeout") { Description = "Seconds the server gets to exit after the client closed, before it is killed (default 5)" };
 
+    public Option<string> OtlpEndpoint { get; } = new("--otlp-endpoint") { Description = "Export metrics (AgentTrust.Gateway, AgentTrust.Attestation) with OTLP over HTTP/protobuf to this URL, e.g. http://127.0.0.1:4318/v1/metrics" };
+
     public Option<string> Upstream { get; } = new("--upstream") { Description = "HTTP mode: the upstream MCP endpoint (Streamable HTTP)" };
 
     public Option<string> Listen { get; } = new("--listen") { Description = "HTTP mode: local address to listen on, 127.0.0.1:PORT" };
@@ -65,7 +67,7 @@ internal sealed class GatewayCommandOptions
     /// <summary>Adds the options; the attestation-token options only on the server side (<c>proxy</c>), which verifies tokens.</summary>
     public void AddTo(Command command, bool serverSide)
     {
-        foreach (var option in new Option[] { Config, TrustStore, Authority, AuthorityName, MinTrust, Pins, StrictPins, NoPins, AuditDir, ReplayStore, FailurePolicy, Key, Passport, MaxMessageBytes, ShutdownTimeout, Upstream, Listen, AllowedHosts, AllowedOrigins })
+        foreach (var option in new Option[] { Config, TrustStore, Authority, AuthorityName, MinTrust, Pins, StrictPins, NoPins, AuditDir, ReplayStore, FailurePolicy, Key, Passport, MaxMessageBytes, ShutdownTimeout, OtlpEndpoint, Upstream, Listen, AllowedHosts, AllowedOrigins })
         {
             command.Options.Add(option);
         }
@@ -163,6 +165,7 @@ internal sealed class GatewayCommandOptions
             MaxMessageBytes = parse.GetValue(MaxMessageBytes) ?? options.MaxMessageBytes,
             ShutdownTimeoutSeconds = parse.GetValue(ShutdownTimeout) ?? options.ShutdownTimeoutSeconds,
             Upstream = HttpUrl(parse.GetValue(Upstream), "--upstream") ?? options.Upstream,
+            OtlpEndpoint = HttpUrl(parse.GetValue(OtlpEndpoint), "--otlp-endpoint") ?? options.OtlpEndpoint,
             Listen = parse.GetValue(Listen) ?? options.Listen,
             AllowedHosts = parse.GetValue(AllowedHosts) is { Length: > 0 } hosts ? hosts : options.AllowedHosts,
             AllowedOrigins = parse.GetValue(AllowedOrigins) is { Length: > 0 } origins ? origins : options.AllowedOrigins,

@@ -1,5 +1,7 @@
 using System.ComponentModel;
+using AgentTrust.Attestation;
 using AgentTrust.Audit;
+using AgentTrust.Gateway.Diagnostics;
 using AgentTrust.Gateway.Configuration;
 using AgentTrust.Gateway.Http;
 using AgentTrust.Gateway.Identity;
@@ -11,6 +13,9 @@ using AgentTrust.Storage.PostgreSql;
 using AgentTrust.Storage.Sqlite;
 using AgentTrust.TrustAuthority;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
 
 namespace AgentTrust.Cli.Commands.Gateway;
 
@@ -27,6 +32,7 @@ internal sealed class GatewayHost : IAsyncDisposable
     // stderr carries the gateway's log lines (from the pump threads) and the server's stderr (relayed asynchronously):
     // one writer, every call serialised, so neither can find the other's write in progress and fail.
     private readonly TextWriter _error;
+    private readonly MeterProvider? _meterProvider;
 
     private GatewayHost(CliContext context, GatewayOptions options)
     {
@@ -34,7 +40,28 @@ internal sealed class GatewayHost : IAsyncDisposable
         _options = options;
         _error = TextWriter.Synchronized(context.Error);
         _loggers = LoggerFactory.Create(b => b.AddProvider(new TextWriterLoggerProvider(_error, LogLevel.Warning)));
+        if (options.OtlpEndpoint is { } endpoint)
+        {
+            _meterProvider = Sdk.CreateMeterProviderBuilder()
+                .AddMeter(GatewayMetrics.MeterName, AttestationMetrics.MeterName)
+                .AddOtlpExporter((exporter, reader) =>
+                {
+                    exporter.Endpoint = endpoint;
+                    exporter.Protocol = OtlpExportProtocol.HttpProtobuf;
+                    reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)MetricsExportInterval.TotalMilliseconds;
+                })
+                .Build();
+        }
     }
+
+    /// <summary>How often metrics are exported with <c>--otlp-endpoint</c> (and once more at shutdown).</summary>
+    public static TimeSpan MetricsExportInterval { get; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The gateway's instruments (exported with <c>--otlp-endpoint</c>).</summary>
+    public GatewayMetrics Metrics { get; } = new();
+
+    /// <summary>The attestation verifier's instruments (exported with <c>--otlp-endpoint</c>).</summary>
+    public AttestationMetrics AttestationMetrics { get; } = new();
 
     public GatewayIdentity? Identity { get; private set; }
 
@@ -144,7 +171,7 @@ internal sealed class GatewayHost : IAsyncDisposable
                 throw CliFailure.Usage("--upstream needs --listen 127.0.0.1:PORT");
             }
 
-            await using var gateway = new HttpGateway(CreateStages(createStages, upstream.AbsoluteUri), _options, _loggers);
+            await using var gateway = new HttpGateway(CreateStages(createStages, upstream.AbsoluteUri), _options, _loggers) { Metrics = Metrics };
             await gateway.RunAsync(cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }
@@ -155,7 +182,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         }
 
         var server = new ServerCommand(serverCommand[0], serverCommand[1..]);
-        var pipeline = new RelayPipeline(CreateStages(createStages, server.Identity), _options.Limits, logger);
+        var pipeline = new RelayPipeline(CreateStages(createStages, server.Identity), _options.Limits, logger, Metrics);
         var stdio = new StdioGateway(pipeline, server, logger)
         {
             ShutdownTimeout = TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds),
@@ -174,6 +201,21 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     /// <summary>Disposes everything, even when one dispose throws (the identity's key material is always zeroed).</summary>
     public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            // The last values are exported before what they describe is closed.
+            _meterProvider?.Dispose();
+            Metrics.Dispose();
+            AttestationMetrics.Dispose();
+        }
+        finally
+        {
+            await DisposeResourcesAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask DisposeResourcesAsync()
     {
         try
         {

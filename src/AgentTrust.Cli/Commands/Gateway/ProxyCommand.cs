@@ -34,7 +34,7 @@ internal static class ProxyCommand
         {
             await using var host = await GatewayHost.OpenAsync(context, options, requireIdentity: false, cancellationToken).ConfigureAwait(false);
             var attestationLog = host.Loggers.CreateLogger("AgentTrust.Gateway.Attestation");
-            var attestation = await CreateAttestationVerifierAsync(context, options.Attestation, host.ReplayStore, attestationLog, keySources, cancellationToken).ConfigureAwait(false);
+            var attestation = await CreateAttestationVerifierAsync(context, options.Attestation, host.ReplayStore, host.AttestationMetrics, attestationLog, keySources, cancellationToken).ConfigureAwait(false);
             return await host.RunAsync(serverCommand, identity => GatewayPipelineFactory.CreateServerSide(options, identity, host.Identity, host.Trust, host.Audit, context.Time, attestation, host.ReplayStore), cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -49,7 +49,7 @@ internal static class ProxyCommand
     // One verifier per gateway run, on the gateway's replay store (shared with the MCPS nonces, and across processes).
     // Under preferred, a missing token proceeds unattested with a warning (attestation.md §6); the gateway only asks
     // the verifier about a missing token at initialize, so this is one line per unattested session.
-    private static async Task<AttestationVerifier?> CreateAttestationVerifierAsync(CliContext context, AttestationSettings settings, IReplayStore replayStore, ILogger log, List<AttestCommand.KeySource> keySources, CancellationToken cancellationToken)
+    private static async Task<AttestationVerifier?> CreateAttestationVerifierAsync(CliContext context, AttestationSettings settings, IReplayStore replayStore, AttestationMetrics metrics, ILogger log, List<AttestCommand.KeySource> keySources, CancellationToken cancellationToken)
     {
         if (!settings.IsEnabled)
         {
@@ -71,6 +71,7 @@ internal static class ProxyCommand
             Mode = settings.Mode,
             ReplayStore = replayStore,
             TimeProvider = context.Time,
+            Metrics = metrics,
             Hooks = settings.Mode != AttestationPolicyMode.Preferred ? null : new AttestationHooks
             {
                 Rejected = verdict =>
