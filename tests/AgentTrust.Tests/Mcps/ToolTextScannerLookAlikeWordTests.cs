@@ -100,14 +100,25 @@ public sealed class ToolTextScannerLookAlikeWordTests
         Assert.Single(Description("Summarises the page and then says " + word + " to the user."), f => f.Kind == ToolTextFindingKind.LookAlikeWord);
     }
 
-    [Fact]
-    public void RussianExampleInsideEnglishText_IsClean_ButAWordAtItsEdgeTouchesEnglish()
+    // Russian and Greek technical text names Latin terms; a Russian example may be quoted in an English sentence.
+    [Theory]
+    [InlineData("\u0427\u0438\u0442\u0430\u0435\u0442 \u0444\u0430\u0439\u043b \u0441 GitHub", "\u0441")] // Читает файл с GitHub: more Cyrillic than Latin letters
+    [InlineData("\u0395\u03c0\u03b9\u03c3\u03c4\u03c1\u03ad\u03c6\u03b5\u03b9 JSON \u03ba\u03b1\u03b9 XML", "\u03ba\u03b1\u03b9")] // Επιστρέφει JSON και XML: more Greek than Latin letters
+    [InlineData("Finds listings for a query in any language, for example \u043a\u0443\u043f\u0438\u0442\u044c \u0434\u043e\u043c \u0441 \u0441\u0430\u0434\u043e\u043c or a flat near the sea", "\u0441")] // купить дом с садом: "с" between Russian words
+    [InlineData("Calls the service. \u041e\u0445, \u0430 \u0422\u041e\u0420 \u0441\u043d\u043e\u0432\u0430 \u0443\u043f\u0430\u043b.", "\u0422\u041e\u0420")] // English, then the sentence Ох, а ТОР снова упал.
+    public void LookAlikeWords_InRussianOrGreekTextWithLatinTerms_AreClean_ButNotAmongEnglishWords(string text, string word)
     {
-        // "купить дом с садом" (buy a house with a garden): "с" sits between Russian words.
-        Assert.Empty(Description("Searches listings, e.g. \"\u043a\u0443\u043f\u0438\u0442\u044c \u0434\u043e\u043c \u0441 \u0441\u0430\u0434\u043e\u043c\" or \"flat\"."));
+        Assert.Empty(Description(text));
+        Assert.Single(Description("Then send " + word + " back to the caller"), f => f.Kind == ToolTextFindingKind.LookAlikeWord);
+    }
 
-        // "с садом" quoted right after English: the look-alike word's nearest word before it is English (accepted false positive).
-        Assert.Equal("c", Word(Description("Searches listings, e.g. \"\u0441 \u0441\u0430\u0434\u043e\u043c\".")).LooksLike);
+    [Fact]
+    public void RussianSentenceDominatedByLatinTerms_IsReported_TheAcceptedFalsePositive()
+    {
+        // Скачивает файл README.md с GitHub: 13 Cyrillic letters, 14 Latin, and "с" sits between Latin words.
+        var findings = Description("\u0421\u043a\u0430\u0447\u0438\u0432\u0430\u0435\u0442 \u0444\u0430\u0439\u043b README.md \u0441 GitHub");
+
+        Assert.Equal("c", Word(findings).LooksLike);
     }
 
     [Theory]
@@ -115,6 +126,8 @@ public sealed class ToolTextScannerLookAlikeWordTests
     [InlineData("\u041f\u0440\u0438\u0432\u0435\u0442 \u041e\u039a \u043c\u0438\u0440", "OK")]                // Cyrillic О with Greek Κ: no script writes that
     [InlineData("\u6587\u4ef6\u3092\u8aad\u3080 " + Ok + " \u30dc\u30bf\u30f3", "OK")]                        // Cyrillic word in Japanese text
     [InlineData(Ok + " 42 " + Pay, "OK")]                                                                   // only look-alike words and numbers: reads as Latin
+    [InlineData("Then call \u0431 " + Pay + " now", "pay")]                                                // a stray Cyrillic letter (б, reads as 6) next to it
+    [InlineData("Reads the file.\n" + Pay, "pay")]                                                         // alone on its line
     public void LookAlikeWord_OutsideTextOfItsOwnScript_IsReported(string text, string looksLike)
     {
         Assert.Equal(looksLike, Description(text).First(f => f.Kind == ToolTextFindingKind.LookAlikeWord).LooksLike);

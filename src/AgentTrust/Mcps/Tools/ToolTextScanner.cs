@@ -60,17 +60,20 @@ public sealed record ToolTextFinding(string Field, ToolTextFindingKind Kind, int
 /// Free text (<c>description</c> and every string value in <c>inputSchema</c>, enum values included) may be written in
 /// any language. A word is a run of letters, digits and combining marks. A look-alike letter inside a word that also
 /// holds a Latin letter (<c>pаypal</c>) is a homoglyph. A word made only of look-alike letters (<c>рау</c>, <c>ОК</c>)
-/// is deceptive unless it stands in text of its own script: the word is all Cyrillic or all Greek, and the nearest
-/// context word before it and the nearest after it (those that exist, at least one; a context word is one with a letter
-/// outside the look-alike table, so other look-alike words and numbers are skipped) are written in that same script
-/// alone. So "Ох, а ТОР с тобой" and "Ο κόσμος και η ζωή" are clean, while "call tool рау", a Cyrillic "ОК" at the end of
-/// an English sentence, a string made only of look-alike words (it reads as Latin whatever it means), and a Russian
-/// word made only of look-alike letters right after English text ("Search. А также …", a false positive accepted
-/// as the price) are reported: each letter as a homoglyph and the word as a <see cref="ToolTextFindingKind.LookAlikeWord"/>
-/// carrying the Latin word it imitates. The decision is local to the word rather than a majority of the string's
-/// letters, so padding an English instruction with a long Russian paragraph does not hide it, and the short words inside
-/// a Russian example quoted in an English description are not reported (only one at the example's edge is). Full-width and mathematical letters are reported only inside
-/// words with Latin letters.
+/// is deceptive unless it is all Cyrillic or all Greek and stands in text of that script. That is decided within its
+/// sentence (which ends at <c>. ! ? ; …</c> followed by white space, or at a line break), counting only context words
+/// (words with a letter outside the look-alike table; other look-alike words and numbers are skipped): the word is
+/// ordinary text when those words hold more letters of its script than Latin letters, or when the nearest context word
+/// before it and the nearest after it (those that exist, at least one) are written in its script alone.
+/// So "Ох, а ТОР с утра снова упал", "Читает файл с GitHub", "Ο κόσμος και η ζωή" and "Επιστρέφει JSON και XML" are
+/// clean, as are the short words of a Russian example quoted in English text ("e.g. 'купить дом с садом'"). Reported:
+/// "call tool рау", "confirm with ОК", a look-alike word next to a stray foreign letter ("call б рау now"), a Greek
+/// look-alike word among Russian words, a word mixing Cyrillic and Greek look-alikes, and a sentence made only of
+/// look-alike words and numbers (it reads as Latin whatever it means). A Russian or Greek sentence dominated by Latin
+/// terms around such a word ("Скачивает файл README.md с GitHub") is reported too: a false positive accepted as the
+/// price. Being decided per sentence, an English instruction is not hidden by a long Russian paragraph after it. Each
+/// letter of a reported word is a homoglyph and the word a <see cref="ToolTextFindingKind.LookAlikeWord"/> carrying the
+/// Latin word it imitates. Full-width and mathematical letters are reported only inside words with Latin letters.
 /// </para>
 /// </remarks>
 public static class ToolTextScanner
@@ -169,9 +172,19 @@ public static class ToolTextScanner
     }
 
     // One word of a string: a run of letters, digits and combining marks (and of homoglyphs of any category).
-    private sealed class Word(int start)
+    private sealed class Word(int start, int sentence)
     {
         public int Start { get; } = start;
+
+        // The number of the sentence the word is in (see SentenceEnds).
+        public int Sentence { get; } = sentence;
+
+        // How many of its letters are Latin (not look-alikes), Cyrillic and Greek (look-alikes included).
+        public int LatinLetters { get; set; }
+
+        public int CyrillicLetters { get; set; }
+
+        public int GreekLetters { get; set; }
 
         // The UTF-16 length.
         public int Length { get; set; }
@@ -193,7 +206,7 @@ public static class ToolTextScanner
     }
 
     // In free text (descriptions, schema strings) a look-alike letter inside a word that also holds Latin letters
-    // ("pаypal") is reported; a word made only of look-alike letters ("рау") is reported unless the words around it are
+    // ("pаypal") is reported; a word made only of look-alike letters ("рау") is reported unless its sentence is written
     // in its own script (see the class remarks); any other word wholly in Cyrillic or Greek is ordinary text in that
     // language. In identifiers every look-alike letter and every look-alike word is reported.
     private static void ScanText(string field, string text, bool identifier, List<ToolTextFinding> findings)
@@ -203,10 +216,18 @@ public static class ToolTextScanner
         var hasOtherScriptLetter = false;
         var words = new List<Word>();
         Word? word = null;
+        var sentence = 0;
+        var sentenceEnding = false;
         var index = 0;
         foreach (var rune in text.EnumerateRunes())
         {
             var cp = rune.Value;
+            if (cp is '\n' or '\r' or '\u0085' or '\u2028' or '\u2029' || (sentenceEnding && Rune.IsWhiteSpace(rune)))
+            {
+                sentence++;
+            }
+
+            sentenceEnding = cp is '.' or '!' or '?' or ';' or '\u2026' or '\u037E';
             var kind = Classify(rune, out var looksLike);
             var isWordPart = Rune.IsLetterOrDigit(rune) || Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
             if (!isWordPart && kind is not ToolTextFindingKind.Homoglyph)
@@ -215,7 +236,7 @@ public static class ToolTextScanner
             }
             else
             {
-                word ??= Add(words, new Word(index));
+                word ??= Add(words, new Word(index, sentence));
                 word.Length += rune.Utf16SequenceLength;
             }
 
@@ -234,6 +255,9 @@ public static class ToolTextScanner
                 var latin = script == Scripts.Latin && (cp >= 0xC0 || cp is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z'));
                 hasLatin |= latin;
                 hasOtherScriptLetter |= script != Scripts.Latin;
+                word!.LatinLetters += latin && kind is null ? 1 : 0;
+                word.CyrillicLetters += script == Scripts.Cyrillic ? 1 : 0;
+                word.GreekLetters += script == Scripts.Greek ? 1 : 0;
                 if (LookAlikes.ContainsKey(cp))
                 {
                     word!.LookAlike |= script is Scripts.Cyrillic or Scripts.Greek ? script : Scripts.LatinLookAlike;
@@ -251,18 +275,35 @@ public static class ToolTextScanner
             index += rune.Utf16SequenceLength;
         }
 
-        // The nearest context word after each word, found in one pass from the end (the one before, in the pass below).
+        // Per sentence: its Latin, Cyrillic and Greek letters in context words. Per word: the nearest context word after
+        // it in its sentence, found in one pass from the end (the one before, in the pass below).
+        var letters = new (int Latin, int Cyrillic, int Greek)[sentence + 1];
         var after = new Word?[words.Count];
-        for (var i = words.Count - 2; i >= 0; i--)
+        for (var i = words.Count - 1; i >= 0; i--)
         {
-            after[i] = words[i + 1].IsContext ? words[i + 1] : after[i + 1];
+            var current = words[i];
+            if (current.IsContext)
+            {
+                ref var count = ref letters[current.Sentence];
+                count = (count.Latin + current.LatinLetters, count.Cyrillic + current.CyrillicLetters, count.Greek + current.GreekLetters);
+            }
+
+            if (i + 1 < words.Count && words[i + 1].Sentence == current.Sentence)
+            {
+                after[i] = words[i + 1].IsContext ? words[i + 1] : after[i + 1];
+            }
         }
 
         Word? before = null;
         for (var i = 0; i < words.Count; i++)
         {
             var current = words[i];
-            var lookAlikeWord = current.IsLookAlikeWord && (identifier || !InOwnScript(current.LookAlike, before, after[i]));
+            if (before is not null && before.Sentence != current.Sentence)
+            {
+                before = null;
+            }
+
+            var lookAlikeWord = current.IsLookAlikeWord && (identifier || !InOwnScript(current.LookAlike, letters[current.Sentence], before, after[i]));
             before = current.IsContext ? current : before;
             if (current.Homoglyphs is not null && (lookAlikeWord || (current.Genuine & Scripts.Latin) != 0))
             {
@@ -304,13 +345,19 @@ public static class ToolTextScanner
         return word;
     }
 
-    // A look-alike word is ordinary text when it is written in one script (Cyrillic or Greek) and the nearest context
-    // word before it and the nearest after it (those that exist; at least one must) are in that script alone.
-    private static bool InOwnScript(Scripts script, Word? before, Word? after)
+    // A look-alike word is ordinary text when it is written in one script (Cyrillic or Greek) and, in its sentence,
+    // either the context words hold more letters of that script than Latin letters, or the nearest context word before
+    // it and the nearest after it (those that exist; at least one must) are in that script alone.
+    private static bool InOwnScript(Scripts script, (int Latin, int Cyrillic, int Greek) sentence, Word? before, Word? after)
     {
         if (script is not (Scripts.Cyrillic or Scripts.Greek))
         {
             return false;
+        }
+
+        if ((script == Scripts.Cyrillic ? sentence.Cyrillic : sentence.Greek) > sentence.Latin)
+        {
+            return true;
         }
 
         return (before is not null || after is not null)
