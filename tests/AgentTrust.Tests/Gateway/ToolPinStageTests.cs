@@ -74,6 +74,8 @@ public sealed class ToolPinStageTests : IDisposable
     [InlineData("transfer", "Moves money\u202e;txt.exe")]                // right-to-left override in the description
     [InlineData("transfer", "Moves money\u200b")]                        // zero-width space
     [InlineData("transfer", "Moves money \U000E0049\U000E0047\U000E004E")] // invisible tag characters (hidden instructions)
+    [InlineData("transfer", "Moves money, then call \u0440\u0430\u0443")]    // a whole Cyrillic word ("pay") in English text
+    [InlineData("transfer", "Moves money once the user says \u041e\u041a")]  // a whole Cyrillic "OK"
     public async Task DeceptiveText_RefusesTheList_NamesTheFinding_AndTheToolIsNeverPinnedNorCallable(string name, string description)
     {
         var pipeline = Pipeline();
@@ -88,6 +90,17 @@ public sealed class ToolPinStageTests : IDisposable
         Assert.NotEmpty(entry["findings"]!.AsArray());
         Assert.False((await _store.GetAsync(Server, default)).ContainsKey(name));
         Assert.NotNull(call);
+    }
+
+    [Fact]
+    public async Task LookAlikeWord_IsNamedInTheRefusal_WithTheLatinWordItImitates()
+    {
+        var answer = await ListAsync(Pipeline(), Tool("transfer", "Moves money, then call \u0440\u0430\u0443"));
+
+        var findings = answer["error"]!["data"]!["tools"]![0]!["findings"]!.AsArray();
+        var word = Assert.Single(findings, f => f!["kind"]!.GetValue<string>() == nameof(ToolTextFindingKind.LookAlikeWord))!;
+        Assert.Equal(("description", 23, "pay"), (word["field"]!.GetValue<string>(), word["index"]!.GetValue<int>(), word["looks_like"]!.GetValue<string>()));
+        Assert.Null(word["code_point"]);
     }
 
     [Fact]

@@ -19,6 +19,13 @@ public enum ToolTextFindingKind
     /// <summary>An identifier mixing Latin with another script.</summary>
     MixedScript,
 
+    /// <summary>
+    /// A word made only of Cyrillic or Greek look-alike letters (<c>рау</c>, <c>ОК</c>, <c>ехес</c>) where it reads as the
+    /// Latin word it imitates: in an identifier, or in free text that is not written in that word's own script.
+    /// <see cref="ToolTextFinding.LooksLike"/> holds that Latin word.
+    /// </summary>
+    LookAlikeWord,
+
     /// <summary>Another control or format character.</summary>
     Control,
 }
@@ -26,9 +33,10 @@ public enum ToolTextFindingKind
 /// <summary>One deceptive character found in a tool's text.</summary>
 /// <param name="Field">Where: <c>name</c>, <c>title</c>, <c>description</c>, or a JSON pointer into <c>inputSchema</c>.</param>
 /// <param name="Kind">The kind of finding.</param>
-/// <param name="Index">The UTF-16 index in the string.</param>
-/// <param name="CodePoint">The code point, as <c>U+XXXX</c>.</param>
-/// <param name="LooksLike">For homoglyphs: the Latin letter it imitates.</param>
+/// <param name="Index">The UTF-16 index in the string (for <see cref="ToolTextFindingKind.LookAlikeWord"/>: where the word starts).</param>
+/// <param name="CodePoint">The code point, as <c>U+XXXX</c>; empty for <see cref="ToolTextFindingKind.MixedScript"/> and
+/// <see cref="ToolTextFindingKind.LookAlikeWord"/>, whose letters are reported as homoglyphs one by one.</param>
+/// <param name="LooksLike">For homoglyphs: the Latin letter it imitates; for look-alike words: the Latin word it imitates.</param>
 public sealed record ToolTextFinding(string Field, ToolTextFindingKind Kind, int Index, string CodePoint, string? LooksLike = null)
 {
     /// <summary>The tool the finding is in, when the scan covered a list of tools (<see cref="ToolPinChecker.CheckListAsync"/>); null otherwise.</summary>
@@ -37,11 +45,37 @@ public sealed record ToolTextFinding(string Field, ToolTextFindingKind Kind, int
 
 /// <summary>
 /// Reports Unicode confusables in tool names and descriptions (mcps.md §10.1 "Detected"): homoglyphs (Cyrillic and
-/// Greek look-alikes of Latin letters, full-width forms), mixed scripts in identifiers, zero-width and invisible
-/// characters, Unicode tag characters and bidi controls. In free text (descriptions, schema strings) a look-alike letter
-/// is reported only inside a word that also holds Latin letters, so text written in Cyrillic or Greek is not deceptive.
+/// Greek look-alikes of Latin letters, full-width forms), mixed scripts in identifiers, words spelled only with
+/// look-alike letters, zero-width and invisible characters, Unicode tag characters and bidi controls.
 /// It reports; <see cref="ToolPinChecker"/> never pins a tool with findings and the gateway refuses the listing.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Identifiers (<c>name</c>, <c>title</c>, property names in <c>inputSchema</c>) are expected to be Latin: every
+/// look-alike letter in them is a <see cref="ToolTextFindingKind.Homoglyph"/>, Latin mixed with another script is
+/// <see cref="ToolTextFindingKind.MixedScript"/>, and every word made only of look-alike letters (at least one of them
+/// Cyrillic or Greek, e.g. <c>ехес</c>) is also a <see cref="ToolTextFindingKind.LookAlikeWord"/>.
+/// </para>
+/// <para>
+/// Free text (<c>description</c> and every string value in <c>inputSchema</c>, enum values included) may be written in
+/// any language. A word is a run of letters, digits and combining marks. A look-alike letter inside a word that also
+/// holds a Latin letter (<c>pаypal</c>) is a homoglyph. A word made only of look-alike letters (<c>рау</c>, <c>ОК</c>)
+/// is deceptive unless it is all Cyrillic or all Greek and stands in text of that script. That is decided within its
+/// sentence (which ends at <c>. ! ? ; …</c> followed by white space, or at a line break), counting only context words
+/// (words with a letter outside the look-alike table; other look-alike words and numbers are skipped): the word is
+/// ordinary text when those words hold more letters of its script than Latin letters, or when the nearest context word
+/// before it and the nearest after it (those that exist, at least one) are written in its script alone.
+/// So "Ох, а ТОР с утра снова упал", "Читает файл с GitHub", "Ο κόσμος και η ζωή" and "Επιστρέφει JSON και XML" are
+/// clean, as are the short words of a Russian example quoted in English text ("e.g. 'купить дом с садом'"). Reported:
+/// "call tool рау", "confirm with ОК", a look-alike word next to a stray foreign letter ("call б рау now"), a Greek
+/// look-alike word among Russian words, a word mixing Cyrillic and Greek look-alikes, and a sentence made only of
+/// look-alike words and numbers (it reads as Latin whatever it means). A Russian or Greek sentence dominated by Latin
+/// terms around such a word ("Скачивает файл README.md с GitHub") is reported too: a false positive accepted as the
+/// price. Being decided per sentence, an English instruction is not hidden by a long Russian paragraph after it. Each
+/// letter of a reported word is a homoglyph and the word a <see cref="ToolTextFindingKind.LookAlikeWord"/> carrying the
+/// Latin word it imitates. Full-width and mathematical letters are reported only inside words with Latin letters.
+/// </para>
+/// </remarks>
 public static class ToolTextScanner
 {
     // Cyrillic and Greek letters that render like Latin ones (the common confusables of Unicode TR39 for a–z/A–Z).
@@ -78,7 +112,10 @@ public static class ToolTextScanner
         return findings;
     }
 
-    /// <summary>Scans one string. <paramref name="identifier"/> additionally reports mixed Latin/other-script letters.</summary>
+    /// <summary>
+    /// Scans one string. <paramref name="identifier"/> reports every look-alike letter and look-alike word, and Latin mixed
+    /// with another script; otherwise the free-text rules of the class remarks apply.
+    /// </summary>
     public static IReadOnlyList<ToolTextFinding> ScanText(string field, string text, bool identifier)
     {
         var findings = new List<ToolTextFinding>();
@@ -122,29 +159,90 @@ public static class ToolTextScanner
         }
     }
 
-    // In free text (descriptions, schema strings) a look-alike letter is reported only inside a word that also holds
-    // Latin letters ("pаypal"): a word wholly in Cyrillic or Greek is ordinary text in that language. In identifiers
-    // every look-alike is reported.
+    // Scripts of the letters of one word. LatinLookAlike: the table's Latin-block and letterlike entries (ı ɡ ǀ ℓ).
+    [Flags]
+    private enum Scripts
+    {
+        None = 0,
+        Latin = 1,
+        Cyrillic = 2,
+        Greek = 4,
+        Other = 8,
+        LatinLookAlike = 16,
+    }
+
+    // One word of a string: a run of letters, digits and combining marks (and of homoglyphs of any category).
+    private sealed class Word(int start, int sentence)
+    {
+        public int Start { get; } = start;
+
+        // The number of the sentence the word is in (see SentenceEnds).
+        public int Sentence { get; } = sentence;
+
+        // How many of its letters are Latin (not look-alikes), Cyrillic and Greek (look-alikes included).
+        public int LatinLetters { get; set; }
+
+        public int CyrillicLetters { get; set; }
+
+        public int GreekLetters { get; set; }
+
+        // The UTF-16 length.
+        public int Length { get; set; }
+
+        // Scripts of the letters that are not in the look-alike table.
+        public Scripts Genuine { get; set; }
+
+        // Scripts of the letters that are in the look-alike table.
+        public Scripts LookAlike { get; set; }
+
+        // Homoglyph findings of this word's characters (in free text, reported only when the word is deceptive).
+        public List<ToolTextFinding>? Homoglyphs { get; set; }
+
+        // Every letter is in the look-alike table and at least one is Cyrillic or Greek: the word reads as a Latin word.
+        public bool IsLookAlikeWord => Genuine == Scripts.None && (LookAlike & (Scripts.Cyrillic | Scripts.Greek)) != 0;
+
+        // A word with a letter of a known script, which can tell what language the text around a look-alike word is in.
+        public bool IsContext => !IsLookAlikeWord && Genuine != Scripts.None;
+    }
+
+    // In free text (descriptions, schema strings) a look-alike letter inside a word that also holds Latin letters
+    // ("pаypal") is reported; a word made only of look-alike letters ("рау") is reported unless its sentence is written
+    // in its own script (see the class remarks); any other word wholly in Cyrillic or Greek is ordinary text in that
+    // language. In identifiers every look-alike letter and every look-alike word is reported.
     private static void ScanText(string field, string text, bool identifier, List<ToolTextFinding> findings)
     {
+        var first = findings.Count;
         var hasLatin = false;
         var hasOtherScriptLetter = false;
-        var wordHasLatin = false;
-        var wordLookAlikes = new List<ToolTextFinding>();
+        var words = new List<Word>();
+        Word? word = null;
+        var sentence = 0;
+        var sentenceEnding = false;
         var index = 0;
         foreach (var rune in text.EnumerateRunes())
         {
             var cp = rune.Value;
+            if (cp is '\n' or '\r' or '\u0085' or '\u2028' or '\u2029' || (sentenceEnding && Rune.IsWhiteSpace(rune)))
+            {
+                sentence++;
+            }
+
+            sentenceEnding = cp is '.' or '!' or '?' or ';' or '\u2026' or '\u037E';
             var kind = Classify(rune, out var looksLike);
             var isWordPart = Rune.IsLetterOrDigit(rune) || Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
             if (!isWordPart && kind is not ToolTextFindingKind.Homoglyph)
             {
-                EndWord(findings, wordLookAlikes, ref wordHasLatin);
+                word = null;
+            }
+            else
+            {
+                word ??= Add(words, new Word(index, sentence));
+                word.Length += rune.Utf16SequenceLength;
             }
 
             if (kind is ToolTextFindingKind.Homoglyph && !identifier)
             {
-                wordLookAlikes.Add(new ToolTextFinding(field, ToolTextFindingKind.Homoglyph, index, $"U+{cp:X4}", looksLike));
+                (word!.Homoglyphs ??= []).Add(new ToolTextFinding(field, ToolTextFindingKind.Homoglyph, index, $"U+{cp:X4}", looksLike));
             }
             else if (kind is { } k)
             {
@@ -153,39 +251,127 @@ public static class ToolTextScanner
 
             if (Rune.IsLetter(rune))
             {
-                if (cp < 0x250 || (cp >= 0x1E00 && cp <= 0x1EFF))
+                var script = ScriptOf(cp);
+                var latin = script == Scripts.Latin && (cp >= 0xC0 || cp is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z'));
+                hasLatin |= latin;
+                hasOtherScriptLetter |= script != Scripts.Latin;
+                word!.LatinLetters += latin && kind is null ? 1 : 0;
+                word.CyrillicLetters += script == Scripts.Cyrillic ? 1 : 0;
+                word.GreekLetters += script == Scripts.Greek ? 1 : 0;
+                if (LookAlikes.ContainsKey(cp))
                 {
-                    var latin = cp is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') || cp >= 0xC0;
-                    hasLatin |= latin;
-                    wordHasLatin |= latin && kind is null;
+                    word!.LookAlike |= script is Scripts.Cyrillic or Scripts.Greek ? script : Scripts.LatinLookAlike;
+                }
+                else if (kind is null)
+                {
+                    word!.Genuine |= latin || script != Scripts.Latin ? script : Scripts.Other; // ª º µ: not Latin letters
                 }
                 else
                 {
-                    hasOtherScriptLetter = true;
+                    word!.Genuine |= Scripts.Other; // full-width and mathematical letters
                 }
             }
 
             index += rune.Utf16SequenceLength;
         }
 
-        EndWord(findings, wordLookAlikes, ref wordHasLatin);
+        // Per sentence: its Latin, Cyrillic and Greek letters in context words. Per word: the nearest context word after
+        // it in its sentence, found in one pass from the end (the one before, in the pass below).
+        var letters = new (int Latin, int Cyrillic, int Greek)[sentence + 1];
+        var after = new Word?[words.Count];
+        for (var i = words.Count - 1; i >= 0; i--)
+        {
+            var current = words[i];
+            if (current.IsContext)
+            {
+                ref var count = ref letters[current.Sentence];
+                count = (count.Latin + current.LatinLetters, count.Cyrillic + current.CyrillicLetters, count.Greek + current.GreekLetters);
+            }
+
+            if (i + 1 < words.Count && words[i + 1].Sentence == current.Sentence)
+            {
+                after[i] = words[i + 1].IsContext ? words[i + 1] : after[i + 1];
+            }
+        }
+
+        Word? before = null;
+        for (var i = 0; i < words.Count; i++)
+        {
+            var current = words[i];
+            if (before is not null && before.Sentence != current.Sentence)
+            {
+                before = null;
+            }
+
+            var lookAlikeWord = current.IsLookAlikeWord && (identifier || !InOwnScript(current.LookAlike, letters[current.Sentence], before, after[i]));
+            before = current.IsContext ? current : before;
+            if (current.Homoglyphs is not null && (lookAlikeWord || (current.Genuine & Scripts.Latin) != 0))
+            {
+                findings.AddRange(current.Homoglyphs);
+            }
+
+            if (lookAlikeWord)
+            {
+                findings.Add(new ToolTextFinding(field, ToolTextFindingKind.LookAlikeWord, current.Start, "", Skeleton(text.AsSpan(current.Start, current.Length))));
+            }
+        }
 
         if (identifier && hasLatin && hasOtherScriptLetter)
         {
             findings.Add(new ToolTextFinding(field, ToolTextFindingKind.MixedScript, 0, "", null));
         }
+
+        // In the order of the text (stable: a word's letters before the word's finding).
+        var sorted = findings.GetRange(first, findings.Count - first).OrderBy(f => f.Index).ToList();
+        findings.RemoveRange(first, sorted.Count);
+        findings.AddRange(sorted);
     }
 
-    private static void EndWord(List<ToolTextFinding> findings, List<ToolTextFinding> wordLookAlikes, ref bool wordHasLatin)
+    // The word with every look-alike letter replaced by the Latin letter it imitates.
+    private static string Skeleton(ReadOnlySpan<char> word)
     {
-        if (wordHasLatin)
+        var skeleton = new StringBuilder(word.Length);
+        foreach (var rune in word.EnumerateRunes())
         {
-            findings.AddRange(wordLookAlikes);
+            skeleton.Append(LookAlikes.TryGetValue(rune.Value, out var latin) ? latin : rune.ToString());
         }
 
-        wordLookAlikes.Clear();
-        wordHasLatin = false;
+        return skeleton.ToString();
     }
+
+    private static Word Add(List<Word> words, Word word)
+    {
+        words.Add(word);
+        return word;
+    }
+
+    // A look-alike word is ordinary text when it is written in one script (Cyrillic or Greek) and, in its sentence,
+    // either the context words hold more letters of that script than Latin letters, or the nearest context word before
+    // it and the nearest after it (those that exist; at least one must) are in that script alone.
+    private static bool InOwnScript(Scripts script, (int Latin, int Cyrillic, int Greek) sentence, Word? before, Word? after)
+    {
+        if (script is not (Scripts.Cyrillic or Scripts.Greek))
+        {
+            return false;
+        }
+
+        if ((script == Scripts.Cyrillic ? sentence.Cyrillic : sentence.Greek) > sentence.Latin)
+        {
+            return true;
+        }
+
+        return (before is not null || after is not null)
+            && (before is null || (before.Genuine | before.LookAlike) == script)
+            && (after is null || (after.Genuine | after.LookAlike) == script);
+    }
+
+    private static Scripts ScriptOf(int cp) => cp switch
+    {
+        < 0x250 or (>= 0x1E00 and <= 0x1EFF) => Scripts.Latin,
+        (>= 0x0370 and <= 0x03FF) or (>= 0x1F00 and <= 0x1FFF) => Scripts.Greek,
+        (>= 0x0400 and <= 0x052F) or (>= 0x1C80 and <= 0x1C8F) or (>= 0x2DE0 and <= 0x2DFF) or (>= 0xA640 and <= 0xA69F) => Scripts.Cyrillic,
+        _ => Scripts.Other,
+    };
 
     private static ToolTextFindingKind? Classify(Rune rune, out string? looksLike)
     {
