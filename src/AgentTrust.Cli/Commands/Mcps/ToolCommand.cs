@@ -229,7 +229,8 @@ internal static class ToolCommand
 
         foreach (var finding in report.Findings)
         {
-            text.AppendLine($"UNICODE    {finding.Field}[{finding.Index}]: {finding.Kind} {finding.CodePoint}{(finding.LooksLike is null ? "" : $" looks like '{finding.LooksLike}'")}");
+            var codePoint = finding.CodePoint.Length == 0 ? "" : " " + finding.CodePoint;
+            text.AppendLine($"UNICODE    {finding.Field}[{finding.Index}]: {finding.Kind}{codePoint}{(finding.LooksLike is null ? "" : $" looks like '{finding.LooksLike}'")}");
         }
 
         await context.Out.WriteAsync(text.ToString()).ConfigureAwait(false);
