@@ -27,9 +27,6 @@ internal sealed class SqliteWalCheckpointer : IAsyncDisposable
         _loop = RunAsync(interval, timeProvider, _stop.Token);
     }
 
-    /// <summary>Checkpoints completed by this instance (for tests).</summary>
-    public long Checkpoints { get; private set; }
-
     /// <summary>Opens a second connection to the database of <paramref name="connectionString"/> and starts checkpointing it.</summary>
     public static async Task<SqliteWalCheckpointer> StartAsync(string connectionString, TimeSpan interval, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
@@ -86,7 +83,6 @@ internal sealed class SqliteWalCheckpointer : IAsyncDisposable
             try
             {
                 checkpoint.ExecuteNonQuery();
-                Checkpoints++;
             }
             catch (SqliteException)
             {
