@@ -77,6 +77,21 @@ public sealed class ToolTextScannerLookAlikeWordTests
     }
 
     [Fact]
+    public void ATitleIsFreeText_ARussianTitleIsClean_ALookAlikeOrMixedOneIsNot()
+    {
+        static IReadOnlyList<ToolTextFinding> Title(string title)
+        {
+            var tool = Tool("open_file", "Opens a file");
+            tool["title"] = title;
+            return ToolTextScanner.Scan(tool);
+        }
+
+        Assert.Empty(Title("Открыть файл с диска"));
+        Assert.Equal("OK", Word(Title(Ok)).LooksLike);
+        Assert.Contains(Title("P\u0430ypal transfer"), f => f is { Field: "title", Kind: ToolTextFindingKind.Homoglyph, LooksLike: "a" });
+    }
+
+    [Fact]
     public void AllLookAlikeEnumValue_IsReported_ItHasNoTextOfItsOwnScriptAround()
     {
         var mode = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("read", Exec) };

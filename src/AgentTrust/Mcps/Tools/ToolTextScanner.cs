@@ -51,13 +51,13 @@ public sealed record ToolTextFinding(string Field, ToolTextFindingKind Kind, int
 /// </summary>
 /// <remarks>
 /// <para>
-/// Identifiers (<c>name</c>, <c>title</c>, property names in <c>inputSchema</c>) are expected to be Latin: every
+/// Identifiers (<c>name</c>, property names in <c>inputSchema</c>) are expected to be Latin: every
 /// look-alike letter in them is a <see cref="ToolTextFindingKind.Homoglyph"/>, Latin mixed with another script is
 /// <see cref="ToolTextFindingKind.MixedScript"/>, and every word made only of look-alike letters (at least one of them
 /// Cyrillic or Greek, e.g. <c>ехес</c>) is also a <see cref="ToolTextFindingKind.LookAlikeWord"/>.
 /// </para>
 /// <para>
-/// Free text (<c>description</c> and every string value in <c>inputSchema</c>, enum values included) may be written in
+/// Free text (<c>title</c>, <c>description</c> and every string value in <c>inputSchema</c>, enum values included) may be written in
 /// any language. A word is a run of letters, digits and combining marks. A look-alike letter inside a word that also
 /// holds a Latin letter (<c>pаypal</c>) is a homoglyph. A word made only of look-alike letters (<c>рау</c>, <c>ОК</c>)
 /// is deceptive unless it is all Cyrillic or all Greek and stands in text of that script. That is decided within its
@@ -100,7 +100,8 @@ public static class ToolTextScanner
         {
             if (McpsJson.GetString(tool, field) is { } text)
             {
-                ScanText(field, text, identifier: field != "description", findings);
+                // A title is a display name for people, in any language: free text, like the description.
+                ScanText(field, text, identifier: field == "name", findings);
             }
         }
 
