@@ -92,6 +92,15 @@ public sealed class ToolTextScannerLookAlikeWordTests
     }
 
     [Fact]
+    public void TurkishDotlessI_IsALetterInFreeText_ButImitatesIInAName()
+    {
+        var findings = ToolTextScanner.Scan(Tool("f\u0131le_read", "Dosyay\u0131 okur ve k\u0131rm\u0131z\u0131 renkte g\u00f6sterir."));
+
+        Assert.DoesNotContain(findings, f => f.Field == "description");
+        Assert.Contains(findings, f => f is { Field: "name", Kind: ToolTextFindingKind.Homoglyph, LooksLike: "i" });
+    }
+
+    [Fact]
     public void AllLookAlikeEnumValue_IsReported_ItHasNoTextOfItsOwnScriptAround()
     {
         var mode = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("read", Exec) };

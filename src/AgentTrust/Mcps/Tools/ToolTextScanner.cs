@@ -74,6 +74,7 @@ public sealed record ToolTextFinding(string Field, ToolTextFindingKind Kind, int
 /// price. Being decided per sentence, an English instruction is not hidden by a long Russian paragraph after it. Each
 /// letter of a reported word is a homoglyph and the word a <see cref="ToolTextFindingKind.LookAlikeWord"/> carrying the
 /// Latin word it imitates. Full-width and mathematical letters are reported only inside words with Latin letters.
+/// Dotless <c>ı</c> is an ordinary letter in free text (Turkish, Azerbaijani); in an identifier it imitates <c>i</c>.
 /// </para>
 /// </remarks>
 public static class ToolTextScanner
@@ -230,6 +231,12 @@ public static class ToolTextScanner
 
             sentenceEnding = cp is '.' or '!' or '?' or ';' or '\u2026' or '\u037E';
             var kind = Classify(rune, out var looksLike);
+            if (!identifier && cp == 0x0131)
+            {
+                // Dotless ı is an ordinary letter of Turkish and Azerbaijani text ("kırmızı"); in a name it still imitates i.
+                (kind, looksLike) = (null, null);
+            }
+
             var isWordPart = Rune.IsLetterOrDigit(rune) || Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
             if (!isWordPart && kind is not ToolTextFindingKind.Homoglyph)
             {
