@@ -158,7 +158,18 @@ public sealed class HttpGateway : IAsyncDisposable
         }
         else if (HttpMethods.IsGet(request.Method) || HttpMethods.IsDelete(request.Method))
         {
+            var proof = sessionId.Length == 0 ? null : await ProveSessionRequestAsync(context, pipeline, sessionId).ConfigureAwait(false);
+            if (sessionId.Length > 0 && proof is null)
+            {
+                return;
+            }
+
             using var upstreamRequest = CreateUpstreamRequest(context, new HttpMethod(request.Method), null);
+            if (proof is not null)
+            {
+                upstreamRequest.Headers.TryAddWithoutValidation(SessionProof.HeaderName, proof);
+            }
+
             await RelayResponseAsync(context, upstreamRequest, pipeline, null).ConfigureAwait(false);
             if (HttpMethods.IsDelete(request.Method) && sessionId.Length > 0)
             {
@@ -169,6 +180,44 @@ public sealed class HttpGateway : IAsyncDisposable
         {
             context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
         }
+    }
+
+    // The session proof of a GET or DELETE (see SessionProof): the one the client sent, or a new unsigned one, through the
+    // session's pipeline. The agent side's pipeline signs it; the server side's verifies it, so an unsigned or foreign
+    // proof is refused there (403, never forwarded). Returns the header value for the upstream request, or null when the
+    // request was refused (the answer is written).
+    private async Task<string?> ProveSessionRequestAsync(HttpContext context, RelayPipeline pipeline, string sessionId)
+    {
+        var request = context.Request;
+        var header = request.Headers[SessionProof.HeaderName];
+        byte[] proof;
+        if (header.Count == 0)
+        {
+            proof = SessionProof.Create(request.Method, sessionId);
+        }
+        else if (header.Count > 1 || !SessionProof.TryDecode(header[0]!, out proof))
+        {
+            GatewayLog.HttpRefused(_logger, "unreadable session proof");
+            await WriteAsync(context, StatusCodes.Status400BadRequest, JsonWire.Serialize(GatewayRejection.InvalidRequest("bad_session_proof").ToErrorResponse(null))).ConfigureAwait(false);
+            return null;
+        }
+
+        var outcome = await pipeline.ProcessAsync(proof, RelayDirection.ClientToServer, context.RequestAborted).ConfigureAwait(false);
+        var rejection = outcome.Rejection;
+        if (rejection is null && (outcome.ToRecipient is not { } proven || !SessionProof.Names(proven.Span, request.Method, sessionId)))
+        {
+            rejection = GatewayRejection.InvalidRequest("session_proof_mismatch");
+        }
+
+        if (rejection is not null)
+        {
+            // Not bound to any JSON-RPC request: an unsigned error with a null id, like the Host/Origin refusal.
+            GatewayLog.HttpRefused(_logger, "session proof refused: " + rejection.Reason);
+            await WriteAsync(context, StatusCodes.Status403Forbidden, JsonWire.Serialize(rejection.ToErrorResponse(null))).ConfigureAwait(false);
+            return null;
+        }
+
+        return SessionProof.Encode(outcome.ToRecipient!.Value.Span);
     }
 
     private async Task HandlePostAsync(HttpContext context, RelayPipeline pipeline)

@@ -97,6 +97,85 @@ public sealed class HttpGatewayChainTests : IClassFixture<HttpGatewayChainTests.
     }
 
     [Fact]
+    public async Task TheSessionsStreamAndItsEnd_NeedTheSignersProof_ASessionIdAloneOrAReplayedProofIsRefused()
+    {
+        using var timeout = new CancellationTokenSource(Guard);
+        using var http = new HttpClient();
+        var session = await InitializeRawAsync(http, _chain.Endpoint, timeout.Token);
+
+        // The client's own stream, through the agent-proxy, which signs the proof; the hop between the gateways sees it.
+        byte[]? proof = null;
+        _chain.BetweenGateways.RewriteClient = m =>
+        {
+            if (m.Method == SessionProof.Method)
+            {
+                proof = m.GetBytes().ToArray();
+            }
+
+            return false;
+        };
+        using (var own = await SendAsync(http, HttpMethod.Get, _chain.Endpoint, session, null, timeout.Token))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, own.StatusCode);
+        }
+
+        _chain.BetweenGateways.RewriteClient = null;
+        Assert.NotNull(proof);
+
+        // Someone who learned the session id, straight to the proxy: no proof, the captured proof again, an end without proof.
+        using var bare = await SendAsync(http, HttpMethod.Get, _chain.ProxyEndpoint, session, null, timeout.Token);
+        using var replayed = await SendAsync(http, HttpMethod.Get, _chain.ProxyEndpoint, session, SessionProof.Encode(proof), timeout.Token);
+        using var ended = await SendAsync(http, HttpMethod.Delete, _chain.ProxyEndpoint, session, null, timeout.Token);
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, bare.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, replayed.StatusCode);
+        Assert.Contains("replay", await replayed.Content.ReadAsStringAsync(timeout.Token), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, ended.StatusCode);
+
+        // The session is still the client's: its own end passes.
+        using var end = await SendAsync(http, HttpMethod.Delete, _chain.Endpoint, session, null, timeout.Token);
+        Assert.True(end.IsSuccessStatusCode, end.StatusCode.ToString());
+    }
+
+    private static async Task<string> InitializeRawAsync(HttpClient http, Uri endpoint, CancellationToken cancellationToken)
+    {
+        using var initialize = new HttpRequestMessage(HttpMethod.Post, endpoint)
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        initialize.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        using var answer = await http.SendAsync(initialize, cancellationToken);
+        Assert.True(answer.IsSuccessStatusCode, answer.StatusCode.ToString());
+        var session = answer.Headers.GetValues("Mcp-Session-Id").Single();
+        await answer.Content.ReadAsStringAsync(cancellationToken);
+
+        using var initialized = new HttpRequestMessage(HttpMethod.Post, endpoint)
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","method":"notifications/initialized"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        initialized.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        initialized.Headers.Add("Mcp-Session-Id", session);
+        initialized.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+        using var accepted = await http.SendAsync(initialized, cancellationToken);
+        Assert.True(accepted.IsSuccessStatusCode, accepted.StatusCode.ToString());
+        return session;
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, Uri endpoint, string session, string? proof, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, endpoint);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Add("Mcp-Session-Id", session);
+        request.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+        if (proof is not null)
+        {
+            request.Headers.Add(SessionProof.HeaderName, proof);
+        }
+
+        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
+    [Fact]
     public async Task ServerRequestOverSse_PassesBothGateways()
     {
         using var timeout = new CancellationTokenSource(Guard);
@@ -170,6 +249,9 @@ public sealed class HttpGatewayChainTests : IClassFixture<HttpGatewayChainTests.
 
         public Uri Endpoint { get; private set; } = null!;
 
+        /// <summary>The proxy's own address (what someone who learned a session id would talk to).</summary>
+        public Uri ProxyEndpoint { get; private set; } = null!;
+
         public async Task InitializeAsync()
         {
             Directory.CreateDirectory(_scratch.File("trust"));
@@ -178,6 +260,7 @@ public sealed class HttpGatewayChainTests : IClassFixture<HttpGatewayChainTests.
             (_inFrontOfServer, var hop2) = await StartHopAsync(InFrontOfServer, server);
             var proxy = await _peers.StartGatewayAsync("proxy", hop2,
                 ["--trust-store", _scratch.File("trust"), "--key", "gateway", "--audit-dir", _scratch.File("gateway-audit"), "--replay-store", "memory"], environment);
+            ProxyEndpoint = proxy;
             (_betweenGateways, var hop1) = await StartHopAsync(BetweenGateways, proxy);
             Endpoint = await _peers.StartGatewayAsync("agent-proxy", hop1,
                 ["--key", "agent", "--audit-dir", _scratch.File("agent-audit"), "--replay-store", "memory"], environment);
