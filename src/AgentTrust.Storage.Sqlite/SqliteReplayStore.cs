@@ -89,6 +89,13 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
     private readonly SqliteConnection _connection;
     private readonly SqliteReplayStoreOptions _options;
     private readonly TimeProvider _timeProvider;
+    // The log's size, in frames (pages), beyond which the background checkpoint holds the gate to catch up (16 MiB of
+    // 4 KiB pages), SQLite's own checkpoint inside a commit as a bound should that task stop (256 MiB), and the size the
+    // log file is cut back to when it starts again.
+    private const long CatchUpFrames = 4096;
+    private const long SafetyNetFrames = 65536;
+    private const long JournalSizeLimitBytes = 16L * 1024 * 1024;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SqliteCommand _register;
     private readonly SqliteCommand _isLive;
@@ -98,9 +105,8 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
     private DateTimeOffset _nextSweep;
     private bool _disposed;
 
-    private SqliteReplayStore(SqliteConnection connection, SqliteWalCheckpointer checkpointer, SqliteReplayStoreOptions options, TimeProvider timeProvider, bool commitsAreDurable, DateTimeOffset? restartFence)
+    private SqliteReplayStore(SqliteConnection connection, SqliteConnection checkpointConnection, SqliteReplayStoreOptions options, TimeProvider timeProvider, bool commitsAreDurable, DateTimeOffset? restartFence)
     {
-        _checkpointer = checkpointer;
         CommitsAreDurable = commitsAreDurable;
         RestartFence = restartFence;
         _connection = connection;
@@ -115,6 +121,9 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
         _register.Parameters["$max_entries"].Value = options.Limits.MaxEntries;
         _register.Parameters["$max_per_partition"].Value = options.Limits.MaxEntriesPerPartition;
         _sweep.Parameters["$batch"].Value = options.SweepBatchSize;
+
+        // Last: nothing after it can fail and leave its task running.
+        _checkpointer = new SqliteWalCheckpointer(checkpointConnection, _gate, options.CheckpointInterval, CatchUpFrames, timeProvider);
     }
 
     /// <summary>
@@ -168,6 +177,7 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
             DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
         };
         var connection = new SqliteConnection(builder.ConnectionString);
+        SqliteConnection? checkpointConnection = null;
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -194,13 +204,23 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
                 await ExecutePragmaAsync(connection, "PRAGMA synchronous = NORMAL", cancellationToken).ConfigureAwait(false);
             }
 
-            // Checkpoints run in the background (SqliteWalCheckpointer), never inside a registration.
-            await ExecutePragmaAsync(connection, "PRAGMA wal_autocheckpoint = 0", cancellationToken).ConfigureAwait(false);
-            var checkpointer = await SqliteWalCheckpointer.StartAsync(builder.ConnectionString, options.CheckpointInterval, timeProvider, cancellationToken).ConfigureAwait(false);
-            return new SqliteReplayStore(connection, checkpointer, options, timeProvider, !fenced, fence);
+            // Checkpoints run in the background (SqliteWalCheckpointer), not inside a registration; SQLite's own stays as
+            // a bound far above where the background one keeps the log.
+            await ExecutePragmaAsync(connection, FormattableString.Invariant($"PRAGMA wal_autocheckpoint = {SafetyNetFrames}"), cancellationToken).ConfigureAwait(false);
+            await ExecutePragmaAsync(connection, FormattableString.Invariant($"PRAGMA journal_size_limit = {JournalSizeLimitBytes}"), cancellationToken).ConfigureAwait(false);
+            checkpointConnection = new SqliteConnection(builder.ConnectionString);
+            await checkpointConnection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await ExecutePragmaAsync(checkpointConnection, "PRAGMA synchronous = FULL", cancellationToken).ConfigureAwait(false);
+            await ExecutePragmaAsync(checkpointConnection, FormattableString.Invariant($"PRAGMA journal_size_limit = {JournalSizeLimitBytes}"), cancellationToken).ConfigureAwait(false);
+            return new SqliteReplayStore(connection, checkpointConnection, options, timeProvider, !fenced, fence);
         }
         catch
         {
+            if (checkpointConnection is not null)
+            {
+                await checkpointConnection.DisposeAsync().ConfigureAwait(false);
+            }
+
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -308,7 +328,18 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
     /// <returns>A task completing when the file is closed.</returns>
     public async ValueTask DisposeAsync()
     {
-        await _checkpointer.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _checkpointer.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await CloseAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask CloseAsync()
+    {
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {

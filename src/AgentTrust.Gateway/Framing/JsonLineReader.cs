@@ -94,7 +94,9 @@ public sealed class JsonLineReader
 
         if (_skipping)
         {
+            // The oversized line ends with the stream: the rest of it is dropped too, never read as a line of its own.
             _skipping = false;
+            _start = _scanned = _end = 0;
             result = new LineReadResult(LineReadKind.TooLarge, []);
             return true;
         }

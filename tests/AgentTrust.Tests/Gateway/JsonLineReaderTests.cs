@@ -94,6 +94,18 @@ public sealed class JsonLineReaderTests
         Assert.Equal([LineReadKind.TooLarge, LineReadKind.Line], results.Select(r => r.Kind));
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(64 * 1024)]
+    public void AnOversizedLastLineWithoutNewline_IsOneTooLarge_ItsTailIsNeverALine(int chunk)
+    {
+        var input = System.Text.Encoding.UTF8.GetBytes(new string('x', 50) + "{\"jsonrpc\":\"2.0\",\"id\":1}");
+
+        var results = ReadAllBlocking(input, 30, chunk);
+
+        Assert.Equal([LineReadKind.TooLarge], results.Select(r => r.Kind));
+    }
+
     private sealed class ChunkedStream(byte[] data, int chunk) : MemoryStream(data)
     {
         public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, chunk)]);
