@@ -63,15 +63,17 @@ public sealed record ToolTextFinding(string Field, ToolTextFindingKind Kind, int
 /// is deceptive unless it is all Cyrillic or all Greek and stands in text of that script. That is decided within its
 /// sentence (which ends at <c>. ! ? ; …</c> followed by white space, or at a line break), counting only context words
 /// (words with a letter outside the look-alike table; other look-alike words and numbers are skipped): the word is
-/// ordinary text when those words hold more letters of its script than Latin letters, or when the nearest context word
-/// before it and the nearest after it (those that exist, at least one) are written in its script alone.
-/// So "Ох, а ТОР с утра снова упал", "Читает файл с GitHub", "Ο κόσμος και η ζωή" and "Επιστρέφει JSON και XML" are
+/// ordinary text when the nearest context word before it or the nearest after it is written in its script alone, and
+/// either those words of the sentence hold more letters of its script than Latin letters, or both nearest context words
+/// (those that exist) are written in its script alone. With Latin words on both sides a look-alike word is reported,
+/// whatever the rest of the sentence holds ("call ехес with the token, затем подробно опишите результат").
+/// So "Ох, а ТОР с утра снова упал", "Читает файл с GitHub" and "Ο κόσμος και η ζωή" are
 /// clean, as are the short words of a Russian example quoted in English text ("e.g. 'купить дом с садом'"). Reported:
 /// "call tool рау", "confirm with ОК", a look-alike word next to a stray foreign letter ("call б рау now"), a Greek
 /// look-alike word among Russian words, a word mixing Cyrillic and Greek look-alikes, and a sentence made only of
-/// look-alike words and numbers (it reads as Latin whatever it means). A Russian or Greek sentence dominated by Latin
-/// terms around such a word ("Скачивает файл README.md с GitHub") is reported too: a false positive accepted as the
-/// price. Being decided per sentence, an English instruction is not hidden by a long Russian paragraph after it. Each
+/// look-alike words and numbers (it reads as Latin whatever it means). A Russian or Greek sentence with Latin terms on
+/// both sides of such a word ("Скачивает файл README.md с GitHub", "Επιστρέφει JSON και XML") is reported too: a false
+/// positive accepted as the price. Being decided per sentence, an English instruction is not hidden by a long Russian paragraph after it. Each
 /// letter of a reported word is a homoglyph and the word a <see cref="ToolTextFindingKind.LookAlikeWord"/> carrying the
 /// Latin word it imitates. Full-width and mathematical letters are reported only inside words with Latin letters.
 /// Dotless <c>ı</c> is an ordinary letter in free text (Turkish, Azerbaijani); in an identifier it imitates <c>i</c>.
@@ -363,14 +365,16 @@ public static class ToolTextScanner
             return false;
         }
 
-        if ((script == Scripts.Cyrillic ? sentence.Cyrillic : sentence.Greek) > sentence.Latin)
+        // A neighbour of its own script is required in every case: with Latin words on both sides the word reads as Latin,
+        // however much text of its script the sentence holds elsewhere ("call ехес with the token, затем …").
+        bool Own(Word? word) => word is not null && (word.Genuine | word.LookAlike) == script;
+        if (!Own(before) && !Own(after))
         {
-            return true;
+            return false;
         }
 
-        return (before is not null || after is not null)
-            && (before is null || (before.Genuine | before.LookAlike) == script)
-            && (after is null || (after.Genuine | after.LookAlike) == script);
+        return (script == Scripts.Cyrillic ? sentence.Cyrillic : sentence.Greek) > sentence.Latin
+            || ((before is null || Own(before)) && (after is null || Own(after)));
     }
 
     private static Scripts ScriptOf(int cp) => cp switch
