@@ -202,11 +202,22 @@ public sealed class HttpGateway : IAsyncDisposable
             return null;
         }
 
-        var outcome = await pipeline.ProcessAsync(proof, RelayDirection.ClientToServer, context.RequestAborted).ConfigureAwait(false);
-        var rejection = outcome.Rejection;
-        if (rejection is null && (outcome.ToRecipient is not { } proven || !SessionProof.Names(proven.Span, request.Method, sessionId)))
+        // Only a proof for this method and session enters the pipeline: any other message in the header (a request, an
+        // answer, a tools/call) would change the session's state or its audit log before being refused.
+        GatewayRejection? rejection = null;
+        RelayOutcome outcome = default;
+        if (!SessionProof.Names(proof, request.Method, sessionId))
         {
             rejection = GatewayRejection.InvalidRequest("session_proof_mismatch");
+        }
+        else
+        {
+            outcome = await pipeline.ProcessAsync(proof, RelayDirection.ClientToServer, context.RequestAborted).ConfigureAwait(false);
+            rejection = outcome.Rejection;
+            if (rejection is null && (outcome.ToRecipient is not { } proven || !SessionProof.Names(proven.Span, request.Method, sessionId)))
+            {
+                rejection = GatewayRejection.InvalidRequest("session_proof_mismatch");
+            }
         }
 
         if (rejection is not null)

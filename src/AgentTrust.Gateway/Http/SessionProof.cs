@@ -53,12 +53,13 @@ internal static class SessionProof
     /// <summary>The header value for a proof.</summary>
     public static string Encode(ReadOnlySpan<byte> proof) => Base64Url.EncodeToString(proof);
 
-    /// <summary>True when <paramref name="message"/> (as the pipeline passed it) is the proof for this method and session.</summary>
+    /// <summary>True when <paramref name="message"/> is a notification that is the proof for this method and session.</summary>
     public static bool Names(ReadOnlySpan<byte> message, string httpMethod, string sessionId)
     {
         try
         {
-            return JsonNode.Parse(message) is JsonObject proof
+            return JsonNode.Parse(message, documentOptions: new System.Text.Json.JsonDocumentOptions { AllowDuplicateProperties = false }) is JsonObject proof
+                && !proof.ContainsKey("id")
                 && proof["method"] is JsonValue method && method.TryGetValue<string>(out var m) && m == Method
                 && proof["params"] is JsonObject parameters
                 && parameters["http_method"] is JsonValue verb && verb.TryGetValue<string>(out var v) && v == httpMethod

@@ -17,9 +17,11 @@ namespace AgentTrust.Gateway.Stdio;
 internal static class LinePump
 {
     /// <summary>
-    /// Starts the pump on its own thread. The task completes when <paramref name="from"/> ends, faults if the pump
-    /// fails, and is cancelled as soon as <paramref name="cancellationToken"/> fires: a thread blocked in a read cannot
-    /// be interrupted, so it is left behind (a background thread) and drops whatever it reads afterwards.
+    /// Starts the pump on its own thread. The task completes when <paramref name="from"/> ends and faults if the pump
+    /// fails. When <paramref name="cancellationToken"/> fires, a message being processed is finished first (its stages
+    /// use the gateway's stores and keys, which are closed once the task completes); a thread blocked in a read cannot
+    /// be interrupted, so then the task is cancelled at once and the thread is left behind (a background thread) and
+    /// drops whatever it reads afterwards.
     /// </summary>
     public static Task Start(
         RelayPipeline pipeline,
@@ -30,12 +32,19 @@ internal static class LinePump
         CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var registration = cancellationToken.Register(() => done.TrySetCanceled(cancellationToken));
+        var state = new PumpState();
+        var registration = cancellationToken.Register(() =>
+        {
+            if (Volatile.Read(ref state.Reading) == 1)
+            {
+                done.TrySetCanceled(cancellationToken);
+            }
+        });
         var thread = new Thread(() =>
         {
             try
             {
-                Run(pipeline, direction, from, (recipient, sender), cancellationToken);
+                Run(pipeline, direction, from, (recipient, sender), state, cancellationToken);
                 done.TrySetResult();
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -61,12 +70,17 @@ internal static class LinePump
         return done.Task;
     }
 
-    private static void Run(RelayPipeline pipeline, RelayDirection direction, Stream from, (JsonLineWriter Recipient, JsonLineWriter Sender) to, CancellationToken cancellationToken)
+    private static void Run(RelayPipeline pipeline, RelayDirection direction, Stream from, (JsonLineWriter Recipient, JsonLineWriter Sender) to, PumpState state, CancellationToken cancellationToken)
     {
         var reader = new JsonLineReader(from, pipeline.Limits.MaxMessageBytes);
         while (true)
         {
+            // Marked before the token is looked at (a full fence): either the cancellation sees the thread reading and
+            // completes the task, or the thread sees the cancellation and stops here.
+            Interlocked.Exchange(ref state.Reading, 1);
+            cancellationToken.ThrowIfCancellationRequested();
             var read = reader.Read();
+            Interlocked.Exchange(ref state.Reading, 0);
             cancellationToken.ThrowIfCancellationRequested();
             RelayOutcome outcome;
             switch (read.Kind)
@@ -92,5 +106,11 @@ internal static class LinePump
                 to.Sender.Write(reply.Span);
             }
         }
+    }
+
+    // Whether the pump's thread is (about to be) blocked in a read, where a cancellation cannot reach it.
+    private sealed class PumpState
+    {
+        public int Reading;
     }
 }

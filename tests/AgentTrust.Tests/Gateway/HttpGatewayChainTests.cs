@@ -126,11 +126,16 @@ public sealed class HttpGatewayChainTests : IClassFixture<HttpGatewayChainTests.
         using var bare = await SendAsync(http, HttpMethod.Get, _chain.ProxyEndpoint, session, null, timeout.Token);
         using var replayed = await SendAsync(http, HttpMethod.Get, _chain.ProxyEndpoint, session, SessionProof.Encode(proof), timeout.Token);
         using var ended = await SendAsync(http, HttpMethod.Delete, _chain.ProxyEndpoint, session, null, timeout.Token);
+        using var otherMethod = await SendAsync(http, HttpMethod.Delete, _chain.ProxyEndpoint, session, SessionProof.Encode(proof), timeout.Token);
+        var call = """{"jsonrpc":"2.0","id":99,"method":"tools/call","params":{"name":"echo","arguments":{"message":"in a header"}}}"""u8.ToArray();
+        using var notAProof = await SendAsync(http, HttpMethod.Get, _chain.ProxyEndpoint, session, SessionProof.Encode(call), timeout.Token);
 
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, bare.StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, replayed.StatusCode);
         Assert.Contains("replay", await replayed.Content.ReadAsStringAsync(timeout.Token), StringComparison.Ordinal);
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, ended.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, otherMethod.StatusCode); // a GET's proof does not end the session
+        Assert.Contains("session_proof_mismatch", await notAProof.Content.ReadAsStringAsync(timeout.Token), StringComparison.Ordinal);
 
         // The session is still the client's: its own end passes.
         using var end = await SendAsync(http, HttpMethod.Delete, _chain.Endpoint, session, null, timeout.Token);
