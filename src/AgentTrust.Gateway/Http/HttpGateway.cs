@@ -345,18 +345,25 @@ public sealed class HttpGateway : IAsyncDisposable
             {
                 response.ContentType = "application/json";
                 var bytes = await ReadAllAsync(upstreamBody, _options.MaxMessageBytes, context.RequestAborted).ConfigureAwait(false);
-                var outcome = bytes is null
-                    ? pipeline.RejectOversized(RelayDirection.ServerToClient)
-                    : await pipeline.ProcessAsync(bytes, RelayDirection.ServerToClient, context.RequestAborted).ConfigureAwait(false);
-                if (request?.Kind == MessageKind.Request && pipeline.IsAwaitingAnswer(request))
+                var answer = bytes is null ? null : MessageParser.Parse(bytes, _options.Limits).Message;
+                if (request?.Kind == MessageKind.Request
+                    && (answer is not { Kind: MessageKind.Response or MessageKind.Error } || answer.IdKey != request.IdKey))
                 {
-                    // A JSON body answers the POSTed request or nothing: one that answers another id, cannot be read or
-                    // is too large is not relayed, and the client gets the gateway's error for its own request, which
-                    // stops being pending (else its id would stay taken for the session's lifetime).
+                    // A JSON body answers the POSTed request or nothing. One that answers another id (which would take
+                    // that request's place), cannot be read or is too large never enters the pipeline; the client gets
+                    // the gateway's error for its own request, which stops being pending (else its id would stay taken
+                    // for the session's lifetime).
                     GatewayLog.UpstreamFailed(_logger, "the JSON answer does not answer the request");
                     await WriteGatewayErrorAsync(context, pipeline, request, GatewayRejection.Internal("upstream_answer_mismatch")).ConfigureAwait(false);
+                    return;
                 }
-                else if (outcome.ToRecipient is { } forward)
+
+                var outcome = bytes is null
+                    ? pipeline.RejectOversized(RelayDirection.ServerToClient)
+                    : answer is not null
+                        ? await pipeline.ProcessAsync(answer, RelayDirection.ServerToClient, context.RequestAborted).ConfigureAwait(false)
+                        : await pipeline.ProcessAsync(bytes, RelayDirection.ServerToClient, context.RequestAborted).ConfigureAwait(false);
+                if (outcome.ToRecipient is { } forward)
                 {
                     await response.Body.WriteAsync(forward, context.RequestAborted).ConfigureAwait(false);
                 }

@@ -204,13 +204,6 @@ public sealed class RelayPipeline
         return ToClientError(rejection, request.Id, exchange);
     }
 
-    /// <summary>True while <paramref name="request"/> (exactly as passed to <see cref="ProcessAsync(RelayMessage, RelayDirection, CancellationToken)"/>) waits for its answer.</summary>
-    public bool IsAwaitingAnswer(RelayMessage request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return request.IdKey is { } key && _clientRequests.TryGetValue(key, out var pending) && ReferenceEquals(pending.Message, request);
-    }
-
     // Refusals that need no stage: a request reusing the id of a pending one would take over its answer (its receipt,
     // its reply binding); an answer from the server that matches no pending request would skip the checks that look
     // at the request (tool pins, receipts, reply binding). JSON-RPC ids must match exactly: 1 and "1" differ.

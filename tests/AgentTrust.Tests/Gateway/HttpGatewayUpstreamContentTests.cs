@@ -52,6 +52,80 @@ public sealed class HttpGatewayUpstreamContentTests
     }
 
     [Fact]
+    public async Task AnAnswerToAnotherPendingRequest_DoesNotTakeItsPlace()
+    {
+        // In one session, request 1 is pending when the upstream answers the POST of request 2 with request 1's answer:
+        // that body is refused without entering the pipeline, so request 1's own answer still reaches its client.
+        var upstream = new MisdirectingUpstream();
+        var options = new GatewayOptions { Upstream = new Uri("http://127.0.0.1:9/mcp"), Listen = $"127.0.0.1:{FreePort()}" };
+        await using var gateway = new HttpGateway([], options, NullLoggerFactory.Instance, upstream);
+        var address = new Uri(await gateway.StartAsync(), "/mcp");
+        using var http = new HttpClient();
+        using var initialize = await http.SendAsync(Post(address, """{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""", null));
+        var session = initialize.Headers.GetValues("Mcp-Session-Id").Single();
+
+        var first = http.SendAsync(Post(address, """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow","arguments":{}}}""", session));
+        await upstream.FirstArrived.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        using var second = await http.SendAsync(Post(address, """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"fast","arguments":{}}}""", session));
+        var secondAnswer = (JsonObject)JsonNode.Parse(await second.Content.ReadAsStringAsync())!;
+        upstream.ReleaseFirst.SetResult();
+        using var firstResponse = await first.WaitAsync(TimeSpan.FromSeconds(20));
+        var firstAnswer = (JsonObject)JsonNode.Parse(await firstResponse.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(2, secondAnswer["id"]!.GetValue<int>());
+        Assert.Contains("upstream_answer_mismatch", secondAnswer.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(1, firstAnswer["id"]!.GetValue<int>());
+        Assert.Equal("slow done", firstAnswer["result"]!["content"]![0]!["text"]!.GetValue<string>());
+    }
+
+    private static HttpRequestMessage Post(Uri address, string body, string? session)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, address) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        if (session is not null)
+        {
+            request.Headers.Add("Mcp-Session-Id", session);
+        }
+
+        return request;
+    }
+
+    // Opens a session on initialize; holds request 1 until released, then answers it; answers request 2 with request 1's answer.
+    private sealed class MisdirectingUpstream : HttpMessageHandler
+    {
+        public TaskCompletionSource FirstArrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource ReleaseFirst { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = JsonNode.Parse(await request.Content!.ReadAsStringAsync(cancellationToken))!;
+            var id = body["id"]!.GetValue<int>();
+            string answer;
+            if (id == 1)
+            {
+                FirstArrived.SetResult();
+                await ReleaseFirst.Task.WaitAsync(cancellationToken);
+                answer = """{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"slow done"}]}}""";
+            }
+            else
+            {
+                answer = id == 0
+                    ? """{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"s","version":"1"}}}"""
+                    : """{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"misdirected"}]}}""";
+            }
+
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(answer, System.Text.Encoding.UTF8, "application/json") };
+            if (id == 0)
+            {
+                response.Headers.Add("Mcp-Session-Id", "session-1");
+            }
+
+            return response;
+        }
+    }
+
+    [Fact]
     public async Task SseDataWithTwoLeadingSpaces_GoesThroughThePipelineAndIsNotPassedRaw()
     {
         var stage = new RefuseServerMessages();
