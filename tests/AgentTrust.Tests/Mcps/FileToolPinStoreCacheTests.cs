@@ -57,6 +57,24 @@ public sealed class FileToolPinStoreCacheTests
         Assert.Equal(HashB, (await store.GetAsync("srv", default))["echo"].ToolHash);
     }
 
+    [Fact]
+    public async Task ACopyReadRightAfterAWrite_IsNotTrustedLater_ASameSizeRewriteInThatTickIsRead()
+    {
+        using var scratch = new ScratchDirectory();
+        var path = scratch.File("pins.json");
+        var written = new DateTime(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
+        var clock = new ManualTimeProvider(new DateTimeOffset(written).AddMilliseconds(100));
+        using var store = new FileToolPinStore(path, clock);
+        await WritePinAsync(path, HashA, written);
+        Assert.Equal(HashA, (await store.GetAsync("srv", default))["echo"].ToolHash);
+
+        // Rewritten within the same tick; the next look comes long after.
+        await WritePinAsync(path, HashB, written);
+        clock.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(HashB, (await store.GetAsync("srv", default))["echo"].ToolHash);
+    }
+
     private static async Task WritePinAsync(string path, string hash, DateTime written)
     {
         await File.WriteAllTextAsync(path, $$"""{"version":1,"pins":[{"server":"srv","tool":"echo","tool_hash":"{{hash}}","pinned_at":"2026-11-01T12:00:00Z"}]}""");

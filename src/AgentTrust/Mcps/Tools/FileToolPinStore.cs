@@ -8,8 +8,9 @@ namespace AgentTrust.Mcps.Tools;
 /// in the same folder, flushed to disk, then renamed over the original, so a crash leaves the old or the new file,
 /// never a torn one. Reads are served from memory while the file's size and last-write time are unchanged (one
 /// <c>stat</c>, no parse); a file changed by another process (a second gateway, an operator's approval) is read again.
-/// A last-write time within <see cref="RacyWindow"/> of now is not trusted (two writes of the same size within one
-/// tick of the file system's clock would look alike): the file is read again until its time is older.
+/// A copy read within <see cref="RacyWindow"/> of the file's last-write time is not trusted (another write of the same
+/// size within the same tick of the file system's clock would look alike): the file is read again until a read happens
+/// well after its last write.
 /// Changes are made under an exclusive lock on <c>&lt;file&gt;.lock</c> and always start from the file as it is on
 /// disk, so two processes never lose each other's pins and an existing pin is never replaced except by
 /// <see cref="ApproveAsync"/>. Calls within one process are serialised.
@@ -22,6 +23,7 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
     private readonly Dictionary<string, IReadOnlyDictionary<string, ToolPin>> _byServer = new(StringComparer.Ordinal);
     private Dictionary<(string, string), ToolPin>? _cached;
     private (long Length, DateTime WrittenAt) _cachedStamp;
+    private DateTime _cachedAt;
     private readonly TimeProvider _time;
 
     /// <summary>Uses (and creates on first write) the file at <paramref name="path"/>.</summary>
@@ -34,7 +36,7 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
         _time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>How recent a last-write time must be for the in-memory copy not to be trusted (2 s, well above the coarsest file system clock tick).</summary>
+    /// <summary>How long after the file's last write a read must have happened for its copy to be trusted (2 s, well above the coarsest file system clock tick).</summary>
     public static TimeSpan RacyWindow { get; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The file.</summary>
@@ -145,14 +147,16 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
     {
         _byServer.Clear();
         _cached = pins;
+        _cachedAt = _time.GetUtcNow().UtcDateTime;
         _cachedStamp = Stamp();
     }
 
     // The pins as on disk, read-only: from memory while the file is unchanged since it was last read or written here.
     private async Task<Dictionary<(string, string), ToolPin>> LoadAsync(CancellationToken cancellationToken)
     {
+        var readAt = _time.GetUtcNow().UtcDateTime;
         var stamp = Stamp();
-        if (_cached is not null && stamp == _cachedStamp && _time.GetUtcNow().UtcDateTime - stamp.WrittenAt >= RacyWindow)
+        if (_cached is not null && stamp == _cachedStamp && _cachedAt - stamp.WrittenAt >= RacyWindow)
         {
             return _cached;
         }
@@ -161,6 +165,7 @@ public sealed class FileToolPinStore : IToolPinStore, IDisposable
         _cached = await ReadFileAsync(cancellationToken).ConfigureAwait(false);
         _byServer.Clear();
         _cachedStamp = stamp;
+        _cachedAt = readAt;
         return _cached;
     }
 
