@@ -44,6 +44,13 @@ public sealed class HttpGateway : IAsyncDisposable
     /// <summary>The instruments each message's outcome is recorded on, or null.</summary>
     public Diagnostics.GatewayMetrics? Metrics { get; init; }
 
+    /// <summary>
+    /// Whether the session proof of a GET or DELETE (<see cref="SessionProof"/>) goes upstream: true (the default) in
+    /// front of another gateway, which checks it; false in front of the MCP server itself, which has no use for it (it
+    /// would only carry the agent's passport and a signed message there).
+    /// </summary>
+    public bool ForwardsSessionProof { get; init; } = true;
+
     /// <summary>Creates the gateway; <see cref="GatewayOptions.Upstream"/> and <see cref="GatewayOptions.Listen"/> are required.</summary>
     /// <param name="stages">The pipeline stages, from the client side to the server side.</param>
     /// <param name="options">The configuration.</param>
@@ -165,7 +172,7 @@ public sealed class HttpGateway : IAsyncDisposable
             }
 
             using var upstreamRequest = CreateUpstreamRequest(context, new HttpMethod(request.Method), null);
-            if (proof is not null)
+            if (proof is not null && ForwardsSessionProof)
             {
                 upstreamRequest.Headers.TryAddWithoutValidation(SessionProof.HeaderName, proof);
             }

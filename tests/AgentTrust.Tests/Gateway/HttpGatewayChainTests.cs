@@ -29,6 +29,7 @@ public sealed class HttpGatewayChainTests : IClassFixture<HttpGatewayChainTests.
         chain.BetweenGateways.RewriteClient = null;
         chain.BetweenGateways.RewriteServer = null;
         chain.InFrontOfServer.RewriteServer = null;
+        chain.InFrontOfServer.RewriteClient = null;
     }
 
     [Fact]
@@ -114,13 +115,27 @@ public sealed class HttpGatewayChainTests : IClassFixture<HttpGatewayChainTests.
 
             return false;
         };
+        byte[]? atServer = null;
+        _chain.InFrontOfServer.RewriteClient = m =>
+        {
+            if (m.Method == SessionProof.Method)
+            {
+                atServer = m.GetBytes().ToArray();
+            }
+
+            return false;
+        };
         using (var own = await SendAsync(http, HttpMethod.Get, _chain.Endpoint, session, null, timeout.Token))
         {
             Assert.Equal(System.Net.HttpStatusCode.OK, own.StatusCode);
         }
 
         _chain.BetweenGateways.RewriteClient = null;
+        _chain.InFrontOfServer.RewriteClient = null;
         Assert.NotNull(proof);
+
+        // The proxy keeps the proof to itself: the hop in front of the server received none and made its own, unsigned.
+        Assert.Equal(SessionProof.Create("GET", session), atServer);
 
         // Someone who learned the session id, straight to the proxy: no proof, the captured proof again, an end without proof.
         using var bare = await SendAsync(http, HttpMethod.Get, _chain.ProxyEndpoint, session, null, timeout.Token);

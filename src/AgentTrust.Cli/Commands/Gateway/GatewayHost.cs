@@ -57,6 +57,9 @@ internal sealed class GatewayHost : IAsyncDisposable
     /// <summary>How often metrics are exported with <c>--otlp-endpoint</c> (and once more at shutdown).</summary>
     public static TimeSpan MetricsExportInterval { get; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The longest the last export at shutdown may take.</summary>
+    public static TimeSpan MetricsShutdownTimeout { get; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The gateway's instruments (exported with <c>--otlp-endpoint</c>).</summary>
     public GatewayMetrics Metrics { get; } = new();
 
@@ -156,7 +159,11 @@ internal sealed class GatewayHost : IAsyncDisposable
     }
 
     /// <summary>Runs the stdio or HTTP front end with stages built for the given server identity.</summary>
-    public async Task<int> RunAsync(string[] serverCommand, Func<string, IReadOnlyList<IRelayStage>> createStages, CancellationToken cancellationToken)
+    /// <param name="serverCommand">The stdio server's command line, or empty in HTTP mode.</param>
+    /// <param name="createStages">The stages for a server identity.</param>
+    /// <param name="upstreamIsServer">True for <c>proxy</c> (the MCP server itself is upstream), false for <c>agent-proxy</c>.</param>
+    /// <param name="cancellationToken">Stops the gateway.</param>
+    public async Task<int> RunAsync(string[] serverCommand, Func<string, IReadOnlyList<IRelayStage>> createStages, bool upstreamIsServer, CancellationToken cancellationToken)
     {
         var logger = _loggers.CreateLogger("AgentTrust.Gateway");
         if (_options.Upstream is { } upstream)
@@ -171,7 +178,7 @@ internal sealed class GatewayHost : IAsyncDisposable
                 throw CliFailure.Usage("--upstream needs --listen 127.0.0.1:PORT");
             }
 
-            await using var gateway = new HttpGateway(CreateStages(createStages, upstream.AbsoluteUri), _options, _loggers) { Metrics = Metrics };
+            await using var gateway = new HttpGateway(CreateStages(createStages, upstream.AbsoluteUri), _options, _loggers) { Metrics = Metrics, ForwardsSessionProof = !upstreamIsServer };
             await gateway.RunAsync(cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }
@@ -204,7 +211,9 @@ internal sealed class GatewayHost : IAsyncDisposable
     {
         try
         {
-            // The last values are exported before what they describe is closed.
+            // The last values are exported before what they describe is closed, within a bound: an unreachable collector
+            // must not hold up closing the stores and zeroing the keys.
+            _meterProvider?.Shutdown((int)MetricsShutdownTimeout.TotalMilliseconds);
             _meterProvider?.Dispose();
             Metrics.Dispose();
             AttestationMetrics.Dispose();
