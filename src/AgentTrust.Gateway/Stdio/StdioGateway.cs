@@ -62,7 +62,10 @@ public sealed class StdioGateway
             // Client EOF (or cancellation): EOF to the child, a grace period, then kill.
             serverWriter.Close();
             await WaitOrKillAsync(process).ConfigureAwait(false);
-            await IgnoreFailures(fromServer).ConfigureAwait(false);
+
+            // The child's last messages are relayed, within a bound: a client that stopped reading (the pump blocked in
+            // a write to it) or a grandchild holding the child's stdout open must not keep the gateway alive.
+            await WithinShutdownTimeoutAsync(IgnoreFailures(fromServer)).ConfigureAwait(false);
         }
         else
         {
@@ -72,7 +75,7 @@ public sealed class StdioGateway
             await Task.WhenAny(IgnoreFailures(fromClient), Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider, CancellationToken.None)).ConfigureAwait(false);
         }
 
-        await IgnoreFailures(stderr).ConfigureAwait(false);
+        await WithinShutdownTimeoutAsync(IgnoreFailures(stderr)).ConfigureAwait(false);
         var exitCode = process.ExitCode;
         GatewayLog.ServerExited(_logger, exitCode);
         return exitCode;
@@ -127,6 +130,9 @@ public sealed class StdioGateway
             await to.FlushAsync().ConfigureAwait(false);
         }
     }
+
+    private async Task WithinShutdownTimeoutAsync(Task task) =>
+        await Task.WhenAny(task, Task.Delay(ShutdownTimeout, TimeProvider, CancellationToken.None)).ConfigureAwait(false);
 
     private static async Task IgnoreFailures(Task task)
     {

@@ -170,4 +170,20 @@ public sealed class StdioFramingTests
         Assert.Contains("stdin closed, staying alive", gateway.StandardError, StringComparison.Ordinal);
         Assert.Contains("killed", gateway.StandardError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ClientEof_EndsTheGateway_EvenWhenAGrandchildKeepsTheServersOutputOpen()
+    {
+        // The server leaves a process behind that holds its stdout and stderr: they never reach end of stream.
+        using var scratch = new ScratchDirectory();
+        var server = "(sleep 20 &); exec node \"" + GatewayPeers.RecordingServer + "\"";
+        await using var gateway = new RawGatewayProcess(["--no-pins", "--shutdown-timeout", "0.5"], ["sh", "-c", server],
+            new Dictionary<string, string> { ["RECEIVED_LOG"] = scratch.File("received.jsonl") });
+        await gateway.InitializeAsync();
+
+        gateway.CloseInput();
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(0, exitCode);
+    }
 }
