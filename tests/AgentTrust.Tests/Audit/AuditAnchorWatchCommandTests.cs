@@ -1,46 +1,18 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using AgentTrust.Audit;
-using AgentTrust.Cli;
 using AgentTrust.Tests.Authority;
 using AgentTrust.Tests.Support;
 
 namespace AgentTrust.Tests.Audit;
 
 /// <summary><c>agenttrust audit anchor --watch</c> against a real Trust Authority, while other writers append.</summary>
-public sealed class AuditAnchorWatchCommandTests : IAsyncLifetime
+public sealed class AuditAnchorWatchCommandTests() : AuthorityCliTest("agenttrust-cli-watch-")
 {
-    private readonly TemporaryDirectory _home = new("agenttrust-cli-watch-");
-    private AuthorityTestHost _host = null!;
+    private string AuditDirectory => Home.File("audit");
 
-    public async Task InitializeAsync() => _host = await AuthorityTestHost.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _home.Dispose();
-    }
-
-    private string Url => _host.Server.BaseAddress.ToString();
-
-    private string AuditDirectory => _home.File("audit");
-
-    private async Task<(int Exit, string Out, string Error)> Run(string[] args, TextWriter? output = null, CancellationToken cancellationToken = default)
-    {
-        var stdout = output ?? new StringWriter();
-        using var error = new StringWriter();
-        var context = new CliContext
-        {
-            StandardInput = Stream.Null,
-            Out = stdout,
-            Error = error,
-            GetEnvironmentVariable = name => name == "AGENTTRUST_HOME" ? _home.Path : null,
-            Time = _host.Clock,
-        };
-        var exit = await CliApplication.RunAsync(args, context, cancellationToken);
-        return (exit, stdout.ToString()!, error.ToString());
-    }
+    private Task<(int Exit, string Out, string Error)> Run(string[] args, TextWriter? output = null, CancellationToken cancellationToken = default) =>
+        RunCliAsync(args, null, output, cancellationToken);
 
     private async Task SignAsync(int i) =>
         Assert.Equal(0, (await Run(["receipt", "sign", "--key", "bot", "--tool", "read", "--params", $$"""{"i":{{i}}}""", "--target", "mcp://fs"])).Exit);
@@ -68,7 +40,7 @@ public sealed class AuditAnchorWatchCommandTests : IAsyncLifetime
         Assert.True(exit == 0, error);
 
         // The automatic anchorer recorded the anchored log id, the default 'audit verify --authority' asks about.
-        Assert.True(File.Exists(_home.File("anchored-logs.json")));
+        Assert.True(File.Exists(Home.File("anchored-logs.json")));
         var folder = Path.Combine(AuditDirectory, AuditAnchor.FolderName);
         Assert.Equal([AuditAnchor.FileName(3), AuditAnchor.FileName(5), AuditAnchor.FileName(6)], Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray());
 

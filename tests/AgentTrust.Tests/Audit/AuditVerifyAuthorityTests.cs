@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using AgentTrust.Cli;
 using AgentTrust.Tests.Authority;
-using AgentTrust.Tests.Support;
 
 namespace AgentTrust.Tests.Audit;
 
@@ -9,39 +7,11 @@ namespace AgentTrust.Tests.Audit;
 /// <c>audit verify --authority URL</c> must not pass when the authority vouches for nothing: an emptied log directory or
 /// a brand-new log (what an attacker who deleted or rewrote the log leaves behind) fails unless explicitly accepted.
 /// </summary>
-public sealed class AuditVerifyAuthorityTests : IAsyncLifetime
+public sealed class AuditVerifyAuthorityTests() : AuthorityCliTest("agenttrust-cli-verify-authority-")
 {
-    private readonly TemporaryDirectory _home = new("agenttrust-cli-verify-authority-");
-    private AuthorityTestHost _host = null!;
+    private string AuditDirectory => Home.File("audit");
 
-    public async Task InitializeAsync() => _host = await AuthorityTestHost.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _home.Dispose();
-    }
-
-    private string Url => _host.Server.BaseAddress.ToString();
-
-    private string AuditDirectory => _home.File("audit");
-
-    private async Task<(int Exit, string Out, string Error)> Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var error = new StringWriter();
-        var context = new CliContext
-        {
-            StandardInput = Stream.Null,
-            Out = stdout,
-            Error = error,
-            GetEnvironmentVariable = name => name == "AGENTTRUST_HOME" ? _home.Path : null,
-            Time = _host.Clock,
-        };
-        var exit = await CliApplication.RunAsync(args, context, CancellationToken.None);
-        return (exit, stdout.ToString(), error.ToString());
-    }
+    private Task<(int Exit, string Out, string Error)> Run(params string[] args) => RunCliAsync(args);
 
     private async Task SignAsync(int i) =>
         Assert.Equal(0, (await Run("receipt", "sign", "--key", "bot", "--tool", "read", "--params", $$"""{"i":{{i}}}""", "--target", "mcp://fs")).Exit);
@@ -72,7 +42,7 @@ public sealed class AuditVerifyAuthorityTests : IAsyncLifetime
         }
 
         Directory.Delete(Path.Combine(AuditDirectory, "anchors"), recursive: true);
-        File.Delete(_home.File("anchored-logs.json"));
+        File.Delete(Home.File("anchored-logs.json"));
 
         var (exit, json, error) = await Run("audit", "verify", "--authority", Url, "--json");
         Assert.Equal(1, exit);
@@ -121,7 +91,7 @@ public sealed class AuditVerifyAuthorityTests : IAsyncLifetime
         }
 
         Assert.Equal(0, (await Run("audit", "anchor", "--authority", Url)).Exit);
-        Assert.True(File.Exists(_home.File("anchored-logs.json")));
+        Assert.True(File.Exists(Home.File("anchored-logs.json")));
         foreach (var file in Directory.GetFiles(AuditDirectory, "*.jsonl"))
         {
             File.Delete(file);
@@ -143,7 +113,7 @@ public sealed class AuditVerifyAuthorityTests : IAsyncLifetime
     public async Task A_replayed_old_record_of_the_authority_cannot_hide_a_cut_tail()
     {
         // The authority is reached over plain http through a man in the middle who keeps its answers.
-        await using var proxy = await CheckpointReplayProxy.StartAsync(_host.Server.BaseAddress);
+        await using var proxy = await CheckpointReplayProxy.StartAsync(TaHost.Server.BaseAddress);
         var url = proxy.BaseAddress.ToString();
         await KeysAsync();
         for (var i = 0; i < 3; i++)
@@ -181,7 +151,7 @@ public sealed class AuditVerifyAuthorityTests : IAsyncLifetime
     [Fact]
     public async Task A_forged_404_cannot_make_an_anchored_log_pass_as_unanchored()
     {
-        await using var proxy = await CheckpointReplayProxy.StartAsync(_host.Server.BaseAddress);
+        await using var proxy = await CheckpointReplayProxy.StartAsync(TaHost.Server.BaseAddress);
         var url = proxy.BaseAddress.ToString();
         await KeysAsync();
         for (var i = 0; i < 5; i++)

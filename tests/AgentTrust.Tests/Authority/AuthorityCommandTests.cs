@@ -7,53 +7,24 @@ using AgentTrust.Cli;
 using AgentTrust.Cryptography;
 using AgentTrust.KeyStore;
 using AgentTrust.Mcps.Passports;
-using AgentTrust.Tests.Support;
 
 namespace AgentTrust.Tests.Authority;
 
 /// <summary><c>agenttrust authority …</c> run in-process against real servers.</summary>
-public sealed class AuthorityCommandTests : IAsyncLifetime
+public sealed class AuthorityCommandTests() : AuthorityCliTest("agenttrust-cli-ta-")
 {
-    private readonly TemporaryDirectory _home = new("agenttrust-cli-ta-");
-    private AuthorityTestHost _host = null!;
+    private Task<(int Exit, string Out, string Error)> Run(string[] args, Dictionary<string, string>? env = null, TextWriter? output = null, CancellationToken cancellationToken = default) =>
+        RunCliAsync(args, env, output, cancellationToken);
 
-    public async Task InitializeAsync() => _host = await AuthorityTestHost.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _home.Dispose();
-    }
-
-    private async Task<(int Exit, string Out, string Error)> Run(string[] args, Dictionary<string, string>? env = null, TextWriter? output = null, CancellationToken cancellationToken = default)
-    {
-        var variables = new Dictionary<string, string>(env ?? [], StringComparer.Ordinal) { ["AGENTTRUST_HOME"] = _home.Path };
-        var stdout = output ?? new StringWriter();
-        using var error = new StringWriter();
-        var context = new CliContext
-        {
-            StandardInput = Stream.Null,
-            Out = stdout,
-            Error = error,
-            GetEnvironmentVariable = name => variables.GetValueOrDefault(name),
-            Time = _host.Clock,
-        };
-        var exit = await CliApplication.RunAsync(args, context, cancellationToken);
-        return (exit, stdout.ToString()!, error.ToString());
-    }
-
-    private string Url => _host.Server.BaseAddress.ToString();
-
-    private Dictionary<string, string> Admin(string? token = null) => new() { ["AGENTTRUST_ADMIN_TOKEN"] = token ?? _host.AdminToken };
+    private Dictionary<string, string> Admin(string? token = null) => new() { ["AGENTTRUST_ADMIN_TOKEN"] = token ?? TaHost.AdminToken };
 
     private async Task<(string PassportId, string File)> AgentWithPassportFileAsync(string name = "agent")
     {
-        var store = new FileKeyStore(FileKeyStore.DefaultDirectory(_home.Path));
+        var store = new FileKeyStore(FileKeyStore.DefaultDirectory(Home.Path));
         using var key = SigningKey.Generate(SignatureAlgorithm.ES256);
         await store.AddAsync(key, name, KeyProtection.Unencrypted);
-        var passport = PassportIssuer.CreateSelfIssued(new PassportRequest { PublicKey = key.PublicKey, AgentName = name }, key, _host.Clock);
-        var file = _home.File(name + ".passport.json");
+        var passport = PassportIssuer.CreateSelfIssued(new PassportRequest { PublicKey = key.PublicKey, AgentName = name }, key, TaHost.Clock);
+        var file = Home.File(name + ".passport.json");
         await File.WriteAllBytesAsync(file, passport.ToCanonicalJson());
         return (passport.PassportId, file);
     }
@@ -61,7 +32,7 @@ public sealed class AuthorityCommandTests : IAsyncLifetime
     [Fact]
     public async Task Admin_token_create_prints_the_token_alone_on_the_last_line_and_stores_only_its_hash()
     {
-        var db = _home.File("ta.db");
+        var db = Home.File("ta.db");
         var (exit, output, error) = await Run(["authority", "admin-token", "create", "--db", "sqlite:" + db, "--label", "ops"]);
         Assert.True(exit == 0, error);
         var token = output.TrimEnd('\n', '\r').Split('\n')[^1];
@@ -77,7 +48,7 @@ public sealed class AuthorityCommandTests : IAsyncLifetime
     [Fact]
     public async Task Serve_creates_keys_prints_a_first_admin_token_and_where_it_listens()
     {
-        var db = _home.File("serve.db");
+        var db = Home.File("serve.db");
         string? firstKid = null;
         foreach (var round in new[] { 1, 2 })
         {
@@ -102,7 +73,7 @@ public sealed class AuthorityCommandTests : IAsyncLifetime
             Assert.Equal(round == 1, text.Contains("First start: admin token", StringComparison.Ordinal));
         }
 
-        var store = new FileKeyStore(FileKeyStore.DefaultDirectory(_home.Path));
+        var store = new FileKeyStore(FileKeyStore.DefaultDirectory(Home.Path));
         var keys = (await store.ListAsync()).Keys;
         Assert.Contains(keys, k => k.Name == "authority" && k.Algorithm == SignatureAlgorithm.ES256 && k.IsEncrypted);
         Assert.Contains(keys, k => k.Name == "authority-anchor" && k.Algorithm == SignatureAlgorithm.EdDSA && k.IsEncrypted);
@@ -117,7 +88,7 @@ public sealed class AuthorityCommandTests : IAsyncLifetime
         var issued = (JsonObject)JsonNode.Parse(output)!;
         Assert.Equal(passportId, issued["passport_id"]!.GetValue<string>());
         Assert.Equal("test-ta", issued["issuer"]!.GetValue<string>());
-        var verified = new PassportVerifier(_host.Anchors, null, _host.Clock).Verify(System.Text.Encoding.UTF8.GetBytes(issued.ToJsonString()));
+        var verified = new PassportVerifier(TaHost.Anchors, null, TaHost.Clock).Verify(System.Text.Encoding.UTF8.GetBytes(issued.ToJsonString()));
         Assert.True(verified.IsValid, verified.Reason);
     }
 
@@ -216,7 +187,7 @@ public sealed class AuthorityCommandTests : IAsyncLifetime
     private async Task SignReceiptAsync(string key, int i)
         => Assert.Equal(0, (await Run(["receipt", "sign", "--key", key, "--tool", "read", "--params", $$"""{"i":{{i}}}""", "--target", "mcp://fs"])).Exit);
 
-    private string AuditDirectory => _home.File("audit");
+    private string AuditDirectory => Home.File("audit");
 
     [Fact]
     public async Task Audit_anchor_deposits_the_head_and_verify_against_the_authority_catches_a_cut_tail_without_local_anchors()
@@ -233,7 +204,7 @@ public sealed class AuthorityCommandTests : IAsyncLifetime
         Assert.Equal(3, JsonNode.Parse(output)!["record_count"]!.GetValue<long>());
         var logId = JsonNode.Parse(output)!["log_id"]!.GetValue<string>();
         Assert.True(File.Exists(Path.Combine(AuditDirectory, "anchors", "00000000000000000003.anchor.json")));
-        Assert.True(File.Exists(_home.File("pinned-authorities.json")));
+        Assert.True(File.Exists(Home.File("pinned-authorities.json")));
         await SignReceiptAsync("bot", 3);
 
         (exit, output, error) = await Run(["audit", "verify", "--authority", Url, "--json"]);
