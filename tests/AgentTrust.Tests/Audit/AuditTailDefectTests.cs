@@ -75,16 +75,7 @@ public sealed class AuditTailDefectTests
         await StripFinalNewlineAsync(fx.SingleFile);
         Assert.Contains("partial_last_line", (await fx.VerifyAsync()).Warnings);
 
-        await using (var log = await fx.OpenAsync())
-        {
-            Assert.Equal(3, log.Head.RecordCount);
-            var next = await log.AppendAsync(fx.NewReceipt(3));
-            Assert.Equal(4, next.RecordNumber);
-        }
-
-        var report = await fx.VerifyAsync();
-        Assert.True(report.Valid, report.FirstBreak?.Reason);
-        Assert.Equal(4, report.RecordCount);
+        var report = await AppendAFourthRecordAsync(fx);
         Assert.Empty(report.Warnings);
     }
 
@@ -99,6 +90,12 @@ public sealed class AuditTailDefectTests
         await File.WriteAllTextAsync(fx.SingleFile, string.Join('\n', lines) + "\n\n");
         Assert.True((await fx.VerifyAsync()).Valid);
 
+        await AppendAFourthRecordAsync(fx);
+    }
+
+    // The writer reopens the three-record log where it ends, and the fourth record verifies with the rest.
+    private static async Task<AuditVerificationReport> AppendAFourthRecordAsync(AuditFixture fx)
+    {
         await using (var log = await fx.OpenAsync())
         {
             Assert.Equal(3, log.Head.RecordCount);
@@ -109,6 +106,7 @@ public sealed class AuditTailDefectTests
         var report = await fx.VerifyAsync();
         Assert.True(report.Valid, report.FirstBreak?.Reason);
         Assert.Equal(4, report.RecordCount);
+        return report;
     }
 
     [Fact]
