@@ -90,10 +90,10 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
     private readonly SqliteReplayStoreOptions _options;
     private readonly TimeProvider _timeProvider;
     // The log's size, in frames (pages), beyond which the background checkpoint holds the gate to catch up (16 MiB of
-    // 4 KiB pages), SQLite's own checkpoint inside a commit as a bound should that task stop (256 MiB), and the size the
-    // log file is cut back to when it starts again.
+    // 4 KiB pages); SQLite's own checkpoint inside a commit, as the bound that holds even when that task gets no thread
+    // for seconds on a loaded machine (64 MiB); the size the log file is cut back to when it starts again.
     private const long CatchUpFrames = 4096;
-    private const long SafetyNetFrames = 65536;
+    private const long SafetyNetFrames = 16384;
     private const long JournalSizeLimitBytes = 16L * 1024 * 1024;
 
     private readonly SemaphoreSlim _gate = new(1, 1);

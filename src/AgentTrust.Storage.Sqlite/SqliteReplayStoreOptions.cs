@@ -22,7 +22,7 @@ public sealed class SqliteReplayStoreOptions
     public int SweepBatchSize { get; init; } = 5000;
 
     /// <summary>
-    /// How often a background task copies the write-ahead log back into the database file, when anything was written
+    /// How often a background thread copies the write-ahead log back into the database file, when anything was written
     /// (default 1 s). Registrations never do it themselves.
     /// </summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace AgentTrust.Storage.Sqlite;
 
 /// <summary>
-/// Copies a WAL-mode database's log back into the database file from a background task with its own connection, so
+/// Copies a WAL-mode database's log back into the database file from a background thread with its own connection, so
 /// that the connection answering requests never does it. SQLite's automatic checkpoint runs inside the commit that
 /// crosses its threshold: that one commit then writes back the pages and flushes the disk twice, which made it the
 /// slowest registration of every few hundred, by milliseconds.
@@ -14,11 +14,12 @@ namespace AgentTrust.Storage.Sqlite;
 /// that fails is retried at the next tick; committed data is never at risk, since it is in the log until copied.
 /// </para>
 /// <para>
-/// The log starts again from its beginning only after a checkpoint has copied all of it, and commits made while a
-/// checkpoint runs leave it behind: under a steady stream of registrations it would never catch up and the log would
-/// grow without end. So when the log holds more than the catch-up threshold, the next pass holds the store's gate (this
-/// process's registrations wait, a few milliseconds) and finishes the copy. SQLite's own automatic checkpoint stays on
-/// at a high threshold, as a bound should this task stop.
+/// The log starts again from its beginning only in a transaction that begins after a checkpoint has copied all of it;
+/// under a steady stream of registrations one is always under way (or commits during the copy), so the log would grow
+/// until SQLite's own bound. So when the log holds more than the catch-up threshold after a pass, the next pass holds
+/// the store's gate (this process's registrations wait, a few milliseconds) and finishes the copy, and the next
+/// registration starts the log again. SQLite's own automatic checkpoint stays on at a higher threshold, so the log stays
+/// bounded when this thread gets no processor for a while (a loaded machine) or stops.
 /// </para>
 /// </remarks>
 internal sealed class SqliteWalCheckpointer : IAsyncDisposable
@@ -45,13 +46,13 @@ internal sealed class SqliteWalCheckpointer : IAsyncDisposable
         _catchUpFrames = catchUpFrames;
         _checkpoint = connection.CreateCommand();
         _checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-        _loop = RunAsync(interval, timeProvider, _stop.Token);
+        _loop = Start(interval, timeProvider, _stop.Token);
     }
 
     /// <summary>Says that a commit added to the log since the last checkpoint (no checkpoint runs for an idle log).</summary>
     public void Committed() => Interlocked.Increment(ref _commits);
 
-    /// <summary>Stops the background task and closes its connection.</summary>
+    /// <summary>Stops the background thread and closes its connection.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -76,11 +77,41 @@ internal sealed class SqliteWalCheckpointer : IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(TimeSpan interval, TimeProvider timeProvider, CancellationToken cancellationToken)
+    // Runs on its own thread: a thread-pool timer's continuation waited for most of a second in a busy test host (every
+    // pool thread taken) while registrations from other threads grew the log by thousands of frames.
+    private Task Start(TimeSpan interval, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        while (true)
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            await Task.Delay(interval, timeProvider, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                Run(interval, timeProvider, cancellationToken);
+                stopped.SetResult();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                stopped.SetResult();
+            }
+#pragma warning disable CA1031 // Reported through the task the store awaits when it closes.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                stopped.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "AgentTrust replay-store checkpoint",
+        };
+        thread.Start();
+        return stopped.Task;
+    }
+
+    private void Run(TimeSpan interval, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        while (!Wait(interval, timeProvider, cancellationToken))
+        {
             if (Interlocked.Exchange(ref _commits, 0) == 0)
             {
                 continue;
@@ -88,10 +119,13 @@ internal sealed class SqliteWalCheckpointer : IAsyncDisposable
 
             try
             {
-                var (log, copied) = Checkpoint();
-                if (log >= _catchUpFrames && copied < log)
+                // Even a pass that copied the whole log leaves it growing when a registration was under way: the log starts
+                // again only in a transaction that begins after a complete copy. So a large log is caught up under the gate.
+                if (Checkpoint() >= _catchUpFrames)
                 {
-                    await _writers.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    // Queued as an asynchronous waiter: Release hands the gate to those directly, while a synchronous
+                    // waiter would lose it to the next registration every time.
+                    _writers.WaitAsync(cancellationToken).GetAwaiter().GetResult();
                     try
                     {
                         Checkpoint();
@@ -104,7 +138,7 @@ internal sealed class SqliteWalCheckpointer : IAsyncDisposable
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                throw;
+                return;
             }
 #pragma warning disable CA1031 // Whatever failed, the log keeps the data; the loop must go on (its end would let the log grow).
             catch (Exception)
@@ -115,10 +149,29 @@ internal sealed class SqliteWalCheckpointer : IAsyncDisposable
         }
     }
 
-    // One PASSIVE pass: the frames in the log and how many of them are now in the database file.
-    private (long Log, long Copied) Checkpoint()
+    // Waits one interval; true when stopped. The system clock is waited on here; another clock's timers decide.
+    private static bool Wait(TimeSpan interval, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        if (timeProvider == TimeProvider.System)
+        {
+            return cancellationToken.WaitHandle.WaitOne(interval);
+        }
+
+        try
+        {
+            Task.Delay(interval, timeProvider, cancellationToken).GetAwaiter().GetResult();
+            return false;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return true;
+        }
+    }
+
+    // One PASSIVE pass; returns the frames in the log.
+    private long Checkpoint()
     {
         using var reader = _checkpoint.ExecuteReader();
-        return reader.Read() ? (reader.GetInt64(1), reader.GetInt64(2)) : (0, 0);
+        return reader.Read() ? reader.GetInt64(1) : 0;
     }
 }

@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 namespace AgentTrust.Tests.Replay;
 
 // SQLite's automatic checkpoint runs inside the commit that crosses ~1000 log pages and flushes the disk there; the
-// replay store turns it off and checkpoints from a background task, so no registration pays for it.
+// replay store raises it far above where a background thread keeps the log, so no registration pays for it.
 public sealed class SqliteReplayStoreCheckpointTests : IDisposable
 {
     private readonly TemporaryDirectory _directory = new("agenttrust-replay-checkpoint-");
@@ -18,7 +18,7 @@ public sealed class SqliteReplayStoreCheckpointTests : IDisposable
         _directory.Dispose();
     }
 
-    private static Task<SqliteReplayStore> OpenAsync(string path, TimeSpan checkpointInterval) =>
+    internal static Task<SqliteReplayStore> OpenAsync(string path, TimeSpan checkpointInterval) =>
         SqliteReplayStore.OpenAsync(new SqliteReplayStoreOptions { DatabasePath = path, DurableCommits = false, CheckpointInterval = checkpointInterval });
 
     private static async Task RegisterAsync(SqliteReplayStore store, int count)
@@ -45,16 +45,16 @@ public sealed class SqliteReplayStoreCheckpointTests : IDisposable
     }
 
     [Fact]
-    public async Task Under_a_steady_stream_of_registrations_the_log_stays_bounded()
+    public async Task When_the_background_thread_never_runs_SQLite_s_own_checkpoint_still_bounds_the_log()
     {
-        // A checkpoint that runs while commits continue cannot finish, and the log starts again only after one has; the
-        // background task holds the store's gate for one pass when the log is large, so it catches up.
+        // On a loaded machine the background thread may get no processor for seconds. The bound must hold without it:
+        // here it never runs at all.
         var path = _directory.File("replay.db");
-        await using var store = await OpenAsync(path, TimeSpan.FromMilliseconds(10));
+        await using var store = await OpenAsync(path, TimeSpan.FromHours(1));
 
-        await RegisterAsync(store, 20_000); // about 80,000 log frames (over 300 MiB) if the log never started again
+        await RegisterAsync(store, 20_000); // about 44,000 log frames (over 180 MB) if nothing checkpointed
 
-        Assert.True(new FileInfo(path + "-wal").Length < 64L * 1024 * 1024, $"log of {new FileInfo(path + "-wal").Length} bytes");
+        Assert.True(new FileInfo(path + "-wal").Length <= 68L * 1024 * 1024, $"log of {new FileInfo(path + "-wal").Length} bytes");
     }
 
     [Fact]
