@@ -3,6 +3,7 @@ using System.Text;
 using AgentTrust.Gateway.Configuration;
 using AgentTrust.Gateway.Diagnostics;
 using AgentTrust.Gateway.Messages;
+using AgentTrust.Gateway.Pinning;
 using AgentTrust.Gateway.Pipeline;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -29,6 +30,7 @@ public sealed class HttpGateway : IAsyncDisposable
     private static readonly string[] ForwardedResponseHeaders = ["Mcp-Session-Id", "MCP-Protocol-Version", "WWW-Authenticate"];
 
     private readonly IReadOnlyList<IRelayStage> _stages;
+    private readonly ToolPinStage? _toolPins;
     private readonly GatewayOptions _options;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
@@ -63,6 +65,7 @@ public sealed class HttpGateway : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
         _stages = stages;
+        _toolPins = stages.OfType<ToolPinStage>().FirstOrDefault();
         _options = options;
         _loggers = loggers;
         _logger = loggers.CreateLogger("AgentTrust.Gateway.Http");
@@ -244,7 +247,9 @@ public sealed class HttpGateway : IAsyncDisposable
         var body = await ReadBodyAsync(request, _options.MaxMessageBytes, context.RequestAborted).ConfigureAwait(false);
         var parsed = body is null ? null : MessageParser.Parse(body, _options.Limits).Message;
         RelayOutcome outcome;
-        if (parsed is not null && !RoutingHeaders.AreConsistent(request.Headers[RoutingHeaders.MethodHeader], request.Headers[RoutingHeaders.NameHeader], request.Headers[RoutingHeaders.VersionHeader], parsed))
+        var parameterMarks = parsed?.ToolName is { } tool ? _toolPins?.ParameterMarks(tool) : null;
+        if (parsed is not null && (!RoutingHeaders.AreConsistent(request.Headers[RoutingHeaders.MethodHeader], request.Headers[RoutingHeaders.NameHeader], request.Headers[RoutingHeaders.VersionHeader], parsed)
+            || (parameterMarks is not null && !ParameterHeaders.AreConsistent(request.Headers, parsed, parameterMarks))))
         {
             // Checked on the body as received, before any stage: intermediaries route on these headers, the gateway
             // verifies the body; they must name the same thing (mcp-integration.md §6: −32020, HTTP 400).
@@ -272,6 +277,10 @@ public sealed class HttpGateway : IAsyncDisposable
         if (parsed is not null)
         {
             RoutingHeaders.Apply(upstreamRequest, parsed, request.Headers[RoutingHeaders.NameHeader]);
+            if (parameterMarks is not null)
+            {
+                ParameterHeaders.Apply(upstreamRequest, parsed, parameterMarks);
+            }
         }
 
         await RelayResponseAsync(context, upstreamRequest, pipeline, parsed).ConfigureAwait(false);
@@ -288,7 +297,7 @@ public sealed class HttpGateway : IAsyncDisposable
 
         foreach (var (name, values) in context.Request.Headers)
         {
-            if (ForwardedRequestHeaders.Contains(name, StringComparer.OrdinalIgnoreCase) || name.StartsWith("Mcp-Param-", StringComparison.OrdinalIgnoreCase))
+            if (ForwardedRequestHeaders.Contains(name, StringComparer.OrdinalIgnoreCase) || ParameterHeaders.IsParameterHeader(name))
             {
                 message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
             }

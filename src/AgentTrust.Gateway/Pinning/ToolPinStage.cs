@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AgentTrust.Errors;
+using AgentTrust.Gateway.Http;
 using AgentTrust.Gateway.Identity;
 using AgentTrust.Gateway.Messages;
 using AgentTrust.Gateway.Pipeline;
@@ -37,6 +38,7 @@ public sealed class ToolPinStage : IRelayStage
     private readonly ToolSignatureCheck _signatures;
     private readonly string _serverIdentity;
     private readonly Dictionary<string, string> _blocked = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _parameterMarks = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private const string ListingKey = "agenttrust.pins.listing";
     private const string ListedKey = "agenttrust.pins.listed";
@@ -66,6 +68,18 @@ public sealed class ToolPinStage : IRelayStage
         _archive = pinFile is null ? ToolDefinitionArchive.InMemory() : ToolDefinitionArchive.ForPinFile(pinFile);
         _signatures = new ToolSignatureCheck(trust?.Anchors ?? PassportTrustStore.Empty, trust?.Resolver, trust?.Status, statusPolicy, time);
         _serverIdentity = serverIdentity;
+    }
+
+    /// <summary>
+    /// The <c>x-mcp-header</c> marks (header name → property) of a tool as this gateway last accepted it in a listing;
+    /// null when it has accepted none (then its <c>Mcp-Param-*</c> headers cannot be checked).
+    /// </summary>
+    internal IReadOnlyDictionary<string, string>? ParameterMarks(string tool)
+    {
+        lock (_gate)
+        {
+            return _parameterMarks.GetValueOrDefault(tool);
+        }
     }
 
     /// <inheritdoc />
@@ -185,6 +199,7 @@ public sealed class ToolPinStage : IRelayStage
             {
                 var tool = entry["tool"]!.GetValue<string>();
                 refused.Add(tool);
+                _parameterMarks.Remove(tool);
                 if (failure.Reason != McpsReasons.UnpinnedTool && !_blocked.ContainsKey(tool))
                 {
                     _blocked[tool] = failure.Reason;
@@ -197,6 +212,7 @@ public sealed class ToolPinStage : IRelayStage
                 if (!refused.Contains(name))
                 {
                     _blocked.Remove(name);
+                    _parameterMarks[name] = ParameterHeaders.Marks(byName[name]);
                 }
             }
         }

@@ -72,4 +72,20 @@ public sealed class HttpGatewayStatelessTests : IAsyncLifetime
         });
         Assert.Contains(received, p => p.Method == "resources/read" && p.NameHeader == StatelessMcpHttpServer.NoteUri);
     }
+
+    [Fact]
+    public async Task CSharpClient_MirrorsAMarkedArgumentIntoAParameterHeader_ThatBothGatewaysCheckAndTheServerReceives()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var transport = new HttpClientTransport(new HttpClientTransportOptions { Endpoint = _endpoint!, TransportMode = HttpTransportMode.StreamableHttp });
+        await using var client = await McpClient.CreateAsync(transport, cancellationToken: timeout.Token);
+        var tools = await client.ListToolsAsync(cancellationToken: timeout.Token);
+        var regional = tools.Single(t => t.Name == StatelessMcpHttpServer.RegionalQueryTool);
+
+        var result = await regional.CallAsync(new Dictionary<string, object?> { ["region"] = "Zürich", ["query"] = "SELECT 1" }, cancellationToken: timeout.Token);
+
+        Assert.Equal("Zürich: SELECT 1", Assert.IsType<TextContentBlock>(result.Content[0]).Text);
+        var call = Assert.Single(_server!.Received, p => p.Method == "tools/call" && p.Name == StatelessMcpHttpServer.RegionalQueryTool);
+        Assert.Equal("Zürich", RoutingHeaders.Decode(call.ParameterHeaders["Mcp-Param-Region"]));
+    }
 }

@@ -22,6 +22,9 @@ internal sealed class StatelessMcpHttpServer : IAsyncDisposable
 {
     public const string NoteUri = "demo://note";
 
+    /// <summary>A tool with an <c>x-mcp-header</c> mark: its <c>region</c> argument is mirrored into <c>Mcp-Param-Region</c>.</summary>
+    public const string RegionalQueryTool = "regional-query";
+
     private readonly WebApplication _app;
     private readonly McpServerOptions _options;
 
@@ -31,7 +34,7 @@ internal sealed class StatelessMcpHttpServer : IAsyncDisposable
         _options = new McpServerOptions
         {
             ServerInfo = new Implementation { Name = "stateless-test-server", Version = "1.0.0" },
-            ToolCollection = [McpServerTool.Create((string message) => "Echo: " + message, new McpServerToolCreateOptions { Name = "echo", Description = "Echoes the message" })],
+            ToolCollection = [McpServerTool.Create((string message) => "Echo: " + message, new McpServerToolCreateOptions { Name = "echo", Description = "Echoes the message" }), RegionalQuery()],
             ResourceCollection = [McpServerResource.Create(() => "a note", new McpServerResourceCreateOptions { UriTemplate = NoteUri, Name = "note" })],
         };
     }
@@ -84,7 +87,8 @@ internal sealed class StatelessMcpHttpServer : IAsyncDisposable
         };
         var name = (parameters?["name"] ?? parameters?["uri"]) is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
         var headers = context.Request.Headers;
-        Received.Enqueue(new Post(method, name, headers["Mcp-Method"].ToString(), headers["Mcp-Name"].ToString(), headers["MCP-Protocol-Version"].ToString()));
+        var parameterHeaders = headers.Where(h => h.Key.StartsWith("Mcp-Param-", StringComparison.OrdinalIgnoreCase)).ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        Received.Enqueue(new Post(method, name, headers["Mcp-Method"].ToString(), headers["Mcp-Name"].ToString(), headers["MCP-Protocol-Version"].ToString(), parameterHeaders));
         if (headers["MCP-Protocol-Version"].ToString() is { Length: > 0 } version)
         {
             message.Context ??= new JsonRpcMessageContext();
@@ -118,6 +122,15 @@ internal sealed class StatelessMcpHttpServer : IAsyncDisposable
         }
     }
 
-    /// <summary>One POST as the server saw it.</summary>
-    public sealed record Post(string? Method, string? Name, string MethodHeader, string NameHeader, string VersionHeader);
+    /// <summary>One POST as the server saw it (with its <c>Mcp-Param-*</c> headers).</summary>
+    public sealed record Post(string? Method, string? Name, string MethodHeader, string NameHeader, string VersionHeader, IReadOnlyDictionary<string, string> ParameterHeaders);
+
+    // A tool whose region argument clients mirror into Mcp-Param-Region (x-mcp-header), for intermediaries to route on.
+    private static McpServerTool RegionalQuery()
+    {
+        var tool = McpServerTool.Create((string region, string query) => $"{region}: {query}", new McpServerToolCreateOptions { Name = RegionalQueryTool, Description = "Runs a query in a region" });
+        tool.ProtocolTool.InputSchema = JsonSerializer.Deserialize<JsonElement>(
+            """{"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"},"query":{"type":"string"}},"required":["region","query"]}""");
+        return tool;
+    }
 }

@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+using AgentTrust.Gateway.Http;
+using AgentTrust.Gateway.Messages;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace AgentTrust.Tests.Gateway;
+
+public sealed class ParameterHeadersTests
+{
+    private static JsonObject Tool(string properties) =>
+        new() { ["name"] = "t", ["inputSchema"] = new JsonObject { ["type"] = "object", ["properties"] = JsonNode.Parse(properties) } };
+
+    private static RelayMessage Call(string arguments)
+    {
+        var json = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 1, ["method"] = "tools/call", ["params"] = new JsonObject { ["name"] = "t", ["arguments"] = JsonNode.Parse(arguments) } };
+        return new RelayMessage(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), json, MessageKind.Request);
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> Marks = ParameterHeaders.Marks(Tool(
+        """{"region":{"type":"string","x-mcp-header":"Region"},"limit":{"type":"integer","x-mcp-header":"Limit"},"dry":{"type":"boolean","x-mcp-header":"Dry-Run"},"query":{"type":"string"}}"""));
+
+    [Fact]
+    public void Marks_MapHeaderNamesToProperties_WithoutRegardToCase()
+    {
+        Assert.Equal(3, Marks.Count);
+        Assert.Equal("region", Marks["REGION"]);
+        Assert.Equal("limit", Marks["limit"]);
+        Assert.Equal("dry", Marks["Dry-Run"]);
+    }
+
+    [Theory]
+    [InlineData("""{"a":{"type":"object","x-mcp-header":"A"}}""")]
+    [InlineData("""{"a":{"type":"array","x-mcp-header":"A"}}""")]
+    [InlineData("""{"a":{"x-mcp-header":"A"}}""")]
+    [InlineData("""{"a":{"type":"string","x-mcp-header":"Has Space"}}""")]
+    [InlineData("""{"a":{"type":"string","x-mcp-header":"Colon:"}}""")]
+    [InlineData("""{"a":{"type":"string","x-mcp-header":"Région"}}""")]
+    [InlineData("""{"a":{"type":"string","x-mcp-header":""}}""")]
+    [InlineData("""{"a":{"type":"string","x-mcp-header":7}}""")]
+    [InlineData("""{"a":{"type":"string","x-mcp-header":"Same"},"b":{"type":"string","x-mcp-header":"SAME"}}""")]
+    public void Marks_ThatBreakTheRules_AreLeftOut(string properties)
+    {
+        Assert.Empty(ParameterHeaders.Marks(Tool(properties)));
+    }
+
+    [Theory]
+    [InlineData("Mcp-Param-Region", "us-west1")]
+    [InlineData("mcp-param-region", "=?base64?dXMtd2VzdDE=?=")]
+    [InlineData("Mcp-Param-Limit", "1000")]
+    [InlineData("Mcp-Param-Limit", "1e3")]
+    [InlineData("Mcp-Param-Dry-Run", "true")]
+    [InlineData("Other-Header", "anything")]
+    public void HeadersThatSayWhatTheBodySays_AreConsistent(string name, string value)
+    {
+        var headers = new HeaderDictionary { [name] = value };
+
+        Assert.True(ParameterHeaders.AreConsistent(headers, Call("""{"region":"us-west1","limit":1000,"dry":true}"""), Marks));
+    }
+
+    [Theory]
+    [InlineData("Mcp-Param-Region", "eu-west1")]
+    [InlineData("Mcp-Param-Region", "US-WEST1")]
+    [InlineData("Mcp-Param-Region", "=?base64?not base64?=")]
+    [InlineData("Mcp-Param-Limit", "1001")]
+    [InlineData("Mcp-Param-Limit", "0x3E8")]
+    [InlineData("Mcp-Param-Limit", "NaN")]
+    [InlineData("Mcp-Param-Dry-Run", "True")]
+    [InlineData("Mcp-Param-Query", "SELECT 1")]
+    [InlineData("Mcp-Param-", "x")]
+    public void HeadersThatDoNot_AreInconsistent(string name, string value)
+    {
+        var headers = new HeaderDictionary { [name] = value };
+
+        Assert.False(ParameterHeaders.AreConsistent(headers, Call("""{"region":"us-west1","limit":1000,"dry":true,"query":"SELECT 1"}"""), Marks));
+    }
+
+    [Theory]
+    [InlineData("""{}""")]
+    [InlineData("""{"region":null}""")]
+    [InlineData("""{"region":["us-west1"]}""")]
+    public void AHeaderForAnArgumentTheBodyDoesNotHaveAsAPrimitive_IsInconsistent(string arguments)
+    {
+        var headers = new HeaderDictionary { ["Mcp-Param-Region"] = "us-west1" };
+
+        Assert.False(ParameterHeaders.AreConsistent(headers, Call(arguments), Marks));
+    }
+
+    [Fact]
+    public void AHeaderGivenTwice_IsInconsistent_EvenWithTheRightValueTwice()
+    {
+        var headers = new HeaderDictionary { ["Mcp-Param-Region"] = new StringValues(["us-west1", "us-west1"]) };
+
+        Assert.False(ParameterHeaders.AreConsistent(headers, Call("""{"region":"us-west1"}"""), Marks));
+    }
+
+    [Fact]
+    public void Apply_ReplacesTheClientsHeadersWithThoseOfTheBody()
+    {
+        using var upstream = new HttpRequestMessage(HttpMethod.Post, "http://127.0.0.1/mcp");
+        upstream.Headers.TryAddWithoutValidation("Mcp-Param-Region", "eu-west1");
+        upstream.Headers.TryAddWithoutValidation("mcp-param-stale", "x");
+
+        ParameterHeaders.Apply(upstream, Call("""{"region":" padded ","limit":5,"dry":false,"query":"q"}"""), Marks);
+
+        var sent = upstream.Headers.ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
+        Assert.Equal(3, sent.Count);
+        Assert.Equal("=?base64?IHBhZGRlZCA=?=", sent["Mcp-Param-Region"]);
+        Assert.Equal("5", sent["Mcp-Param-Limit"]);
+        Assert.Equal("false", sent["Mcp-Param-Dry-Run"]);
+    }
+
+    [Fact]
+    public void Apply_OmitsAValueLongerThan8192Characters()
+    {
+        using var upstream = new HttpRequestMessage(HttpMethod.Post, "http://127.0.0.1/mcp");
+
+        ParameterHeaders.Apply(upstream, Call(new JsonObject { ["region"] = new string('a', 8193), ["limit"] = 5 }.ToJsonString()), Marks);
+
+        Assert.False(upstream.Headers.Contains("Mcp-Param-Region"));
+        Assert.True(upstream.Headers.Contains("Mcp-Param-Limit"));
+    }
+}
