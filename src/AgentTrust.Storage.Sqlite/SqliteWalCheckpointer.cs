@@ -124,10 +124,13 @@ internal sealed class SqliteWalCheckpointer : IAsyncDisposable
                 if (Checkpoint() >= _catchUpFrames)
                 {
                     // Queued as an asynchronous waiter: Release hands the gate to those directly, while a synchronous
-                    // waiter would lose it to the next registration every time.
-                    _writers.WaitAsync(cancellationToken).GetAwaiter().GetResult();
+                    // waiter would lose it to the next registration every time. Without a token: with one, the wait
+                    // completes through a thread-pool continuation, and a starved pool would hold the gate unused. (The
+                    // wait is short: the store is only closed after this thread has stopped.)
+                    _writers.WaitAsync().GetAwaiter().GetResult();
                     try
                     {
+                        cancellationToken.ThrowIfCancellationRequested();
                         Checkpoint();
                     }
                     finally

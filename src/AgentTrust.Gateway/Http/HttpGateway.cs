@@ -249,7 +249,8 @@ public sealed class HttpGateway : IAsyncDisposable
         RelayOutcome outcome;
         var parameterMarks = parsed?.ToolName is { } tool ? _toolPins?.ParameterMarks(tool) : null;
         if (parsed is not null && (!RoutingHeaders.AreConsistent(request.Headers[RoutingHeaders.MethodHeader], request.Headers[RoutingHeaders.NameHeader], request.Headers[RoutingHeaders.VersionHeader], parsed)
-            || (parameterMarks is not null && !ParameterHeaders.AreConsistent(request.Headers, parsed, parameterMarks))))
+            || (parameterMarks is not null && !ParameterHeaders.AreConsistent(request.Headers, parsed, parameterMarks,
+                required: RoutingHeaders.IsStatelessRequest(request.Headers[RoutingHeaders.VersionHeader], parsed)))))
         {
             // Checked on the body as received, before any stage: intermediaries route on these headers, the gateway
             // verifies the body; they must name the same thing (mcp-integration.md §6: −32020, HTTP 400).

@@ -8,11 +8,12 @@ namespace AgentTrust.Gateway.Http;
 
 /// <summary>
 /// The <c>Mcp-Param-{Name}</c> headers of a <c>tools/call</c> POST (MCP 2026-07-28): a tool's <c>inputSchema</c> marks
-/// top-level properties of a primitive type with <c>"x-mcp-header": "Name"</c>, and clients mirror those arguments
-/// into headers for intermediaries to route on. Like <c>Mcp-Name</c>, they must say what the verified body says: a
-/// header that disagrees with its argument, is malformed, is given twice or names no marked property of the tool is
-/// refused, and the headers sent upstream are derived from the forwarded body. A tool whose definition this gateway
-/// has not accepted in a listing has no known marks: its headers are passed on unchecked.
+/// properties of a primitive type (at any depth of <c>properties</c>) with <c>"x-mcp-header": "Name"</c>, and clients
+/// mirror those arguments into headers for intermediaries to route on. Like <c>Mcp-Name</c>, they must say what the
+/// verified body says: a header that disagrees with its argument, is malformed, is given twice or names no marked
+/// property of the tool is refused, and so is a missing one on 2026-07-28 (an intermediary would route on its absence);
+/// the headers sent upstream are derived from the forwarded body. A tool whose definition this gateway has not accepted
+/// in a listing has no known marks: its headers are passed on unchecked.
 /// </summary>
 internal static class ParameterHeaders
 {
@@ -22,31 +23,25 @@ internal static class ParameterHeaders
     /// <summary>The schema keyword naming a property's header.</summary>
     public const string SchemaKeyword = "x-mcp-header";
 
-    // Longer encoded values are not sent (the client rule: omit the header).
+    // Longer encoded values are not sent (the client rule: omit the header), so their absence is no mismatch.
     private const int MaxValueLength = 8192;
 
+    // How deep marks are looked for in nested object properties.
+    private const int MaxDepth = 8;
+
     /// <summary>
-    /// The marked properties of a tool definition: header name (compared without regard to case) → property name. Marks
-    /// that break the rules (not an HTTP token, on a property that is not a string, number, integer or boolean, or
-    /// given to two properties) are left out: no header can be checked or derived for them.
+    /// The marked properties of a tool definition: header name (compared without regard to case) → the path of
+    /// property names to the argument. Marks that break the rules (not an HTTP token, on a property that is not a string,
+    /// number, integer or boolean, or given to two properties) are left out: no header can be checked or derived for them.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> Marks(JsonObject tool)
+    public static IReadOnlyDictionary<string, string[]> Marks(JsonObject tool)
     {
         ArgumentNullException.ThrowIfNull(tool);
-        var marks = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var marks = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
         var repeated = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        if (tool["inputSchema"] is not JsonObject schema || schema["properties"] is not JsonObject properties)
+        if (tool["inputSchema"] is JsonObject schema)
         {
-            return marks;
-        }
-
-        foreach (var (property, node) in properties)
-        {
-            if (node is JsonObject definition && definition[SchemaKeyword] is JsonValue mark && mark.TryGetValue<string>(out var name)
-                && IsToken(name) && IsPrimitive(definition) && !marks.TryAdd(name, property))
-            {
-                repeated.Add(name);
-            }
+            Collect(schema, [], marks, repeated);
         }
 
         foreach (var name in repeated)
@@ -57,8 +52,11 @@ internal static class ParameterHeaders
         return marks;
     }
 
-    /// <summary>True when every <c>Mcp-Param-*</c> header of a <c>tools/call</c> names a marked property and carries its value.</summary>
-    public static bool AreConsistent(IHeaderDictionary headers, RelayMessage message, IReadOnlyDictionary<string, string> marks)
+    /// <summary>
+    /// True when every <c>Mcp-Param-*</c> header of a <c>tools/call</c> names a marked argument and carries its value,
+    /// and (when <paramref name="required"/>, on 2026-07-28) every marked argument the body has is in a header.
+    /// </summary>
+    public static bool AreConsistent(IHeaderDictionary headers, RelayMessage message, IReadOnlyDictionary<string, string[]> marks, bool required)
     {
         ArgumentNullException.ThrowIfNull(headers);
         ArgumentNullException.ThrowIfNull(message);
@@ -66,24 +64,26 @@ internal static class ParameterHeaders
         var arguments = message.Json["params"] is JsonObject p ? p["arguments"] as JsonObject : null;
         foreach (var (name, values) in headers)
         {
-            if (!name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+            if (!IsParameterHeader(name))
             {
                 continue;
             }
 
-            if (values.Count != 1 || !marks.TryGetValue(name[Prefix.Length..], out var property)
-                || arguments?[property] is not JsonValue argument || TextOf(argument) is not { } text
+            if (values.Count != 1 || !marks.TryGetValue(name[Prefix.Length..], out var path)
+                || Find(arguments, path) is not { } argument || TextOf(argument) is not { } text
                 || RoutingHeaders.Decode(values[0]) is not { } claimed || !Agrees(claimed, text, argument))
             {
                 return false;
             }
         }
 
-        return true;
+        return !required || marks.All(mark =>
+            Find(arguments, mark.Value) is not { } argument || TextOf(argument) is not { } text
+            || RoutingHeaders.Encode(text).Length > MaxValueLength || headers.ContainsKey(Prefix + mark.Key));
     }
 
     /// <summary>Replaces the upstream request's <c>Mcp-Param-*</c> headers with those of the forwarded body's marked arguments.</summary>
-    public static void Apply(HttpRequestMessage upstream, RelayMessage forwarded, IReadOnlyDictionary<string, string> marks)
+    public static void Apply(HttpRequestMessage upstream, RelayMessage forwarded, IReadOnlyDictionary<string, string[]> marks)
     {
         ArgumentNullException.ThrowIfNull(upstream);
         ArgumentNullException.ThrowIfNull(forwarded);
@@ -93,14 +93,10 @@ internal static class ParameterHeaders
             upstream.Headers.Remove(name);
         }
 
-        if (forwarded.Json["params"] is not JsonObject p || p["arguments"] is not JsonObject arguments)
+        var arguments = forwarded.Json["params"] is JsonObject p ? p["arguments"] as JsonObject : null;
+        foreach (var (name, path) in marks)
         {
-            return;
-        }
-
-        foreach (var (name, property) in marks)
-        {
-            if (arguments[property] is JsonValue argument && TextOf(argument) is { } text && RoutingHeaders.Encode(text) is { Length: <= MaxValueLength } encoded)
+            if (Find(arguments, path) is { } argument && TextOf(argument) is { } text && RoutingHeaders.Encode(text) is { Length: <= MaxValueLength } encoded)
             {
                 upstream.Headers.TryAddWithoutValidation(Prefix + name, encoded);
             }
@@ -110,23 +106,59 @@ internal static class ParameterHeaders
     /// <summary>True for a header name with the <c>Mcp-Param-</c> prefix.</summary>
     public static bool IsParameterHeader(string name) => name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase);
 
-    // A string as it is, a boolean as true/false, a number as written in the body; null for anything else.
+    private static void Collect(JsonObject schema, string[] path, Dictionary<string, string[]> marks, HashSet<string> repeated)
+    {
+        if (path.Length >= MaxDepth || schema["properties"] is not JsonObject properties)
+        {
+            return;
+        }
+
+        foreach (var (property, node) in properties)
+        {
+            if (node is not JsonObject definition)
+            {
+                continue;
+            }
+
+            string[] here = [.. path, property];
+            if (definition[SchemaKeyword] is JsonValue mark && mark.TryGetValue<string>(out var name) && IsToken(name) && IsPrimitive(definition)
+                && !marks.TryAdd(name, here))
+            {
+                repeated.Add(name);
+            }
+
+            Collect(definition, here, marks, repeated);
+        }
+    }
+
+    // The argument at a path of property names; null when any step is missing or not an object.
+    private static JsonValue? Find(JsonObject? arguments, string[] path)
+    {
+        JsonNode? node = arguments;
+        foreach (var step in path)
+        {
+            node = node is JsonObject o ? o[step] : null;
+        }
+
+        return node as JsonValue;
+    }
+
+    // A string as it is, a boolean as true/false, a number in plain decimal when it can be (1E+2 as 100); null otherwise.
     private static string? TextOf(JsonValue argument) => argument.GetValueKind() switch
     {
         JsonValueKind.String => argument.GetValue<string>(),
         JsonValueKind.True => "true",
         JsonValueKind.False => "false",
-        JsonValueKind.Number => argument.ToJsonString(),
+        JsonValueKind.Number => DecimalNumber.TryParse(argument.ToJsonString(), out var number) ? number.ToPlainString() ?? argument.ToJsonString() : argument.ToJsonString(),
         _ => null,
     };
 
-    // A number may be written differently in the header (1e3 for 1000): equal values agree.
+    // A number may be written differently in the header (1e3 for 1000): exactly equal values agree (never through a
+    // double, which would make 2^53 + 1 equal 2^53); words such as Infinity and NaN never do.
     private static bool Agrees(string claimed, string text, JsonValue argument) =>
         string.Equals(claimed, text, StringComparison.Ordinal)
         || (argument.GetValueKind() == JsonValueKind.Number
-            && double.TryParse(claimed, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var a)
-            && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var b)
-            && a == b);
+            && DecimalNumber.TryParse(claimed, out var a) && DecimalNumber.TryParse(argument.ToJsonString(), out var b) && a.Equals(b));
 
     private static bool IsPrimitive(JsonObject definition) =>
         definition["type"] is JsonValue type && type.TryGetValue<string>(out var name) && name is "string" or "number" or "integer" or "boolean";

@@ -71,6 +71,10 @@ internal static class RoutingHeaders
         return NameOf(message) is { } bodyName && string.Equals(Decode(name[0]), bodyName, StringComparison.Ordinal);
     }
 
+    /// <summary>True when a client message is on 2026-07-28 or later (its version header or its <c>_meta</c> says so).</summary>
+    public static bool IsStatelessRequest(StringValues version, RelayMessage message) =>
+        (version.Count == 1 && IsStateless(version[0])) || (TryGetMetaVersion(message, out var metaVersion) && IsStateless(metaVersion));
+
     /// <summary>
     /// Sets <c>Mcp-Method</c> and <c>Mcp-Name</c> of an upstream request from the body actually forwarded (after the
     /// stages), and <c>MCP-Protocol-Version</c> from <c>_meta</c> when the client sent none. For methods whose name

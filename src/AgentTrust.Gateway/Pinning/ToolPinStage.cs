@@ -38,7 +38,7 @@ public sealed class ToolPinStage : IRelayStage
     private readonly ToolSignatureCheck _signatures;
     private readonly string _serverIdentity;
     private readonly Dictionary<string, string> _blocked = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _parameterMarks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyDictionary<string, string[]>> _parameterMarks = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private const string ListingKey = "agenttrust.pins.listing";
     private const string ListedKey = "agenttrust.pins.listed";
@@ -71,10 +71,10 @@ public sealed class ToolPinStage : IRelayStage
     }
 
     /// <summary>
-    /// The <c>x-mcp-header</c> marks (header name → property) of a tool as this gateway last accepted it in a listing;
+    /// The <c>x-mcp-header</c> marks (header name → path of the argument) of a tool as this gateway last accepted it in a listing;
     /// null when it has accepted none (then its <c>Mcp-Param-*</c> headers cannot be checked).
     /// </summary>
-    internal IReadOnlyDictionary<string, string>? ParameterMarks(string tool)
+    internal IReadOnlyDictionary<string, string[]>? ParameterMarks(string tool)
     {
         lock (_gate)
         {

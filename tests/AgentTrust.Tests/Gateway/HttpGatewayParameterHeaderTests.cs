@@ -72,17 +72,29 @@ public sealed class HttpGatewayParameterHeaderTests : IAsyncLifetime
         Assert.DoesNotContain(_server!.Received, p => p.Method == "tools/call");
     }
 
+    [Fact]
+    public async Task OnTheStatelessGeneration_AMissingParameterHeader_IsRefused_AndNeverReachesTheServer()
+    {
+        // An intermediary in front would have routed on its absence while the server acted on the body's value.
+        await ListToolsAsync();
+
+        var (status, answer) = await CallAsync("us-west1");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("header_mismatch", answer["error"]!["data"]!["reason"]!.GetValue<string>());
+        Assert.DoesNotContain(_server!.Received, p => p.Method == "tools/call");
+    }
+
     [Theory]
-    [InlineData("us-west1", null, "us-west1")]
     [InlineData("us-west1", "us-west1", "us-west1")]
     [InlineData("us-west1", "=?base64?dXMtd2VzdDE=?=", "us-west1")]
     [InlineData("Zürich", "=?base64?WsO8cmljaA==?=", "=?base64?WsO8cmljaA==?=")]
-    [InlineData(" padded ", null, "=?base64?IHBhZGRlZCA=?=")]
-    public async Task TheServerGetsTheHeaderDerivedFromTheBody(string region, string? clientHeader, string expected)
+    [InlineData(" padded ", "=?base64?IHBhZGRlZCA=?=", "=?base64?IHBhZGRlZCA=?=")]
+    public async Task TheServerGetsTheHeaderDerivedFromTheBody(string region, string clientHeader, string expected)
     {
         await ListToolsAsync();
 
-        var (status, answer) = clientHeader is null ? await CallAsync(region) : await CallAsync(region, ("Mcp-Param-Region", clientHeader));
+        var (status, answer) = await CallAsync(region, ("Mcp-Param-Region", clientHeader));
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal($"{region}: SELECT 1", answer["result"]!["content"]![0]!["text"]!.GetValue<string>());

@@ -17,16 +17,20 @@ public sealed class ParameterHeadersTests
         return new RelayMessage(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), json, MessageKind.Request);
     }
 
-    private static readonly IReadOnlyDictionary<string, string> Marks = ParameterHeaders.Marks(Tool(
-        """{"region":{"type":"string","x-mcp-header":"Region"},"limit":{"type":"integer","x-mcp-header":"Limit"},"dry":{"type":"boolean","x-mcp-header":"Dry-Run"},"query":{"type":"string"}}"""));
+    private static readonly IReadOnlyDictionary<string, string[]> Marks = ParameterHeaders.Marks(Tool(
+        """
+        {"region":{"type":"string","x-mcp-header":"Region"},"limit":{"type":"integer","x-mcp-header":"Limit"},"dry":{"type":"boolean","x-mcp-header":"Dry-Run"},
+         "query":{"type":"string"},"target":{"type":"object","properties":{"tenant":{"type":"string","x-mcp-header":"Tenant"}}}}
+        """));
 
     [Fact]
-    public void Marks_MapHeaderNamesToProperties_WithoutRegardToCase()
+    public void Marks_MapHeaderNamesToArgumentPaths_WithoutRegardToCase_AtAnyDepth()
     {
-        Assert.Equal(3, Marks.Count);
-        Assert.Equal("region", Marks["REGION"]);
-        Assert.Equal("limit", Marks["limit"]);
-        Assert.Equal("dry", Marks["Dry-Run"]);
+        Assert.Equal(4, Marks.Count);
+        Assert.Equal(["region"], Marks["REGION"]);
+        Assert.Equal(["limit"], Marks["limit"]);
+        Assert.Equal(["dry"], Marks["Dry-Run"]);
+        Assert.Equal(["target", "tenant"], Marks["Tenant"]);
     }
 
     [Theory]
@@ -49,13 +53,15 @@ public sealed class ParameterHeadersTests
     [InlineData("mcp-param-region", "=?base64?dXMtd2VzdDE=?=")]
     [InlineData("Mcp-Param-Limit", "1000")]
     [InlineData("Mcp-Param-Limit", "1e3")]
+    [InlineData("Mcp-Param-Limit", "1000.0")]
     [InlineData("Mcp-Param-Dry-Run", "true")]
+    [InlineData("Mcp-Param-Tenant", "acme")]
     [InlineData("Other-Header", "anything")]
     public void HeadersThatSayWhatTheBodySays_AreConsistent(string name, string value)
     {
         var headers = new HeaderDictionary { [name] = value };
 
-        Assert.True(ParameterHeaders.AreConsistent(headers, Call("""{"region":"us-west1","limit":1000,"dry":true}"""), Marks));
+        Assert.True(ParameterHeaders.AreConsistent(headers, Call("""{"region":"us-west1","limit":1000,"dry":true,"target":{"tenant":"acme"}}"""), Marks, required: false));
     }
 
     [Theory]
@@ -65,6 +71,11 @@ public sealed class ParameterHeadersTests
     [InlineData("Mcp-Param-Limit", "1001")]
     [InlineData("Mcp-Param-Limit", "0x3E8")]
     [InlineData("Mcp-Param-Limit", "NaN")]
+    [InlineData("Mcp-Param-Limit", "Infinity")]
+    [InlineData("Mcp-Param-Limit", "+1000")]
+    [InlineData("Mcp-Param-Limit", "1000.0000000000000001")]
+    [InlineData("Mcp-Param-Limit", "1e999")]
+    [InlineData("Mcp-Param-Tenant", "other")]
     [InlineData("Mcp-Param-Dry-Run", "True")]
     [InlineData("Mcp-Param-Query", "SELECT 1")]
     [InlineData("Mcp-Param-", "x")]
@@ -72,7 +83,7 @@ public sealed class ParameterHeadersTests
     {
         var headers = new HeaderDictionary { [name] = value };
 
-        Assert.False(ParameterHeaders.AreConsistent(headers, Call("""{"region":"us-west1","limit":1000,"dry":true,"query":"SELECT 1"}"""), Marks));
+        Assert.False(ParameterHeaders.AreConsistent(headers, Call("""{"region":"us-west1","limit":1000,"dry":true,"query":"SELECT 1","target":{"tenant":"acme"}}"""), Marks, required: false));
     }
 
     [Theory]
@@ -83,7 +94,7 @@ public sealed class ParameterHeadersTests
     {
         var headers = new HeaderDictionary { ["Mcp-Param-Region"] = "us-west1" };
 
-        Assert.False(ParameterHeaders.AreConsistent(headers, Call(arguments), Marks));
+        Assert.False(ParameterHeaders.AreConsistent(headers, Call(arguments), Marks, required: false));
     }
 
     [Fact]
@@ -91,7 +102,39 @@ public sealed class ParameterHeadersTests
     {
         var headers = new HeaderDictionary { ["Mcp-Param-Region"] = new StringValues(["us-west1", "us-west1"]) };
 
-        Assert.False(ParameterHeaders.AreConsistent(headers, Call("""{"region":"us-west1"}"""), Marks));
+        Assert.False(ParameterHeaders.AreConsistent(headers, Call("""{"region":"us-west1"}"""), Marks, required: false));
+    }
+
+    [Theory]
+    [InlineData("9007199254740993", "9007199254740992")]
+    [InlineData("1e400", "Infinity")]
+    [InlineData("1e400", "1e999")]
+    [InlineData("0.1000000000000000055511151231257827", "0.1")]
+    public void NumbersAreComparedExactly_NeverThroughADouble(string body, string header)
+    {
+        var headers = new HeaderDictionary { ["Mcp-Param-Limit"] = header };
+
+        Assert.False(ParameterHeaders.AreConsistent(headers, Call("{\"limit\":" + body + "}"), Marks, required: false));
+    }
+
+    [Fact]
+    public void OnTheStatelessGeneration_AMarkedArgumentWithoutItsHeader_IsInconsistent()
+    {
+        var message = Call("""{"region":"us-west1","target":{"tenant":"acme"}}""");
+        var both = new HeaderDictionary { ["Mcp-Param-Region"] = "us-west1", ["Mcp-Param-Tenant"] = "acme" };
+        var one = new HeaderDictionary { ["Mcp-Param-Region"] = "us-west1" };
+
+        Assert.True(ParameterHeaders.AreConsistent(both, message, Marks, required: true));
+        Assert.False(ParameterHeaders.AreConsistent(one, message, Marks, required: true));
+        Assert.True(ParameterHeaders.AreConsistent(one, message, Marks, required: false));
+    }
+
+    [Fact]
+    public void AValueTooLongForAHeader_MayBeLeftOut()
+    {
+        var message = Call(new JsonObject { ["region"] = new string('a', 8193) }.ToJsonString());
+
+        Assert.True(ParameterHeaders.AreConsistent(new HeaderDictionary(), message, Marks, required: true));
     }
 
     [Fact]
@@ -101,12 +144,13 @@ public sealed class ParameterHeadersTests
         upstream.Headers.TryAddWithoutValidation("Mcp-Param-Region", "eu-west1");
         upstream.Headers.TryAddWithoutValidation("mcp-param-stale", "x");
 
-        ParameterHeaders.Apply(upstream, Call("""{"region":" padded ","limit":5,"dry":false,"query":"q"}"""), Marks);
+        ParameterHeaders.Apply(upstream, Call("""{"region":" padded ","limit":5E+2,"dry":false,"query":"q","target":{"tenant":"acme"}}"""), Marks);
 
         var sent = upstream.Headers.ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
-        Assert.Equal(3, sent.Count);
+        Assert.Equal(4, sent.Count);
         Assert.Equal("=?base64?IHBhZGRlZCA=?=", sent["Mcp-Param-Region"]);
-        Assert.Equal("5", sent["Mcp-Param-Limit"]);
+        Assert.Equal("500", sent["Mcp-Param-Limit"]);
+        Assert.Equal("acme", sent["Mcp-Param-Tenant"]);
         Assert.Equal("false", sent["Mcp-Param-Dry-Run"]);
     }
 

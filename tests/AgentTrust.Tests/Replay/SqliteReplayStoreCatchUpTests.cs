@@ -48,7 +48,6 @@ public sealed class SqliteReplayStoreCatchUpTests : IDisposable
                     if (i % 100 == 0)
                     {
                         largest = Math.Max(largest, new FileInfo(path + "-wal").Length);
-                        System.IO.File.AppendAllText("/tmp/ckdiag.txt", $"{DateTime.UtcNow:HH:mm:ss.fff} test {i} {new FileInfo(path + "-wal").Length}\n");
                     }
                 }
             }
