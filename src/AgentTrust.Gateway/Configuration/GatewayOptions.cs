@@ -39,7 +39,7 @@ public sealed record GatewayOptions
     /// <summary>
     /// Where MCPS nonces and attestation <c>jti</c>s are remembered for their whole window: <c>sqlite:PATH</c>,
     /// <c>postgres:CONNSTR</c> or <c>memory</c>. Null means the host's default, a SQLite file shared by every gateway
-    /// process of the machine: a stdio gateway is one process per connection, so an in-memory store would let a
+    /// process of the same side (<c>proxy</c> or <c>agent-proxy</c>) on the machine: a stdio gateway is one process per connection, so an in-memory store would let a
     /// message captured on one connection be replayed on the next.
     /// </summary>
     public string? ReplayStore { get; init; }

@@ -44,4 +44,28 @@ public sealed class GatewayReplayStoreModeTests
         Assert.Equal(1, await MetaRowsWithThisBootAsync(Path.Combine(scratch.File("home"), "gateway", "replay.db")));
         Assert.Equal(0, await MetaRowsWithThisBootAsync(explicitPath));
     }
+
+    [Fact]
+    public async Task The_agent_side_has_its_own_default_file()
+    {
+        // The two sides never register the same values; one file for both made each process's SQLite cache stale after
+        // every message of the other.
+        using var scratch = new ScratchDirectory();
+        var home = scratch.File("home");
+        using var agent = GatewayPeers.Start("dotnet", [GatewayPeers.AgentTrustDll, "agent-proxy", "--key", "agent", "--no-pins", "--", "node", GatewayPeers.RecordingServer],
+            new Dictionary<string, string> { ["RECEIVED_LOG"] = scratch.File("received.jsonl"), ["AGENTTRUST_HOME"] = home });
+        var agentFile = Path.Combine(home, "gateway", "agent-replay.db");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!File.Exists(agentFile) && !agent.HasExited && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        agent.StandardInput.Close();
+        using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await agent.WaitForExitAsync(exit.Token);
+
+        Assert.True(File.Exists(agentFile), await agent.StandardError.ReadToEndAsync());
+        Assert.False(File.Exists(Path.Combine(home, "gateway", "replay.db")));
+    }
 }

@@ -28,7 +28,7 @@ internal static class AgentProxyCommand
             throw CliFailure.Usage("--min-trust and per-tool rules apply to the server-side proxy, not to agent-proxy");
         }
 
-        await using var host = await GatewayHost.OpenAsync(context, options, requireIdentity: true, cancellationToken).ConfigureAwait(false);
+        await using var host = await GatewayHost.OpenAsync(context, options, agentSide: true, cancellationToken).ConfigureAwait(false);
         return await host.RunAsync(serverCommand, identity => GatewayPipelineFactory.CreateAgentSide(options, identity, host.Identity!, host.Trust, host.Audit, context.Time, host.ReplayStore), upstreamIsServer: false, cancellationToken).ConfigureAwait(false);
     }
 }

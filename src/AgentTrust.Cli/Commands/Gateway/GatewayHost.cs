@@ -83,7 +83,17 @@ internal sealed class GatewayHost : IAsyncDisposable
     /// <summary>The replay store shared by every pipeline of this gateway (see <see cref="GatewayOptions.ReplayStore"/>).</summary>
     public IReplayStore ReplayStore { get; private set; } = null!;
 
-    public static async Task<GatewayHost> OpenAsync(CliContext context, GatewayOptions options, bool requireIdentity, CancellationToken cancellationToken)
+    /// <summary>Opens the gateway's trust sources, identity, audit log and replay store.</summary>
+    /// <param name="context">The command's context.</param>
+    /// <param name="options">The gateway's options.</param>
+    /// <param name="agentSide">
+    /// True for <c>agent-proxy</c>: it signs, so an identity is required, and its default nonce file is
+    /// <c>agent-replay.db</c> (the server side's is <c>replay.db</c>). The two sides never register the same values (one
+    /// holds the agents' request nonces, the other the answers' nonces), and a file shared by both would make each
+    /// process's SQLite cache stale after every message of the other.
+    /// </param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    public static async Task<GatewayHost> OpenAsync(CliContext context, GatewayOptions options, bool agentSide, CancellationToken cancellationToken)
     {
         var host = new GatewayHost(context, options);
         try
@@ -106,9 +116,9 @@ internal sealed class GatewayHost : IAsyncDisposable
                 host.Trust = await ConnectAuthorityAsync(host, authority, options, context, cancellationToken).ConfigureAwait(false);
             }
 
-            if (options.Key is null && (options.Passport is not null || requireIdentity))
+            if (options.Key is null && (options.Passport is not null || agentSide))
             {
-                throw CliFailure.Usage(requireIdentity ? "agent-proxy needs --key NAME (and --passport FILE)" : "--passport needs --key NAME");
+                throw CliFailure.Usage(agentSide ? "agent-proxy needs --key NAME (and --passport FILE)" : "--passport needs --key NAME");
             }
 
             if (options.Key is { } keyName)
@@ -148,7 +158,7 @@ internal sealed class GatewayHost : IAsyncDisposable
                 host.Audit = await AuditLog.OpenAsync(new AuditLogOptions { Directory = auditDir, Time = context.Time, Anchoring = anchoring }, cancellationToken).ConfigureAwait(false);
             }
 
-            host.ReplayStore = await OpenReplayStoreAsync(options.ReplayStore, context, cancellationToken).ConfigureAwait(false);
+            host.ReplayStore = await OpenReplayStoreAsync(options.ReplayStore ?? DefaultReplayStore(context, agentSide), context, cancellationToken).ConfigureAwait(false);
             return host;
         }
         catch
@@ -257,9 +267,11 @@ internal sealed class GatewayHost : IAsyncDisposable
         }
     }
 
-    private static async Task<IReplayStore> OpenReplayStoreAsync(string? spec, CliContext context, CancellationToken cancellationToken)
+    private static string DefaultReplayStore(CliContext context, bool agentSide) =>
+        "sqlite-fenced:" + Path.Combine(context.HomeDirectory, "gateway", agentSide ? "agent-replay.db" : "replay.db");
+
+    private static async Task<IReplayStore> OpenReplayStoreAsync(string spec, CliContext context, CancellationToken cancellationToken)
     {
-        spec ??= "sqlite-fenced:" + Path.Combine(context.HomeDirectory, "gateway", "replay.db");
         try
         {
             if (spec == "memory")

@@ -26,10 +26,10 @@ internal static class GatewayPeers
     public static (string Command, string[] Arguments) Proxy(IEnumerable<string> gatewayArgs, params string[] serverCommand) =>
         ("dotnet", [AgentTrustDll, "proxy", .. gatewayArgs, "--", .. serverCommand]);
 
-    /// <summary>Starts a process with all three standard streams redirected.</summary>
     /// <summary>The AGENTTRUST_HOME of every process a test starts without its own.</summary>
     public static string TestRunHome { get; } = Path.Combine(Path.GetTempPath(), "agenttrust-tests-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>Starts a process with all three standard streams redirected.</summary>
     public static Process Start(string command, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(command)
