@@ -65,13 +65,19 @@ internal readonly record struct DecimalNumber(bool Negative, string Digits, long
                 i++;
             }
 
-            // Up to 18 digits always fits a long; a longer exponent is no number anyone means.
-            if (i == exponentStart || i - exponentStart > 18)
+            if (i == exponentStart)
             {
                 return false;
             }
 
-            exponent = long.Parse(text.AsSpan(exponentStart, i - exponentStart), System.Globalization.CultureInfo.InvariantCulture);
+            // Up to 18 significant digits always fits a long; a larger exponent is no number anyone means.
+            var exponentDigits = text.AsSpan(exponentStart, i - exponentStart).TrimStart('0');
+            if (exponentDigits.Length > 18)
+            {
+                return false;
+            }
+
+            exponent = exponentDigits.IsEmpty ? 0 : long.Parse(exponentDigits, System.Globalization.CultureInfo.InvariantCulture);
             exponent = exponentNegative ? -exponent : exponent;
         }
 

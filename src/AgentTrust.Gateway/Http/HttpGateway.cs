@@ -174,7 +174,7 @@ public sealed class HttpGateway : IAsyncDisposable
                 return;
             }
 
-            using var upstreamRequest = CreateUpstreamRequest(context, new HttpMethod(request.Method), null);
+            using var upstreamRequest = CreateUpstreamRequest(context, new HttpMethod(request.Method), null, parameterHeaders: false);
             if (proof is not null && ForwardsSessionProof)
             {
                 upstreamRequest.Headers.TryAddWithoutValidation(SessionProof.HeaderName, proof);
@@ -274,7 +274,8 @@ public sealed class HttpGateway : IAsyncDisposable
             return;
         }
 
-        using var upstreamRequest = CreateUpstreamRequest(context, HttpMethod.Post, forward);
+        // Mcp-Param-* headers mirror tools/call arguments; on anything else no one can check them, so they are not sent.
+        using var upstreamRequest = CreateUpstreamRequest(context, HttpMethod.Post, forward, parameterHeaders: parsed?.ToolName is not null);
         if (parsed is not null)
         {
             RoutingHeaders.Apply(upstreamRequest, parsed, request.Headers[RoutingHeaders.NameHeader]);
@@ -287,7 +288,7 @@ public sealed class HttpGateway : IAsyncDisposable
         await RelayResponseAsync(context, upstreamRequest, pipeline, parsed).ConfigureAwait(false);
     }
 
-    private HttpRequestMessage CreateUpstreamRequest(HttpContext context, HttpMethod method, ReadOnlyMemory<byte>? body)
+    private HttpRequestMessage CreateUpstreamRequest(HttpContext context, HttpMethod method, ReadOnlyMemory<byte>? body, bool parameterHeaders)
     {
         var message = new HttpRequestMessage(method, _upstreamUri);
         if (body is { } bytes)
@@ -298,7 +299,7 @@ public sealed class HttpGateway : IAsyncDisposable
 
         foreach (var (name, values) in context.Request.Headers)
         {
-            if (ForwardedRequestHeaders.Contains(name, StringComparer.OrdinalIgnoreCase) || ParameterHeaders.IsParameterHeader(name))
+            if (ForwardedRequestHeaders.Contains(name, StringComparer.OrdinalIgnoreCase) || (parameterHeaders && ParameterHeaders.IsParameterHeader(name)))
             {
                 message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
             }

@@ -79,7 +79,7 @@ internal static class ParameterHeaders
 
         return !required || marks.All(mark =>
             Find(arguments, mark.Value) is not { } argument || TextOf(argument) is not { } text
-            || RoutingHeaders.Encode(text).Length > MaxValueLength || headers.ContainsKey(Prefix + mark.Key));
+            || MayBeOmitted(text, argument) || headers.ContainsKey(Prefix + mark.Key));
     }
 
     /// <summary>Replaces the upstream request's <c>Mcp-Param-*</c> headers with those of the forwarded body's marked arguments.</summary>
@@ -143,7 +143,14 @@ internal static class ParameterHeaders
         return node as JsonValue;
     }
 
+    // A client omits a header whose encoded value is over the limit; for a number, whose text it may write either way,
+    // the body's own text counts too.
+    private static bool MayBeOmitted(string text, JsonValue argument) =>
+        RoutingHeaders.Encode(text).Length > MaxValueLength
+        || (argument.GetValueKind() == JsonValueKind.Number && argument.ToJsonString().Length > MaxValueLength);
+
     // A string as it is, a boolean as true/false, a number in plain decimal when it can be (1E+2 as 100); null otherwise.
+    // (MessageParser refuses strings with lone surrogates, which .NET cannot read.)
     private static string? TextOf(JsonValue argument) => argument.GetValueKind() switch
     {
         JsonValueKind.String => argument.GetValue<string>(),

@@ -126,9 +126,11 @@ internal static class RoutingHeaders
             return header;
         }
 
+        // Only the canonical form: .NET's decoder skips white space and ignores leftover bits ("QR==" reads as "QQ=="),
+        // which a strict decoder in front of the gateway would refuse, so the two would read different values.
         var encoded = header[Base64Prefix.Length..^Base64Suffix.Length];
         var bytes = new byte[encoded.Length];
-        if (!Convert.TryFromBase64String(encoded, bytes, out var written))
+        if (!Convert.TryFromBase64String(encoded, bytes, out var written) || !string.Equals(Convert.ToBase64String(bytes, 0, written), encoded, StringComparison.Ordinal))
         {
             return null;
         }

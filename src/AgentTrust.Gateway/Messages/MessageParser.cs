@@ -11,6 +11,37 @@ namespace AgentTrust.Gateway.Messages;
 /// </summary>
 public static class MessageParser
 {
+    // Only escapes can spell a surrogate (the reader refuses invalid UTF-8), so input without "\u" is skipped at once.
+    private static bool HasLoneSurrogate(byte[] input, MessageLimits limits)
+    {
+        if (input.AsSpan().IndexOf("\\u"u8) < 0)
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(input, new JsonReaderOptions { MaxDepth = limits.MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    _ = reader.GetString();
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false; // Not JSON at all: the parse below says so.
+        }
+
+        return false;
+    }
+
     /// <summary>Parses one message. Never throws on bad input.</summary>
     public static ParseOutcome Parse(byte[] input, MessageLimits limits)
     {
@@ -30,6 +61,13 @@ public static class MessageParser
         }
 
         var first = FirstSignificantByte(input);
+        if (first == (byte)'{' && HasLoneSurrogate(input, limits))
+        {
+            // Valid JSON grammar, but no text: it cannot be canonicalised, so not signed or verified (mcps.md §2), and
+            // .NET throws when such a string is read. Refused before anything reads it.
+            return ParseOutcome.Failure(GatewayRejection.InvalidRequest("lone_surrogate"));
+        }
+
         if (first == (byte)'[')
         {
             // JSON-RPC batches were removed from MCP after 2025-03-26; the SDKs drop them silently, leaving the

@@ -11,6 +11,7 @@ public sealed class DecimalNumberTests
     [InlineData("0", "0.000e5")]
     [InlineData("-0.025", "-25e-3")]
     [InlineData("9007199254740993", "9.007199254740993e15")]
+    [InlineData("10", "1e0000000000000000000001")]
     public void EqualValues_AreEqual_HoweverWritten(string a, string b)
     {
         Assert.True(DecimalNumber.TryParse(a, out var x));
@@ -55,6 +56,9 @@ public sealed class DecimalNumberTests
     [InlineData("12.50", "12.5")]
     [InlineData("-0", "0")]
     [InlineData("1e-3", "0.001")]
+    [InlineData("0.5", "0.5")]
+    [InlineData("5e-1", "0.5")]
+    [InlineData("-123.456", "-123.456")]
     public void PlainText_IsDecimalNotation(string text, string plain)
     {
         Assert.True(DecimalNumber.TryParse(text, out var number));
@@ -66,5 +70,18 @@ public sealed class DecimalNumberTests
     {
         Assert.True(DecimalNumber.TryParse("1e400", out var number));
         Assert.Null(number.ToPlainString());
+        Assert.True(DecimalNumber.TryParse("1e-400", out number));
+        Assert.Null(number.ToPlainString());
+    }
+
+    [Fact]
+    public void PlainText_IsWrittenUpTo64Zeros()
+    {
+        Assert.True(DecimalNumber.TryParse("1e64", out var number));
+        Assert.Equal("1" + new string('0', 64), number.ToPlainString());
+        Assert.True(DecimalNumber.TryParse("1e65", out number));
+        Assert.Null(number.ToPlainString());
+        Assert.True(DecimalNumber.TryParse("1e-65", out number));
+        Assert.Equal("0." + new string('0', 64) + "1", number.ToPlainString());
     }
 }

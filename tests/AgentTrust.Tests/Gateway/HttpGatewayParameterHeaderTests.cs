@@ -102,6 +102,18 @@ public sealed class HttpGatewayParameterHeaderTests : IAsyncLifetime
         Assert.Equal(expected, call.ParameterHeaders["Mcp-Param-Region"]);
     }
 
+    [Fact]
+    public async Task ParameterHeadersOnAnythingButToolsCall_AreNotSentUpstream()
+    {
+        // No schema says what they mirror there, so no one can check them; an intermediary must not route on them.
+        var (status, _) = await PostAsync(Request("resources/read", new JsonObject { ["uri"] = StatelessMcpHttpServer.NoteUri }), "resources/read", StatelessMcpHttpServer.NoteUri, ("Mcp-Param-Tenant", "victim"));
+        await PostAsync(Request("tools/list", new JsonObject()), "tools/list", null, ("Mcp-Param-Tenant", "victim"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(2, _server!.Received.Count(p => p.Method is "resources/read" or "tools/list"));
+        Assert.All(_server.Received, p => Assert.Empty(p.ParameterHeaders));
+    }
+
     private async Task ListToolsAsync()
     {
         var (status, answer) = await PostAsync(Request("tools/list", new JsonObject()), "tools/list", null);

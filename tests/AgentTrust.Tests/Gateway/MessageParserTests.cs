@@ -12,6 +12,7 @@ public sealed class MessageParserTests
     [InlineData("""{"jsonrpc":"2.0","method":"notifications/initialized"}""", MessageKind.Notification)]
     [InlineData("""{"jsonrpc":"2.0","id":1,"result":{}}""", MessageKind.Response)]
     [InlineData("""{"jsonrpc":"2.0","id":1,"error":{"code":-1,"message":"x"}}""", MessageKind.Error)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"\ud83d\ude00 \u00e9\n"}}""", MessageKind.Request)]
     public void JsonRpcMessages_AreClassified(string text, MessageKind kind)
     {
         var outcome = Parse(text);
@@ -32,6 +33,9 @@ public sealed class MessageParserTests
     [InlineData("""{"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1,"message":"x"}}""", -32600, "not_jsonrpc")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"error":"x"}""", -32600, "bad_error")]
     [InlineData("""{"jsonrpc":"2.0","result":{}}""", -32600, "not_jsonrpc")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"\ud800"}}""", -32600, "lone_surrogate")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"e","arguments":{"region":"x\uDFFFy"}}}""", -32600, "lone_surrogate")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"ping","params":{"\ud83d":1}}""", -32600, "lone_surrogate")]
     public void InvalidInput_IsRejectedWithTheRightCode(string text, int code, string reason)
     {
         var outcome = Parse(text);

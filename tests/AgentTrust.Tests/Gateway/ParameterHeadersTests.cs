@@ -129,6 +129,27 @@ public sealed class ParameterHeadersTests
         Assert.True(ParameterHeaders.AreConsistent(one, message, Marks, required: false));
     }
 
+    [Theory]
+    [InlineData("=?base64?dXMt d2VzdDE=?=")]
+    [InlineData("=?base64?dXMtd2VzdDF=?=")]
+    public void NonCanonicalBase64_IsRefused(string header)
+    {
+        // .NET's decoder skips the space and ignores the leftover bits of "F=" (reading "us-west1" both times); a strict
+        // decoder in front of the gateway would refuse both, so the two would not be reading the same value.
+        var headers = new HeaderDictionary { ["Mcp-Param-Region"] = header };
+
+        Assert.False(ParameterHeaders.AreConsistent(headers, Call("""{"region":"us-west1"}"""), Marks, required: false));
+    }
+
+    [Fact]
+    public void ANumberWhoseTextIsTooLongForAHeader_MayBeLeftOut_AsTheClientWroteIt()
+    {
+        // Plain decimal would be short enough, but the client may write the body's own 8 200-character text.
+        var message = Call("{\"limit\":1" + new string('0', 8200) + "e-8200}");
+
+        Assert.True(ParameterHeaders.AreConsistent(new HeaderDictionary(), message, Marks, required: true));
+    }
+
     [Fact]
     public void AValueTooLongForAHeader_MayBeLeftOut()
     {
