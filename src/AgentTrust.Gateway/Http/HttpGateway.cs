@@ -247,7 +247,7 @@ public sealed class HttpGateway : IAsyncDisposable
         var body = await ReadBodyAsync(request, _options.MaxMessageBytes, context.RequestAborted).ConfigureAwait(false);
         var parsed = body is null ? null : MessageParser.Parse(body, _options.Limits).Message;
         RelayOutcome outcome;
-        var parameterMarks = parsed?.ToolName is { } tool ? _toolPins?.ParameterMarks(tool) : null;
+        var parameterMarks = parsed?.ToolName is { } tool && _toolPins is not null ? await _toolPins.ParameterMarksAsync(tool, context.RequestAborted).ConfigureAwait(false) : null;
         if (parsed is not null && (!RoutingHeaders.AreConsistent(request.Headers[RoutingHeaders.MethodHeader], request.Headers[RoutingHeaders.NameHeader], request.Headers[RoutingHeaders.VersionHeader], parsed)
             || (parameterMarks is not null && !ParameterHeaders.AreConsistent(request.Headers, parsed, parameterMarks,
                 required: RoutingHeaders.IsStatelessRequest(request.Headers[RoutingHeaders.VersionHeader], parsed)))))

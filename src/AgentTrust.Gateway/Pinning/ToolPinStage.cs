@@ -38,7 +38,7 @@ public sealed class ToolPinStage : IRelayStage
     private readonly ToolSignatureCheck _signatures;
     private readonly string _serverIdentity;
     private readonly Dictionary<string, string> _blocked = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyDictionary<string, string[]>> _parameterMarks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyDictionary<string, string[]>?> _parameterMarks = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private const string ListingKey = "agenttrust.pins.listing";
     private const string ListedKey = "agenttrust.pins.listed";
@@ -71,14 +71,33 @@ public sealed class ToolPinStage : IRelayStage
     }
 
     /// <summary>
-    /// The <c>x-mcp-header</c> marks (header name → path of the argument) of a tool as this gateway last accepted it in a listing;
-    /// null when it has accepted none (then its <c>Mcp-Param-*</c> headers cannot be checked).
+    /// The <c>x-mcp-header</c> marks (header name → path of the argument) of a tool: as this gateway last accepted it in
+    /// a listing, else (after a restart, or when another process sharing the pin file listed it) as kept beside the pin
+    /// file when that definition is exactly the pinned one. Null when neither is known (then its <c>Mcp-Param-*</c>
+    /// headers cannot be checked) or the tool is blocked.
     /// </summary>
-    internal IReadOnlyDictionary<string, string[]>? ParameterMarks(string tool)
+    internal async ValueTask<IReadOnlyDictionary<string, string[]>?> ParameterMarksAsync(string tool, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return _parameterMarks.GetValueOrDefault(tool);
+            if (_parameterMarks.TryGetValue(tool, out var known) || _blocked.ContainsKey(tool))
+            {
+                return known;
+            }
+        }
+
+        // Looked up once (a miss reads the archive file): the answer, unknown included, is kept until a listing replaces it.
+        IReadOnlyDictionary<string, string[]>? marks = null;
+        if (_archive.Find(_serverIdentity, tool) is { } archived
+            && (await _store.GetAsync(_serverIdentity, cancellationToken).ConfigureAwait(false)).TryGetValue(tool, out var pin)
+            && string.Equals(ToolPreimage.ToolHash(archived), pin.ToolHash, StringComparison.Ordinal))
+        {
+            marks = ParameterHeaders.Marks(archived);
+        }
+
+        lock (_gate)
+        {
+            return _parameterMarks.TryAdd(tool, marks) ? marks : _parameterMarks[tool];
         }
     }
 

@@ -114,6 +114,32 @@ public sealed class HttpGatewayParameterHeaderTests : IAsyncLifetime
         Assert.All(_server.Received, p => Assert.Empty(p.ParameterHeaders));
     }
 
+    [Fact]
+    public async Task AfterARestart_TheMarksComeFromTheDefinitionKeptBesideThePinFile()
+    {
+        // A 2026-07-28 client need not list again after the gateway restarts; with a pin file the definition it pinned
+        // says which headers to check.
+        var pins = _scratch.File("pins.json");
+        var options = new GatewayOptions { Upstream = _server!.Endpoint, Listen = "127.0.0.1:0", Pins = pins };
+        await using (var first = new HttpGateway(GatewayPipelineFactory.CreateServerSide(options, _server.Endpoint.AbsoluteUri, _identity!, null, null), options, NullLoggerFactory.Instance))
+        {
+            _endpoint = new Uri(await first.StartAsync(), "/mcp");
+            await ListToolsAsync();
+        }
+
+        await using var second = new HttpGateway(GatewayPipelineFactory.CreateServerSide(options, _server.Endpoint.AbsoluteUri, _identity!, null, null), options, NullLoggerFactory.Instance);
+        _endpoint = new Uri(await second.StartAsync(), "/mcp");
+
+        var (lie, _) = await CallAsync("us-west1", ("Mcp-Param-Region", "eu-west1"));
+        var (missing, _) = await CallAsync("us-west1");
+        var (truth, _) = await CallAsync("us-west1", ("Mcp-Param-Region", "us-west1"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, lie);
+        Assert.Equal(HttpStatusCode.BadRequest, missing);
+        Assert.Equal(HttpStatusCode.OK, truth);
+        Assert.Equal("us-west1", Assert.Single(_server.Received, p => p.Method == "tools/call").ParameterHeaders["Mcp-Param-Region"]);
+    }
+
     private async Task ListToolsAsync()
     {
         var (status, answer) = await PostAsync(Request("tools/list", new JsonObject()), "tools/list", null);
