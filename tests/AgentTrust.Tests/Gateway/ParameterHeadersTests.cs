@@ -141,6 +141,26 @@ public sealed class ParameterHeadersTests
         Assert.False(ParameterHeaders.AreConsistent(headers, Call("""{"region":"us-west1"}"""), Marks, required: false));
     }
 
+    [Theory]
+    [InlineData("2026-07-28", null, true)]
+    [InlineData(null, "2026-07-28", true)]
+    [InlineData("2026-07-28", "2026-07-28", true)]
+    [InlineData("2025-11-25", null, false)]
+    [InlineData(null, "2025-06-18", false)]
+    [InlineData(null, null, false)]
+    public void TheStatelessGeneration_IsKnownFromTheVersionHeaderOrFromMeta(string? header, string? meta, bool stateless)
+    {
+        var json = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 1, ["method"] = "tools/call", ["params"] = new JsonObject { ["name"] = "t" } };
+        if (meta is not null)
+        {
+            json["params"]!["_meta"] = new JsonObject { ["io.modelcontextprotocol/protocolVersion"] = meta };
+        }
+
+        var message = new RelayMessage(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), json, MessageKind.Request);
+
+        Assert.Equal(stateless, RoutingHeaders.IsStatelessRequest(header is null ? StringValues.Empty : new StringValues(header), message));
+    }
+
     [Fact]
     public void ANumberWhoseTextIsTooLongForAHeader_MayBeLeftOut_AsTheClientWroteIt()
     {
