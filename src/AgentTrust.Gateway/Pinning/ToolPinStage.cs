@@ -86,11 +86,16 @@ public sealed class ToolPinStage : IRelayStage
             }
         }
 
-        // Looked up once (a miss reads the archive file): the answer, unknown included, is kept until a listing replaces it.
+        // Only pinned tools are looked up and remembered: a name comes from the client, and unpinned calls are refused
+        // anyway. Looked up once (a miss reads the archive file): the answer, unknown included, is kept until a listing
+        // replaces it, so the cache is bounded by the pins.
+        if (!(await _store.GetAsync(_serverIdentity, cancellationToken).ConfigureAwait(false)).TryGetValue(tool, out var pin))
+        {
+            return null;
+        }
+
         IReadOnlyDictionary<string, string[]>? marks = null;
-        if (_archive.Find(_serverIdentity, tool) is { } archived
-            && (await _store.GetAsync(_serverIdentity, cancellationToken).ConfigureAwait(false)).TryGetValue(tool, out var pin)
-            && string.Equals(ToolPreimage.ToolHash(archived), pin.ToolHash, StringComparison.Ordinal))
+        if (_archive.Find(_serverIdentity, tool) is { } archived && string.Equals(ToolPreimage.ToolHash(archived), pin.ToolHash, StringComparison.Ordinal))
         {
             marks = ParameterHeaders.Marks(archived);
         }

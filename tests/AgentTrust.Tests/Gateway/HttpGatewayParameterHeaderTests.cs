@@ -140,6 +140,31 @@ public sealed class HttpGatewayParameterHeaderTests : IAsyncLifetime
         Assert.Equal("us-west1", Assert.Single(_server.Received, p => p.Method == "tools/call").ParameterHeaders["Mcp-Param-Region"]);
     }
 
+    [Fact]
+    public async Task ACallForAToolNotYetPinned_LeavesNoAnswerBehind_SoAPinByAnotherProcessIsSeen()
+    {
+        // Tool names come from the client: only pinned tools are looked up and remembered (a cache of every name asked
+        // for would grow without bound, and each miss would read the archive file again).
+        var pins = _scratch.File("shared-pins.json");
+        var options = new GatewayOptions { Upstream = _server!.Endpoint, Listen = "127.0.0.1:0", Pins = pins };
+        await using var first = new HttpGateway(GatewayPipelineFactory.CreateServerSide(options, _server.Endpoint.AbsoluteUri, _identity!, null, null), options, NullLoggerFactory.Instance);
+        await using var second = new HttpGateway(GatewayPipelineFactory.CreateServerSide(options, _server.Endpoint.AbsoluteUri, _identity!, null, null), options, NullLoggerFactory.Instance);
+        var firstEndpoint = new Uri(await first.StartAsync(), "/mcp");
+        var secondEndpoint = new Uri(await second.StartAsync(), "/mcp");
+
+        _endpoint = firstEndpoint;
+        var (_, beforePinning) = await CallAsync("us-west1", ("Mcp-Param-Region", "eu-west1"));
+        _endpoint = secondEndpoint;
+        await ListToolsAsync();
+        _endpoint = firstEndpoint;
+        var (afterPinning, answer) = await CallAsync("us-west1", ("Mcp-Param-Region", "eu-west1"));
+
+        Assert.Equal("unpinned_tool", beforePinning["error"]!["data"]!["reason"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, afterPinning);
+        Assert.Equal("header_mismatch", answer["error"]!["data"]!["reason"]!.GetValue<string>());
+        Assert.DoesNotContain(_server.Received, p => p.Method == "tools/call");
+    }
+
     private async Task ListToolsAsync()
     {
         var (status, answer) = await PostAsync(Request("tools/list", new JsonObject()), "tools/list", null);
