@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentTrust.Gateway.Messages;
@@ -12,8 +11,8 @@ namespace AgentTrust.Gateway.Http;
 /// mirror those arguments into headers for intermediaries to route on. Like <c>Mcp-Name</c>, they must say what the
 /// verified body says: a header that disagrees with its argument, is malformed, is given twice or names no marked
 /// property of the tool is refused, and so is a missing one on 2026-07-28 (an intermediary would route on its absence);
-/// the headers sent upstream are derived from the forwarded body. A tool whose definition this gateway has not accepted
-/// in a listing has no known marks: its headers are passed on unchecked.
+/// the headers sent upstream are derived from the forwarded body. The marks come from the tool's definition as this
+/// gateway accepted it (<see cref="Pinning.ToolPinStage"/>); where it knows none, the headers are passed on unchecked.
 /// </summary>
 internal static class ParameterHeaders
 {
