@@ -24,7 +24,9 @@ public static class MessageParser
         {
             while (reader.Read())
             {
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                // Only strings with a \u escape are decoded (System.Text.Json escapes <, >, & and non-ASCII this way).
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped
+                    && reader.ValueSpan.IndexOf("\\u"u8) >= 0)
                 {
                     _ = reader.GetString();
                 }

@@ -29,6 +29,6 @@ internal static class AgentProxyCommand
         }
 
         await using var host = await GatewayHost.OpenAsync(context, options, agentSide: true, cancellationToken).ConfigureAwait(false);
-        return await host.RunAsync(serverCommand, identity => GatewayPipelineFactory.CreateAgentSide(options, identity, host.Identity!, host.Trust, host.Audit, context.Time, host.ReplayStore), upstreamIsServer: false, cancellationToken).ConfigureAwait(false);
+        return await host.RunAsync(serverCommand, identity => GatewayPipelineFactory.CreateAgentSide(options, identity, host.Identity!, host.Trust, host.Audit, context.Time, host.ReplayStore), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -33,9 +33,11 @@ internal sealed class GatewayHost : IAsyncDisposable
     // one writer, every call serialised, so neither can find the other's write in progress and fail.
     private readonly TextWriter _error;
     private readonly MeterProvider? _meterProvider;
+    private readonly bool _agentSide;
 
-    private GatewayHost(CliContext context, GatewayOptions options)
+    private GatewayHost(CliContext context, GatewayOptions options, bool agentSide)
     {
+        _agentSide = agentSide;
         _context = context;
         _options = options;
         _error = TextWriter.Synchronized(context.Error);
@@ -95,7 +97,7 @@ internal sealed class GatewayHost : IAsyncDisposable
     /// <param name="cancellationToken">Cancels opening.</param>
     public static async Task<GatewayHost> OpenAsync(CliContext context, GatewayOptions options, bool agentSide, CancellationToken cancellationToken)
     {
-        var host = new GatewayHost(context, options);
+        var host = new GatewayHost(context, options, agentSide);
         try
         {
             if (options.TrustStore is not null)
@@ -171,9 +173,8 @@ internal sealed class GatewayHost : IAsyncDisposable
     /// <summary>Runs the stdio or HTTP front end with stages built for the given server identity.</summary>
     /// <param name="serverCommand">The stdio server's command line, or empty in HTTP mode.</param>
     /// <param name="createStages">The stages for a server identity.</param>
-    /// <param name="upstreamIsServer">True for <c>proxy</c> (the MCP server itself is upstream), false for <c>agent-proxy</c>.</param>
     /// <param name="cancellationToken">Stops the gateway.</param>
-    public async Task<int> RunAsync(string[] serverCommand, Func<string, IReadOnlyList<IRelayStage>> createStages, bool upstreamIsServer, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(string[] serverCommand, Func<string, IReadOnlyList<IRelayStage>> createStages, CancellationToken cancellationToken)
     {
         var logger = _loggers.CreateLogger("AgentTrust.Gateway");
         if (_options.Upstream is { } upstream)
@@ -188,7 +189,7 @@ internal sealed class GatewayHost : IAsyncDisposable
                 throw CliFailure.Usage("--upstream needs --listen 127.0.0.1:PORT");
             }
 
-            await using var gateway = new HttpGateway(CreateStages(createStages, upstream.AbsoluteUri), _options, _loggers) { Metrics = Metrics, ForwardsSessionProof = !upstreamIsServer };
+            await using var gateway = new HttpGateway(CreateStages(createStages, upstream.AbsoluteUri), _options, _loggers) { Metrics = Metrics, ForwardsSessionProof = _agentSide };
             await gateway.RunAsync(cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }

@@ -35,7 +35,7 @@ internal static class ProxyCommand
             await using var host = await GatewayHost.OpenAsync(context, options, agentSide: false, cancellationToken).ConfigureAwait(false);
             var attestationLog = host.Loggers.CreateLogger("AgentTrust.Gateway.Attestation");
             var attestation = await CreateAttestationVerifierAsync(context, options.Attestation, host.ReplayStore, host.AttestationMetrics, attestationLog, keySources, cancellationToken).ConfigureAwait(false);
-            return await host.RunAsync(serverCommand, identity => GatewayPipelineFactory.CreateServerSide(options, identity, host.Identity, host.Trust, host.Audit, context.Time, attestation, host.ReplayStore), upstreamIsServer: true, cancellationToken).ConfigureAwait(false);
+            return await host.RunAsync(serverCommand, identity => GatewayPipelineFactory.CreateServerSide(options, identity, host.Identity, host.Trust, host.Audit, context.Time, attestation, host.ReplayStore), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
