@@ -42,5 +42,5 @@ public sealed class SqliteReplayStoreOptions
     /// Reads the machine's boot id (an identifier that changes on every boot), or null where there is none. Default:
     /// <c>/proc/sys/kernel/random/boot_id</c> on Linux, null elsewhere. Replaceable for tests.
     /// </summary>
-    public Func<string?> BootIdSource { get; init; } = BootId.Read;
+    public Func<string?> BootIdSource { get; init; } = MachineBootId.Read;
 }

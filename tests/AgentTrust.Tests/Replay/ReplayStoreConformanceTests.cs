@@ -26,6 +26,12 @@ public abstract class ReplayStoreConformanceTests : IAsyncLifetime
     /// </summary>
     protected virtual bool CapacityIsExactUnderConcurrency => true;
 
+    /// <summary>
+    /// Whether a replay reports the live holder to any presenter. The mapped store keeps only a keyed digest of the
+    /// holder, so it names the holder only to the presenter who is that holder (all that IsReplayBy needs).
+    /// </summary>
+    protected virtual bool ReportsHolderToOthers => true;
+
     /// <summary>Makes a fresh, empty location.</summary>
     protected abstract Task<string> CreateLocationAsync();
 
@@ -407,9 +413,13 @@ public abstract class ReplayStoreConformanceTests : IAsyncLifetime
         Assert.Equal(new ReplayRegistration(ReplayCheckResult.Accepted, "asp_presenter"), first);
 
         var again = await store.TryRegisterAsync("https://issuer.example", "jti-1", expiry, "asp_other");
-        Assert.Equal(new ReplayRegistration(ReplayCheckResult.Replayed, "asp_presenter"), again);
-        Assert.True(again.IsReplayBy("asp_presenter"));
+        Assert.Equal(new ReplayRegistration(ReplayCheckResult.Replayed, ReportsHolderToOthers ? "asp_presenter" : null), again);
+        Assert.Equal(ReportsHolderToOthers, again.IsReplayBy("asp_presenter"));
         Assert.False(again.IsReplayBy("asp_other"));
+        var bySamePresenter = await store.TryRegisterAsync("https://issuer.example", "jti-1", expiry, "asp_presenter");
+        Assert.Equal(new ReplayRegistration(ReplayCheckResult.Replayed, "asp_presenter"), bySamePresenter);
+        Assert.True(bySamePresenter.IsReplayBy("asp_presenter"));
+        Assert.False(bySamePresenter.IsReplayBy("asp_other"));
         Assert.False(again.IsReplayBy("ASP_PRESENTER"));
         Assert.False(again.IsReplayBy(null));
 
@@ -426,7 +436,9 @@ public abstract class ReplayStoreConformanceTests : IAsyncLifetime
         // After expiry the next registration owns the value.
         Clock.Set(expiry);
         Assert.Equal(new ReplayRegistration(ReplayCheckResult.Accepted, "asp_other"), await store.TryRegisterAsync("https://issuer.example", "jti-1", Expiry, "asp_other"));
-        Assert.True((await store.TryRegisterAsync("https://issuer.example", "jti-1", Expiry, "asp_presenter")).IsReplayBy("asp_other"));
+        Assert.Equal(ReportsHolderToOthers, (await store.TryRegisterAsync("https://issuer.example", "jti-1", Expiry, "asp_presenter")).IsReplayBy("asp_other"));
+        Assert.True((await store.TryRegisterAsync("https://issuer.example", "jti-1", Expiry, "asp_other")).IsReplayBy("asp_other"));
+        Assert.False((await store.TryRegisterAsync("https://issuer.example", "jti-1", Expiry, "asp_presenter")).IsReplayBy("asp_presenter"));
     }
 
     [Fact]
