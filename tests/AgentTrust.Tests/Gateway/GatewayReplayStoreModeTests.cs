@@ -1,11 +1,13 @@
+using AgentTrust.Replay;
 using AgentTrust.Tests.Gateway.Support;
 using Microsoft.Data.Sqlite;
 
 namespace AgentTrust.Tests.Gateway;
 
 /// <summary>
-/// Which SQLite mode the gateway opens its replay store in: the default file keeps the restart fence (it records this
-/// machine's boot id); <c>sqlite:PATH</c> flushes every commit and records none.
+/// Which replay store the gateway opens: by default a mapped table per side (restart fence kept in the table);
+/// <c>sqlite-fenced:PATH</c> records this machine's boot id for its fence; <c>sqlite:PATH</c> flushes every commit and
+/// records none.
 /// </summary>
 public sealed class GatewayReplayStoreModeTests
 {
@@ -28,33 +30,63 @@ public sealed class GatewayReplayStoreModeTests
     }
 
     [Fact]
-    public async Task The_default_store_keeps_the_restart_fence_and_sqlite_PATH_does_not()
+    public async Task The_default_store_is_a_mapped_table_and_the_SQLite_modes_keep_their_fences()
     {
         if (!OperatingSystem.IsLinux())
         {
-            return; // no boot id: both modes flush every commit
+            return; // no boot id: the default is sqlite-fenced, which flushes every commit there
         }
 
         using var scratch = new ScratchDirectory();
         await RunOnceAsync(scratch);
+        var fencedPath = scratch.File("fenced.db");
+        await RunOnceAsync(scratch, "--replay-store", "sqlite-fenced:" + fencedPath);
         var explicitPath = scratch.File("durable.db");
         await RunOnceAsync(scratch, "--replay-store", "sqlite:" + explicitPath);
         SqliteConnection.ClearAllPools();
 
-        Assert.Equal(1, await MetaRowsWithThisBootAsync(Path.Combine(scratch.File("home"), "gateway", "replay.db")));
+        var gatewayDirectory = Path.Combine(scratch.File("home"), "gateway");
+        using (var table = MappedReplayStore.Open(new MappedReplayStoreOptions { FilePath = Path.Combine(gatewayDirectory, "replay.map") }))
+        {
+            Assert.Null(table.RestartFence); // a first installation has nothing to fence
+        }
+
+        Assert.False(File.Exists(Path.Combine(gatewayDirectory, "replay.db")));
+        Assert.Equal(1, await MetaRowsWithThisBootAsync(fencedPath));
         Assert.Equal(0, await MetaRowsWithThisBootAsync(explicitPath));
+    }
+
+    [Fact]
+    public async Task A_table_replacing_the_SQLite_file_of_an_earlier_version_starts_behind_a_fence()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // An installation upgraded from a version that kept the nonces in replay.db: what that file held is not in the
+        // new table, so messages from before the upgrade must be refused, not accepted a second time.
+        using var scratch = new ScratchDirectory();
+        var gatewayDirectory = Path.Combine(scratch.File("home"), "gateway");
+        Directory.CreateDirectory(gatewayDirectory);
+        var before = DateTimeOffset.UtcNow;
+        await File.WriteAllBytesAsync(Path.Combine(gatewayDirectory, "replay.db"), []);
+        await RunOnceAsync(scratch);
+
+        using var table = MappedReplayStore.Open(new MappedReplayStoreOptions { FilePath = Path.Combine(gatewayDirectory, "replay.map") });
+        Assert.NotNull(table.RestartFence);
+        Assert.InRange(table.RestartFence.Value, before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
     }
 
     [Fact]
     public async Task The_agent_side_has_its_own_default_file()
     {
-        // The two sides never register the same values; one file for both made each process's SQLite cache stale after
-        // every message of the other.
+        // The two sides never register the same values, so each has its own table and never waits for the other's lock.
         using var scratch = new ScratchDirectory();
         var home = scratch.File("home");
         using var agent = GatewayPeers.Start("dotnet", [GatewayPeers.AgentTrustDll, "agent-proxy", "--key", "agent", "--no-pins", "--", "node", GatewayPeers.RecordingServer],
             new Dictionary<string, string> { ["RECEIVED_LOG"] = scratch.File("received.jsonl"), ["AGENTTRUST_HOME"] = home });
-        var agentFile = Path.Combine(home, "gateway", "agent-replay.db");
+        var agentFile = Path.Combine(home, "gateway", OperatingSystem.IsLinux() ? "agent-replay.map" : "agent-replay.db");
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!File.Exists(agentFile) && !agent.HasExited && DateTime.UtcNow < deadline)
         {
@@ -66,6 +98,6 @@ public sealed class GatewayReplayStoreModeTests
         await agent.WaitForExitAsync(exit.Token);
 
         Assert.True(File.Exists(agentFile), await agent.StandardError.ReadToEndAsync());
-        Assert.False(File.Exists(Path.Combine(home, "gateway", "replay.db")));
+        Assert.False(File.Exists(Path.Combine(home, "gateway", OperatingSystem.IsLinux() ? "replay.map" : "replay.db")));
     }
 }

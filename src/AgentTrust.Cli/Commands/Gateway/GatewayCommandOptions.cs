@@ -26,7 +26,7 @@ internal sealed class GatewayCommandOptions
 
     public Option<string> ReplayStore { get; } = new("--replay-store")
     {
-        Description = "Where nonces and attestation jti are held for their window: sqlite-fenced:PATH (the default, at <AGENTTRUST_HOME>/gateway/replay.db for proxy and agent-replay.db for agent-proxy, each shared by every gateway process of that side on this machine; no disk flush per message: after a reboot, messages dated before the first reopen are refused), sqlite:PATH (same file format, a disk flush per message), postgres:CONNSTR (shared across machines) or memory (this process only: a replay on a new stdio connection would pass)",
+        Description = "Where nonces and attestation jti are held for their window: mapped:PATH (the default on Linux, at <AGENTTRUST_HOME>/gateway/replay.map for proxy and agent-replay.map for agent-proxy, each shared by every gateway process of that side on this machine; no disk flush per message: after a reboot the table starts empty and messages dated before its first reopen are refused), sqlite-fenced:PATH (the same guarantees in a SQLite file, the default where there is no boot id), sqlite:PATH (a disk flush per message), postgres:CONNSTR (shared across machines) or memory (this process only: a replay on a new stdio connection would pass)",
     };
 
     public Option<string> FailurePolicy { get; } = new("--failure-policy") { Description = "When the Trust Authority does not answer: closed (default, refuse with MCPS-007), cached (accept its last answer up to 1 h old), open (proceed with the level capped at 1)" };

@@ -89,10 +89,9 @@ internal sealed class GatewayHost : IAsyncDisposable
     /// <param name="context">The command's context.</param>
     /// <param name="options">The gateway's options.</param>
     /// <param name="agentSide">
-    /// True for <c>agent-proxy</c>: it signs, so an identity is required, and its default nonce file is
-    /// <c>agent-replay.db</c> (the server side's is <c>replay.db</c>). The two sides never register the same values (one
-    /// holds the agents' request nonces, the other the answers' nonces), and a file shared by both would make each
-    /// process's SQLite cache stale after every message of the other.
+    /// True for <c>agent-proxy</c>: it signs, so an identity is required, and its default nonce table is
+    /// <c>agent-replay.map</c> (the server side's is <c>replay.map</c>). The two sides never register the same values (one
+    /// holds the agents' request nonces, the other the answers' nonces), so they need not wait for each other's lock.
     /// </param>
     /// <param name="cancellationToken">Cancels opening.</param>
     public static async Task<GatewayHost> OpenAsync(CliContext context, GatewayOptions options, bool agentSide, CancellationToken cancellationToken)
@@ -160,7 +159,7 @@ internal sealed class GatewayHost : IAsyncDisposable
                 host.Audit = await AuditLog.OpenAsync(new AuditLogOptions { Directory = auditDir, Time = context.Time, Anchoring = anchoring }, cancellationToken).ConfigureAwait(false);
             }
 
-            host.ReplayStore = await OpenReplayStoreAsync(options.ReplayStore ?? DefaultReplayStore(context, agentSide), context, cancellationToken).ConfigureAwait(false);
+            host.ReplayStore = await OpenReplayStoreAsync(options.ReplayStore, agentSide, context, cancellationToken).ConfigureAwait(false);
             return host;
         }
         catch
@@ -268,16 +267,69 @@ internal sealed class GatewayHost : IAsyncDisposable
         }
     }
 
-    private static string DefaultReplayStore(CliContext context, bool agentSide) =>
-        "sqlite-fenced:" + Path.Combine(context.HomeDirectory, "gateway", agentSide ? "agent-replay.db" : "replay.db");
+    // The mapped table where it can be kept (Linux, with a boot id for its restart fence), else the fenced SQLite file.
+    private static string DefaultReplayStore(CliContext context, bool agentSide)
+    {
+        var directory = Path.Combine(context.HomeDirectory, "gateway");
+        var side = agentSide ? "agent-replay" : "replay";
+        if (!OperatingSystem.IsLinux() || MachineBootId.Read() is null)
+        {
+            return "sqlite-fenced:" + Path.Combine(directory, side + ".db");
+        }
 
-    private static async Task<IReplayStore> OpenReplayStoreAsync(string spec, CliContext context, CancellationToken cancellationToken)
+        // Earlier versions kept this side's values in a SQLite file (replay.db for both sides, then agent-replay.db for
+        // the agent side). A table that replaces one starts behind a restart fence, so nothing those files held can be
+        // replayed to the new one: the store fences a file it finds empty and did not create itself.
+        var table = Path.Combine(directory, side + ".map");
+        if (!File.Exists(table) && (File.Exists(Path.Combine(directory, "replay.db")) || File.Exists(Path.Combine(directory, "agent-replay.db"))))
+        {
+            try
+            {
+                using (new FileStream(table, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+                {
+                }
+            }
+            catch (IOException) when (File.Exists(table))
+            {
+                // Another gateway of this side made it first.
+            }
+        }
+
+        return "mapped:" + table;
+    }
+
+    private static void CreatePrivateDirectory(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private static async Task<IReplayStore> OpenReplayStoreAsync(string? spec, bool agentSide, CliContext context, CancellationToken cancellationToken)
     {
         try
         {
+            spec ??= DefaultReplayStore(context, agentSide);
             if (spec == "memory")
             {
                 return new InMemoryReplayStore(timeProvider: context.Time);
+            }
+
+            if (spec.StartsWith("mapped:", StringComparison.Ordinal) && spec.Length > "mapped:".Length)
+            {
+                var table = Path.GetFullPath(spec["mapped:".Length..]);
+                CreatePrivateDirectory(Path.GetDirectoryName(table)!);
+                return MappedReplayStore.Open(new MappedReplayStoreOptions { FilePath = table }, context.Time);
             }
 
             // sqlite: flushes every registration to disk; sqlite-fenced: does not, and keeps a restart fence instead.
@@ -286,19 +338,7 @@ internal sealed class GatewayHost : IAsyncDisposable
             if (spec.StartsWith(prefix, StringComparison.Ordinal) && spec.Length > prefix.Length)
             {
                 var path = Path.GetFullPath(spec[prefix.Length..]);
-                var directory = Path.GetDirectoryName(path)!;
-                if (!Directory.Exists(directory))
-                {
-                    if (OperatingSystem.IsWindows())
-                    {
-                        Directory.CreateDirectory(directory);
-                    }
-                    else
-                    {
-                        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                    }
-                }
-
+                CreatePrivateDirectory(Path.GetDirectoryName(path)!);
                 return await SqliteReplayStore.OpenAsync(new SqliteReplayStoreOptions { DatabasePath = path, DurableCommits = !fenced }, context.Time, cancellationToken).ConfigureAwait(false);
             }
 
@@ -307,12 +347,12 @@ internal sealed class GatewayHost : IAsyncDisposable
                 return await PostgresReplayStore.OpenAsync(spec["postgres:".Length..], null, context.Time, null, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or PlatformNotSupportedException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or InvalidOperationException)
         {
             throw CliFailure.Environment("AT-ENV-REPLAY", $"replay store: {e.Message}");
         }
 
-        throw CliFailure.Usage("--replay-store must be sqlite:PATH, sqlite-fenced:PATH, postgres:CONNSTR or memory");
+        throw CliFailure.Usage("--replay-store must be mapped:PATH, sqlite:PATH, sqlite-fenced:PATH, postgres:CONNSTR or memory");
     }
 
     private static IReadOnlyList<IRelayStage> CreateStages(Func<string, IReadOnlyList<IRelayStage>> createStages, string identity)
