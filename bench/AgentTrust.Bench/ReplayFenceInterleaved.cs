@@ -7,8 +7,8 @@ namespace AgentTrust.Bench;
 
 /// <summary>
 /// Registrations per second of the SQLite replay store with a flush per commit (durable) and without (restart fence),
-/// measured in alternating blocks on two files of the same directory, so that both see the same disk and machine
-/// load. Usage: <c>replay-fence [rounds] [registrations per block]</c>.
+/// and of the mapped table (restart fence, the gateway's default), measured in alternating blocks on files of the same
+/// directory, so that all see the same disk and machine load. Usage: <c>replay-fence [rounds] [registrations per block]</c>.
 /// </summary>
 internal static class ReplayFenceInterleaved
 {
@@ -22,13 +22,19 @@ internal static class ReplayFenceInterleaved
             var limits = new ReplayStoreOptions { MaxEntries = long.MaxValue, MaxEntriesPerPartition = long.MaxValue };
             await using var durable = await SqliteReplayStore.OpenAsync(new SqliteReplayStoreOptions { DatabasePath = Path.Combine(directory, "durable.db"), Limits = limits });
             await using var fenced = await SqliteReplayStore.OpenAsync(new SqliteReplayStoreOptions { DatabasePath = Path.Combine(directory, "fenced.db"), Limits = limits, DurableCommits = false });
+            using var mapped = MappedReplayStore.Open(new MappedReplayStoreOptions
+            {
+                FilePath = Path.Combine(directory, "mapped.map"),
+                Limits = new ReplayStoreOptions { MaxEntries = MappedReplayStoreOptions.MaxTableEntries, MaxEntriesPerPartition = MappedReplayStoreOptions.MaxTableEntries },
+            });
             Console.WriteLine($"fenced store: commits durable = {fenced.CommitsAreDurable}, fence = {fenced.RestartFence?.ToString("O", CultureInfo.InvariantCulture) ?? "none"}");
             long next = 0;
             var durableTimes = new List<double>();
             var fencedTimes = new List<double>();
+            var mappedTimes = new List<double>();
             for (var round = 0; round < rounds; round++)
             {
-                foreach (var (store, times) in new[] { (durable, durableTimes), (fenced, fencedTimes) })
+                foreach (var (store, times) in new (IReplayStore, List<double>)[] { (durable, durableTimes), (fenced, fencedTimes), (mapped, mappedTimes) })
                 {
                     var watch = Stopwatch.StartNew();
                     for (var i = 0; i < block; i++)
@@ -46,8 +52,9 @@ internal static class ReplayFenceInterleaved
 
             var d = Median(durableTimes);
             var f = Median(fencedTimes);
+            var m = Median(mappedTimes);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"median µs/registration over {rounds} blocks of {block}: durable {d:F1} ({1e6 / d:F0}/s), fenced {f:F1} ({1e6 / f:F0}/s), fenced/durable throughput ×{d / f:F1}"));
+                $"median µs/registration over {rounds} blocks of {block}: SQLite durable {d:F1} ({1e6 / d:F0}/s), SQLite fenced {f:F1} ({1e6 / f:F0}/s), mapped table {m:F1} ({1e6 / m:F0}/s); fenced/durable throughput ×{d / f:F1}, mapped/fenced ×{f / m:F1}"));
             return 0;
         }
         finally

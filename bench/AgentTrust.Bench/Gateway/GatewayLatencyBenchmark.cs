@@ -9,11 +9,11 @@ namespace AgentTrust.Bench.Gateway;
 /// against a real MCP server (server-everything's <c>echo</c>, Node.js) directly and through <c>agent-proxy</c> +
 /// <c>proxy</c>: p50/p99/mean and calls per second over N sequential calls, and the cost added per hop as the
 /// difference from the direct run in the same session. Rows: the checks with the defaults (signing, verification,
-/// fenced SQLite nonce store, countersigning, tool pins); the checks plus audit logs (a durable receipt before each message
-/// leaves); the relay alone; the checks with nonces held in memory. The warm-up (default 5,000 calls) lets the JIT
+/// mapped nonce table, countersigning, tool pins); the checks plus audit logs (a durable receipt before each message
+/// leaves); the relay alone; the checks with nonces held in memory; the checks with nonces in fenced SQLite files. The warm-up (default 5,000 calls) lets the JIT
 /// finish tiering up the gateways, which takes the first few thousand calls of a fresh process. The cost of one durable
 /// write on the disk in use and the load average are printed with the figures, since both decide them.
-/// Usage: <c>dotnet run -c Release --project bench/AgentTrust.Bench -- gateway [calls] [warmup] [checks,audit,relay,memory]</c>.
+/// Usage: <c>dotnet run -c Release --project bench/AgentTrust.Bench -- gateway [calls] [warmup] [checks,audit,relay,memory,sqlite]</c>.
 /// </summary>
 internal static class GatewayLatencyBenchmark
 {
@@ -25,7 +25,7 @@ internal static class GatewayLatencyBenchmark
         var calls = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
         var warmup = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5_000;
 
-        // Optional third argument: the rows to run besides "direct" (audit, relay, checks, memory; default all).
+        // Optional third argument: the rows to run besides "direct" (audit, relay, checks, memory, sqlite; default all).
         var only = args.Length > 2 ? args[2].Split(',') : null;
         bool Selected(string row) => only is null || only.Contains(row, StringComparer.Ordinal);
         var node = FindNodeDirectory();
@@ -47,7 +47,7 @@ internal static class GatewayLatencyBenchmark
             var rows = new List<(string Name, Result Result, int Hops)>();
             if (Selected("checks"))
             {
-                rows.Add(("checks (defaults: fenced SQLite nonces)", await MeasureAsync("agent-proxy + proxy, checks (defaults)",
+                rows.Add(("checks (defaults: mapped nonce tables)", await MeasureAsync("agent-proxy + proxy, checks (defaults)",
                     ["dotnet", cli, "agent-proxy", "--key", "agent", "--", "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--",
                      .. serverCommand], environment, calls, warmup), 2));
             }
@@ -71,6 +71,14 @@ internal static class GatewayLatencyBenchmark
                 rows.Add(("checks, nonces in memory", await MeasureAsync("agent-proxy + proxy, checks, nonces in memory",
                     ["dotnet", cli, "agent-proxy", "--key", "agent", "--replay-store", "memory", "--",
                      "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--replay-store", "memory", "--",
+                     .. serverCommand], environment, calls, warmup), 2));
+            }
+
+            if (Selected("sqlite"))
+            {
+                rows.Add(("checks, nonces in fenced SQLite", await MeasureAsync("agent-proxy + proxy, checks, nonces in fenced SQLite",
+                    ["dotnet", cli, "agent-proxy", "--key", "agent", "--replay-store", "sqlite-fenced:" + Path.Combine(scratch, "agent-replay.db"), "--",
+                     "dotnet", cli, "proxy", "--trust-store", Path.Combine(scratch, "trust"), "--key", "gateway", "--replay-store", "sqlite-fenced:" + Path.Combine(scratch, "replay.db"), "--",
                      .. serverCommand], environment, calls, warmup), 2));
             }
 

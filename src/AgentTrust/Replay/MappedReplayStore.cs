@@ -91,6 +91,9 @@ public sealed unsafe class MappedReplayStore : IReplayStore, IDisposable
     private readonly MappedReplayStoreOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly byte[] _key;
+
+    // One HMAC context for the life of the store (used under _gate): a one-shot HMAC allocates and frees one per call.
+    private readonly IncrementalHash _hmac;
     private readonly Geometry _geometry;
     private byte* _base;
     private bool _disposed;
@@ -109,6 +112,7 @@ public sealed unsafe class MappedReplayStore : IReplayStore, IDisposable
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         _base = pointer + view.PointerOffset;
         _key = Table.Slice(KeyAt, KeyBytes).ToArray();
+        _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
     }
 
     /// <summary>
@@ -244,6 +248,7 @@ public sealed unsafe class MappedReplayStore : IReplayStore, IDisposable
             _view.Dispose();
             _map.Dispose();
             _file.Dispose();
+            _hmac.Dispose();
             CryptographicOperations.ZeroMemory(_key);
         }
     }
@@ -737,7 +742,8 @@ public sealed unsafe class MappedReplayStore : IReplayStore, IDisposable
             System.Text.Encoding.UTF8.GetBytes(second, buffer[(3 + firstLength)..]);
         }
 
-        HMACSHA256.HashData(_key, buffer, digest);
+        _hmac.AppendData(buffer);
+        _hmac.GetHashAndReset(digest);
     }
 
     private static (FileStream File, bool Created) OpenFile(string path)
