@@ -32,7 +32,7 @@ namespace AgentTrust.Replay;
 /// </para>
 /// <para>One instance per process (or per component), shared between threads.</para>
 /// </remarks>
-public sealed unsafe class MappedReplayStore : IReplayStore, IDisposable
+public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
 {
     private const ulong Magic = 0x3159_414C_5052_5441; // "ATRPLAY1", little-endian
     private const int FormatVersion = 1;
@@ -143,6 +143,7 @@ public sealed unsafe class MappedReplayStore : IReplayStore, IDisposable
         ArgumentNullException.ThrowIfNull(options.Limits);
         options.Limits.Validate();
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Limits.MaxEntries, MappedReplayStoreOptions.MaxTableEntries);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Limits.MaxPartitionBytes, ushort.MaxValue);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.BusyTimeout, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(options.BootIdSource);
         if (!OperatingSystem.IsLinux())
@@ -818,12 +819,33 @@ public sealed unsafe class MappedReplayStore : IReplayStore, IDisposable
         return (geometry, storedFence == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(storedFence));
     }
 
-    // Empties the table (the file is cut back to its header and extended again: zeros, no pages written) and writes a
-    // new header in one write. A crash before that write leaves the old header, and the next opener does this again.
+    // Empties the table (the file is cut back to its header, and its blocks are allocated again: zeros, no pages written)
+    // and writes a new header in one write. A crash before that write leaves the old header, and the next opener does
+    // this again. The blocks are allocated here, not when a page is first written: a write into a mapped file that the
+    // disk cannot hold is a SIGBUS that kills the process, where a full disk at open is an error that says so.
     private static void Reset(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Geometry geometry, byte[] bootHash, long? fenceMs)
     {
         RandomAccess.SetLength(handle, HeaderBytes);
-        RandomAccess.SetLength(handle, geometry.FileLength);
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var error = PosixFallocate((int)handle.DangerousGetHandle(), 0, geometry.FileLength);
+            if (error != 0)
+            {
+                throw new IOException(error == NoSpace
+                    ? $"There is no room on the disk for the replay table ({geometry.FileLength / (1024 * 1024)} MiB)."
+                    : $"The replay table's {geometry.FileLength / (1024 * 1024)} MiB could not be allocated (errno {error}).");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+
         var header = new byte[HeaderBytes];
         BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(MagicAt), Magic);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(VersionAt), FormatVersion);
@@ -838,6 +860,12 @@ public sealed unsafe class MappedReplayStore : IReplayStore, IDisposable
         RandomAccess.Write(handle, header, 0);
         CryptographicOperations.ZeroMemory(header);
     }
+
+    private const int NoSpace = 28; // ENOSPC
+
+    // Returns 0 or an error number (it does not set errno). glibc writes zeros where the file system cannot allocate.
+    [LibraryImport("libc", EntryPoint = "posix_fallocate")]
+    private static partial int PosixFallocate(int fd, long offset, long length);
 
     private static byte[] Hash(string bootId) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(bootId));
 

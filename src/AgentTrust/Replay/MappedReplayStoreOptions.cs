@@ -9,7 +9,8 @@ public sealed class MappedReplayStoreOptions
     /// <summary>
     /// The table file (created when missing, with mode 0600). Every process that opens the same file shares the
     /// entries. Its size is fixed at creation by <see cref="ReplayStoreOptions.MaxEntries"/>: about 116 bytes per entry
-    /// of capacity (116 MB for the default million), allocated on disk only as it is written.
+    /// of capacity (116 MB for the default million), allocated on disk then, so that a full disk is an error at open
+    /// rather than a fault in the middle of a registration.
     /// </summary>
     public required string FilePath { get; init; }
 
