@@ -589,24 +589,28 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
     {
         ref var heapSize = ref Int64(table, HeapSizeAt);
         var last = checked((int)--heapSize);
-        if (last == 0)
+        if (last > 0)
         {
-            return;
+            SiftDown(table, last, 0, last);
         }
+    }
 
+    // Places the node now at 'from' at 'start' and moves it down the heap of 'size' nodes to where it belongs.
+    private void SiftDown(Span<byte> table, int from, int start, int size)
+    {
         Span<byte> moving = stackalloc byte[HeapNodeBytes];
-        HeapNode(table, last).CopyTo(moving);
+        HeapNode(table, from).CopyTo(moving);
         var expiry = Int64(moving, 0);
-        var i = 0;
+        var i = start;
         while (true)
         {
             var child = (2 * i) + 1;
-            if (child >= last)
+            if (child >= size)
             {
                 break;
             }
 
-            if (child + 1 < last && Int64(HeapNode(table, child + 1), 0) < Int64(HeapNode(table, child), 0))
+            if (child + 1 < size && Int64(HeapNode(table, child + 1), 0) < Int64(HeapNode(table, child), 0))
             {
                 child++;
             }
@@ -659,35 +663,9 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
         Int64(table, HeapSizeAt) = total;
 
         // Floyd's heap construction: sift every inner node down.
-        Span<byte> moving = stackalloc byte[HeapNodeBytes];
         for (var start = (int)(total / 2) - 1; start >= 0; start--)
         {
-            HeapNode(table, start).CopyTo(moving);
-            var expiry = Int64(moving, 0);
-            var i = start;
-            while (true)
-            {
-                var child = (2 * i) + 1;
-                if (child >= total)
-                {
-                    break;
-                }
-
-                if (child + 1 < total && Int64(HeapNode(table, child + 1), 0) < Int64(HeapNode(table, child), 0))
-                {
-                    child++;
-                }
-
-                if (Int64(HeapNode(table, child), 0) >= expiry)
-                {
-                    break;
-                }
-
-                HeapNode(table, child).CopyTo(HeapNode(table, i));
-                i = child;
-            }
-
-            moving.CopyTo(HeapNode(table, i));
+            SiftDown(table, start, start, (int)total);
         }
 
         Int64(table, BusyAt) = 0;

@@ -44,15 +44,7 @@ public abstract class ReplayStoreConformanceTests : IAsyncLifetime
     {
         foreach (var store in _opened)
         {
-            switch (store)
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync();
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
+            await store.CloseAsync();
         }
     }
 
@@ -465,14 +457,6 @@ public abstract class ReplayStoreConformanceTests : IAsyncLifetime
     private async Task DisposeStoreAsync(IReplayStore store)
     {
         _opened.Remove(store);
-        switch (store)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync();
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
+        await store.CloseAsync();
     }
 }

@@ -158,17 +158,6 @@ public sealed class ReplayStoreCrossProcessTests : IDisposable
     {
         public IReplayStore Store { get; } = store;
 
-        public async ValueTask DisposeAsync()
-        {
-            switch (Store)
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync();
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
-        }
+        public ValueTask DisposeAsync() => Store.CloseAsync();
     }
 }
