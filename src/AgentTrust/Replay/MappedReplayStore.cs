@@ -123,6 +123,13 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
     /// </summary>
     public DateTimeOffset? RestartFence { get; }
 
+    /// <summary>
+    /// True where this store can be opened: 64-bit Linux (its lock is an OFD record lock laid out for 64-bit file
+    /// offsets). It also needs the machine's boot id (<see cref="MachineBootId.Read"/>).
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatformGuard("linux")]
+    public static bool IsSupported => OperatingSystem.IsLinux() && Environment.Is64BitProcess;
+
     private Span<byte> Table => new(_base, checked((int)_geometry.FileLength));
 
     /// <summary>
@@ -132,7 +139,7 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
     /// <param name="options">The file and limits.</param>
     /// <param name="timeProvider">The clock deciding what has expired; <see cref="TimeProvider.System"/> when null.</param>
     /// <returns>The open store; dispose it to unmap and close the file.</returns>
-    /// <exception cref="PlatformNotSupportedException">Not Linux, or no boot id can be read.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not 64-bit Linux (<see cref="IsSupported"/>), or no boot id can be read.</exception>
     /// <exception cref="InvalidDataException">The file is not a replay table of this format (it is left untouched).</exception>
     /// <exception cref="InvalidOperationException">The file was made for fewer entries than <see cref="ReplayStoreOptions.MaxEntries"/>.</exception>
     /// <exception cref="IOException">The file cannot be opened, or another process held it past <see cref="MappedReplayStoreOptions.BusyTimeout"/>.</exception>
@@ -146,9 +153,9 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Limits.MaxPartitionBytes, ushort.MaxValue);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.BusyTimeout, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(options.BootIdSource);
-        if (!OperatingSystem.IsLinux())
+        if (!IsSupported)
         {
-            throw new PlatformNotSupportedException("The mapped replay store needs Linux (file-description locks and a boot id).");
+            throw new PlatformNotSupportedException("The mapped replay store needs 64-bit Linux (file-description locks and a boot id).");
         }
 
         var bootId = options.BootIdSource();

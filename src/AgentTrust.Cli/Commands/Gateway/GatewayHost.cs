@@ -267,12 +267,12 @@ internal sealed class GatewayHost : IAsyncDisposable
         }
     }
 
-    // The mapped table where it can be kept (Linux, with a boot id for its restart fence), else the fenced SQLite file.
+    // The mapped table where it can be kept (64-bit Linux, with a boot id for its restart fence), else the fenced SQLite file.
     private static string DefaultReplayStore(CliContext context, bool agentSide)
     {
         var directory = Path.Combine(context.HomeDirectory, "gateway");
         var side = agentSide ? "agent-replay" : "replay";
-        if (!OperatingSystem.IsLinux() || MachineBootId.Read() is null)
+        if (!MappedReplayStore.IsSupported || MachineBootId.Read() is null)
         {
             return "sqlite-fenced:" + Path.Combine(directory, side + ".db");
         }
