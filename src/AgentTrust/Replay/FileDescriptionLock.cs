@@ -5,9 +5,11 @@ using Microsoft.Win32.SafeHandles;
 namespace AgentTrust.Replay;
 
 /// <summary>
-/// An exclusive lock on a whole file, held by one open file description (Linux "OFD" record lock, <c>F_OFD_SETLK</c>):
-/// it excludes every other description of the file, in this process or another, and the kernel releases it when the
-/// holder's description is closed, including when its process dies. Not <c>flock</c>: .NET takes a shared
+/// Record locks held by one open file description (Linux "OFD" locks, <c>F_OFD_SETLK</c>) on two bytes of a file: byte 0
+/// is the exclusive lock of every update, byte 1 a shared lock that each user of the file holds for as long as it has
+/// the file open, so that nobody can empty the file under it. They exclude every other description of the file, in this
+/// process or another, and the kernel releases them when the holder's description is closed, including when its
+/// process dies. Not <c>flock</c>: .NET takes a shared
 /// <c>flock</c> on every file it opens for sharing, which would block an exclusive one for good. Not a classic POSIX
 /// lock either: those belong to the process, so two descriptions in one process would not exclude each other, and
 /// closing any descriptor of the file would drop them.
@@ -15,8 +17,11 @@ namespace AgentTrust.Replay;
 internal sealed partial class FileDescriptionLock
 {
     private const int OfdSetLock = 37; // F_OFD_SETLK
+    private const short ReadLock = 0; // F_RDLCK
     private const short WriteLock = 1; // F_WRLCK
     private const short Unlock = 2; // F_UNLCK
+    private const long UpdateByte = 0;
+    private const long UseByte = 1;
     private const int TryAgain = 11; // EAGAIN
     private const int AccessDenied = 13; // EACCES
     private const int Interrupted = 4; // EINTR
@@ -27,8 +32,8 @@ internal sealed partial class FileDescriptionLock
     public FileDescriptionLock(SafeFileHandle file) => _file = file;
 
     /// <summary>
-    /// Takes the lock, waiting up to <paramref name="timeout"/> while another description holds it (spinning first: the
-    /// holders of this lock keep it for microseconds).
+    /// Takes the update lock, waiting up to <paramref name="timeout"/> while another description holds it (spinning
+    /// first: the holders of this lock keep it for microseconds).
     /// </summary>
     /// <returns>True when taken; false when the wait timed out.</returns>
     /// <exception cref="IOException">The system refused the lock for another reason than a holder.</exception>
@@ -38,7 +43,7 @@ internal sealed partial class FileDescriptionLock
         var spin = default(SpinWait);
         while (true)
         {
-            var error = Set(WriteLock);
+            var error = Set(WriteLock, UpdateByte);
             if (error == 0)
             {
                 return true;
@@ -58,19 +63,36 @@ internal sealed partial class FileDescriptionLock
         }
     }
 
-    /// <summary>Releases the lock.</summary>
-    public void Exit()
+    /// <summary>Releases the update lock.</summary>
+    public void Exit() => Check(Set(Unlock, UpdateByte), "released");
+
+    /// <summary>Marks this description as a user of the file until it is closed (a shared lock on the use byte).</summary>
+    /// <exception cref="IOException">Another description is emptying the file.</exception>
+    public void HoldUse() => Check(Set(ReadLock, UseByte), "marked in use");
+
+    /// <summary>True when no other description uses the file (the use byte can be had exclusively), now.</summary>
+    public bool NobodyElseUses()
     {
-        var error = Set(Unlock);
+        if (Set(WriteLock, UseByte) != 0)
+        {
+            return false;
+        }
+
+        Check(Set(Unlock, UseByte), "released");
+        return true;
+    }
+
+    private static void Check(int error, string what)
+    {
         if (error != 0)
         {
-            throw new IOException($"The replay table's lock could not be released (errno {error}).");
+            throw new IOException($"The replay table's lock could not be {what} (errno {error}).");
         }
     }
 
-    private int Set(short type)
+    private int Set(short type, long at)
     {
-        var record = new LockRecord { Type = type, Whence = 0, Start = 0, Length = 0, Pid = 0 };
+        var record = new LockRecord { Type = type, Whence = 0, Start = at, Length = 1, Pid = 0 };
         var added = false;
         try
         {
@@ -87,7 +109,7 @@ internal sealed partial class FileDescriptionLock
     }
 
     // struct flock of Linux (glibc, x86-64 and arm64): short l_type, short l_whence, off_t l_start, off_t l_len, pid_t
-    // l_pid. Length 0 locks the whole file, however long it grows; l_pid must be 0 for an OFD lock.
+    // l_pid; l_pid must be 0 for an OFD lock.
     [StructLayout(LayoutKind.Sequential)]
     private struct LockRecord
     {

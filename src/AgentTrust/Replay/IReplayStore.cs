@@ -4,7 +4,8 @@ namespace AgentTrust.Replay;
 /// A store of one-time values (MCPS nonces, attestation <c>jti</c>s, receipt nonces), each held in a partition
 /// until an expiry instant. A value is "live" while the store's clock is strictly before its expiry; a live value
 /// cannot be registered again in the same partition. Implementations: <see cref="InMemoryReplayStore"/> (one
-/// process), SQLite (processes sharing a file) and PostgreSQL (several machines).
+/// process), <see cref="MappedReplayStore"/> (processes of one Linux machine sharing a mapped table file), SQLite
+/// (processes sharing a file) and PostgreSQL (several machines).
 /// </summary>
 /// <remarks>
 /// Partitions: the passport id for MCPS nonces, the issuer for attestation <c>jti</c>s, the signer public key for
@@ -42,7 +43,8 @@ public interface IReplayStore
     /// registered the value; a later registration of the live value gets <see cref="ReplayCheckResult.Replayed"/> with
     /// that holder, so the caller can apply a rule such as attestation.md §3.3 ("the same MCPS presenter may present
     /// the same token again"). The holder is bounded like a partition. Stores that cannot record holders answer with
-    /// a null holder, which <see cref="ReplayRegistration.IsReplayBy"/> never matches (fail closed).
+    /// a null holder, which <see cref="ReplayRegistration.IsReplayBy"/> never matches (fail closed); stores that keep
+    /// only a digest of it (<see cref="MappedReplayStore"/>) name it only to the holder presenting now.
     /// </summary>
     /// <param name="partition">Who the value belongs to (passport id, issuer, signer key).</param>
     /// <param name="value">The one-time value (nonce, <c>jti</c>).</param>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -179,7 +180,8 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
 
             try
             {
-                var (geometry, fence) = Prepare(file, created, options, Hash(bootId), timeProvider.GetUtcNow());
+                var (geometry, fence) = Prepare(file, fileLock, created, options, Hash(bootId), timeProvider.GetUtcNow());
+                fileLock.HoldUse();
                 map = MemoryMappedFile.CreateFromFile(file, mapName: null, geometry.FileLength, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
                 view = map.CreateViewAccessor(0, geometry.FileLength, MemoryMappedFileAccess.ReadWrite);
                 store = new MappedReplayStore(file, map, view, fileLock, options, timeProvider, geometry, fence);
@@ -230,14 +232,14 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var nowMs = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        return ValueTask.FromResult(Locked(now => Reclaim(Table, now, long.MaxValue), nowMs, failed: 0));
+        return ValueTask.FromResult(Locked(now => Reclaim(Table, now, long.MaxValue), nowMs));
     }
 
     /// <inheritdoc />
     public ValueTask<long> CountAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(Locked(_ => Int64(Table, TotalAt), 0, failed: 0));
+        return ValueTask.FromResult(Locked(_ => Int64(Table, TotalAt), 0));
     }
 
     /// <summary>Unmaps and closes the table file (the entries stay in it).</summary>
@@ -273,7 +275,13 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
         var expiresMs = ToUnixMillisecondsCeiling(expiresAt);
         Span<byte> entry = stackalloc byte[32];
         Span<byte> holderTag = stackalloc byte[32];
-        lock (_gate)
+        var deadline = Stopwatch.GetTimestamp() + (long)(_options.BusyTimeout.TotalSeconds * Stopwatch.Frequency);
+        if (!_gate.TryEnter(_options.BusyTimeout))
+        {
+            return new ReplayRegistration(ReplayCheckResult.StoreUnavailable, null);
+        }
+
+        try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             Digest(EntryDomain, partition, value, entry);
@@ -286,7 +294,7 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
             var request = new Request(entry, owner, holder is null ? default : holderTag[..16], holder, nowMs, expiresMs);
             try
             {
-                if (!EnterTable(out var table))
+                if (!EnterTable(Remaining(deadline), out var table))
                 {
                     return new ReplayRegistration(ReplayCheckResult.StoreUnavailable, null);
                 }
@@ -302,24 +310,29 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
                     _fileLock.Exit();
                 }
             }
-            catch (Exception e) when (e is InvalidDataException or IOException)
+            catch (Exception e) when (IsTableFailure(e))
             {
+                // The busy mark stays: the next holder of the lock rebuilds what it can, or fails the same way.
                 return new ReplayRegistration(ReplayCheckResult.StoreUnavailable, null);
             }
         }
+        finally
+        {
+            _gate.Exit();
+        }
     }
 
-    // Runs an operation on the table under both locks; an unreadable table or a lock that cannot be had answers 'failed'.
-    private long Locked(Func<long, long> operationOnTable, long argument, long failed)
+    // Runs an operation on the table under both locks.
+    private long Locked(Func<long, long> operationOnTable, long argument)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             try
             {
-                if (!EnterTable(out var table))
+                if (!EnterTable(_options.BusyTimeout, out var table))
                 {
-                    return failed;
+                    throw new IOException($"Another process held the replay table for longer than {_options.BusyTimeout.TotalSeconds:0.#} s.");
                 }
 
                 try
@@ -333,19 +346,27 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
                     _fileLock.Exit();
                 }
             }
-            catch (Exception e) when (e is InvalidDataException or IOException)
+            catch (Exception e) when (IsTableFailure(e) && e is not IOException)
             {
-                return failed;
+                throw new IOException("The replay table cannot be read: " + e.Message, e);
             }
         }
     }
 
+    // What a damaged table or a failing lock raises (bounds checked by spans and by the index checks): answered as an
+    // unavailable store, never let out of a registration.
+    private static bool IsTableFailure(Exception e) =>
+        e is InvalidDataException or IOException or ArgumentOutOfRangeException or IndexOutOfRangeException or OverflowException;
+
+    private static TimeSpan Remaining(long deadline) =>
+        TimeSpan.FromSeconds(Math.Max(0, deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+
     // Takes the file lock (false when another process held it past the busy timeout), rebuilds the table if a writer
     // died inside an update, and marks it busy: the caller clears the mark when its update is complete, then unlocks.
-    private bool EnterTable(out Span<byte> table)
+    private bool EnterTable(TimeSpan timeout, out Span<byte> table)
     {
         table = default;
-        if (!_fileLock.TryEnter(_options.BusyTimeout))
+        if (!_fileLock.TryEnter(timeout))
         {
             return false;
         }
@@ -354,7 +375,9 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
         {
             table = Table;
             ref var busy = ref Int64(table, BusyAt);
-            if (busy != 0)
+            var total = Int64(table, TotalAt);
+            var heapSize = Int64(table, HeapSizeAt);
+            if (busy != 0 || total < 0 || total > _geometry.Slots || heapSize < 0 || heapSize > _geometry.HeapCapacity)
             {
                 Recover(table);
             }
@@ -515,29 +538,42 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
         return (free, used);
     }
 
-    // The partition slot holding 'tag' with live entries, else a free one of its two buckets (isNew), else -1.
+    // The partition slot holding 'tag' with live entries, else a free one of the emptier of its two buckets (isNew), else -1.
     private int FindPartition(Span<byte> table, ulong bucket1, ulong bucket2, ReadOnlySpan<byte> tag, out bool isNew)
     {
+        isNew = false;
         var free = -1;
+        var fewestUsed = int.MaxValue;
         foreach (var bucket in (ReadOnlySpan<ulong>)[bucket1, bucket2])
         {
             var first = checked((int)bucket * PartitionSlotsPerBucket);
+            var freeHere = -1;
+            var used = 0;
             for (var i = first; i < first + PartitionSlotsPerBucket; i++)
             {
                 var slot = PartitionSlot(table, i);
                 if (Int64(slot, PartitionCountAt) == 0)
                 {
-                    free = free < 0 ? i : free;
+                    freeHere = freeHere < 0 ? i : freeHere;
                 }
                 else if (slot.Slice(PartitionTagAt, 16).SequenceEqual(tag))
                 {
-                    isNew = false;
                     return i;
                 }
+                else
+                {
+                    used++;
+                }
+            }
+
+            if (freeHere >= 0 && used < fewestUsed)
+            {
+                free = freeHere;
+                fewestUsed = used;
             }
         }
 
-        isNew = true;
+        isNew = free >= 0;
         return free;
     }
 
@@ -554,7 +590,8 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
             var slotIndex = CheckedSlotIndex(Int64(root, 8));
             PopRoot(table);
             var slot = Slot(table, slotIndex);
-            if (Int64(slot, SlotExpiryAt) != expiry)
+            var slotExpiry = Int64(slot, SlotExpiryAt);
+            if (slotExpiry == 0 || slotExpiry != expiry)
             {
                 continue;
             }
@@ -689,7 +726,7 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
     private Span<byte> PartitionSlot(Span<byte> table, int index) => table.Slice(_geometry.PartitionsAt + (index * PartitionSlotBytes), PartitionSlotBytes);
 
     private Span<byte> HeapNode(Span<byte> table, int index) =>
-        index < _geometry.HeapCapacity ? table.Slice(_geometry.HeapAt + (index * HeapNodeBytes), HeapNodeBytes) : throw new InvalidDataException("The replay table's heap is larger than its capacity.");
+        index >= 0 && index < _geometry.HeapCapacity ? table.Slice(_geometry.HeapAt + (index * HeapNodeBytes), HeapNodeBytes) : throw new InvalidDataException("The replay table's heap is larger than its capacity.");
 
     private static ref long Int64(Span<byte> bytes, int offset) => ref MemoryMarshal.AsRef<long>(bytes.Slice(offset, sizeof(long)));
 
@@ -755,28 +792,32 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
         return options;
     }
 
-    // Under the file lock: reads the header, and makes the table (a new or empty file), empties it with a fence (a file
-    // last used during another boot), or checks it (the same boot). Returns the geometry and the fence.
-    private static (Geometry Geometry, DateTimeOffset? Fence) Prepare(FileStream file, bool created, MappedReplayStoreOptions options, byte[] bootHash, DateTimeOffset now)
+    // Under the file lock: reads the header, and makes the table (an empty or all-zero file), empties it with a fence (a
+    // table last used during another boot), or checks it (the same boot). Returns the geometry and the fence.
+    private static (Geometry Geometry, DateTimeOffset? Fence) Prepare(FileStream file, FileDescriptionLock fileLock, bool created, MappedReplayStoreOptions options, byte[] bootHash, DateTimeOffset now)
     {
         var handle = file.SafeFileHandle;
         var length = RandomAccess.GetLength(handle);
         var header = new byte[HeaderBytes];
-        var read = length >= HeaderBytes ? RandomAccess.Read(handle, header, 0) : (int)length > 0 ? RandomAccess.Read(handle, header.AsSpan(0, (int)length), 0) : 0;
-        var magic = BinaryPrimitives.ReadUInt64LittleEndian(header);
-        if (magic != Magic)
+        if (length > 0)
         {
-            // Only a file with no table at all is made into one; anything else is somebody's data, left alone.
-            if (header.AsSpan(0, read).ContainsAnyExcept((byte)0))
+            RandomAccess.Read(handle, header.AsSpan(0, (int)Math.Min(length, HeaderBytes)), 0);
+        }
+
+        if (BinaryPrimitives.ReadUInt64LittleEndian(header) != Magic)
+        {
+            // Only a file with nothing in it is made into a table (a reset cut short leaves one: it starts by emptying
+            // the file); anything else is somebody's data, left alone.
+            if (!IsAllZero(handle, length))
             {
                 throw new InvalidDataException($"'{file.Name}' is not a replay table (or was written by a newer version); it was left untouched.");
             }
 
-            // A file this opener just made has lost nothing; one found empty (a creation cut short, or contents lost with
-            // the machine) may have been in use, so the opener fences it.
+            // A file this opener just made has lost nothing; one found empty (a creation or reset cut short, or contents
+            // lost with the machine) may have been in use, so the opener fences it.
             var made = Geometry.For(options.Limits.MaxEntries);
             long? fenceMs = created && length == 0 ? null : ToUnixMillisecondsCeiling(now);
-            Reset(handle, made, bootHash, fenceMs);
+            Reset(file, fileLock, made, bootHash, fenceMs);
             return (made, fenceMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null);
         }
 
@@ -787,30 +828,63 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
                 $"The replay table '{file.Name}' was made for {geometry.MadeForEntries} entries; this store asks for {options.Limits.MaxEntries}. Use the same limit, or a new file.");
         }
 
-        if (length != geometry.FileLength)
-        {
-            throw new InvalidDataException($"The replay table '{file.Name}' is {length} bytes long; its header says {geometry.FileLength}.");
-        }
-
         if (!header.AsSpan(BootAt, 32).SequenceEqual(bootHash))
         {
             // Last used during another boot: whatever the machine's crash lost, messages dated before now are refused.
             var fenceMs = ToUnixMillisecondsCeiling(now);
-            Reset(handle, geometry, bootHash, fenceMs);
+            Reset(file, fileLock, geometry, bootHash, fenceMs);
             return (geometry, DateTimeOffset.FromUnixTimeMilliseconds(fenceMs));
+        }
+
+        if (length != geometry.FileLength)
+        {
+            throw new InvalidDataException($"The replay table '{file.Name}' is {length} bytes long; its header says {geometry.FileLength}.");
         }
 
         var storedFence = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(FenceAt));
         return (geometry, storedFence == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(storedFence));
     }
 
-    // Empties the table (the file is cut back to its header, and its blocks are allocated again: zeros, no pages written)
-    // and writes a new header in one write. A crash before that write leaves the old header, and the next opener does
-    // this again. The blocks are allocated here, not when a page is first written: a write into a mapped file that the
-    // disk cannot hold is a SIGBUS that kills the process, where a full disk at open is an error that says so.
-    private static void Reset(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Geometry geometry, byte[] bootHash, long? fenceMs)
+    /// <summary>Where the heap starts in a table made for <paramref name="maxEntries"/> (for tests that damage it).</summary>
+    internal static int HeapOffsetFor(long maxEntries) => Geometry.For(maxEntries).HeapAt;
+
+    private static bool IsAllZero(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length)
     {
-        RandomAccess.SetLength(handle, HeaderBytes);
+        var chunk = new byte[64 * 1024];
+        for (long at = 0; at < length;)
+        {
+            var read = RandomAccess.Read(handle, chunk, at);
+            if (read <= 0)
+            {
+                break;
+            }
+
+            if (chunk.AsSpan(0, read).ContainsAnyExcept((byte)0))
+            {
+                return false;
+            }
+
+            at += read;
+        }
+
+        return true;
+    }
+
+    // Empties the table: the file is cut to nothing, its blocks are allocated again (zeros, no pages written), and a new
+    // header is written in one write. A crash before that write leaves a file of zeros, which the next opener makes into
+    // a table behind a fence. Refused while any other description uses the file: on one machine a table of another boot
+    // has no users left, so one means a second machine sharing the file, whose mappings this would cut. The blocks are
+    // allocated here, not when a page is first written: a write into a mapped file that the disk cannot hold is a SIGBUS
+    // that kills the process, where a full disk at open is an error that says so.
+    private static void Reset(FileStream file, FileDescriptionLock fileLock, Geometry geometry, byte[] bootHash, long? fenceMs)
+    {
+        if (!fileLock.NobodyElseUses())
+        {
+            throw new IOException($"The replay table '{file.Name}' is in use by processes of another boot: is it shared with another machine (a network file system)? It must be on a local disk.");
+        }
+
+        var handle = file.SafeFileHandle;
+        RandomAccess.SetLength(handle, 0);
         var added = false;
         try
         {

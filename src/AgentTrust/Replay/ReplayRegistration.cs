@@ -7,7 +7,8 @@ namespace AgentTrust.Replay;
 /// <param name="Result">Accepted, Replayed, or a refusal.</param>
 /// <param name="Holder">
 /// For <see cref="ReplayCheckResult.Replayed"/>: the holder recorded by the registration that is still live (null when
-/// it recorded none, or when the store cannot record holders). For <see cref="ReplayCheckResult.Accepted"/>: the
+/// it recorded none, when the store cannot record holders, or when the store keeps only a digest of holders and the
+/// live one is not the holder presenting now). For <see cref="ReplayCheckResult.Accepted"/>: the
 /// holder just recorded. Otherwise null.
 /// </param>
 public readonly record struct ReplayRegistration(ReplayCheckResult Result, string? Holder)

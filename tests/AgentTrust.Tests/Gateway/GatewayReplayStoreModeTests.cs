@@ -57,25 +57,49 @@ public sealed class GatewayReplayStoreModeTests
     }
 
     [Fact]
-    public async Task A_table_replacing_the_SQLite_file_of_an_earlier_version_starts_behind_a_fence()
+    public async Task An_installation_with_an_earlier_versions_SQLite_file_keeps_using_it()
     {
         if (!OperatingSystem.IsLinux())
         {
             return;
         }
 
-        // An installation upgraded from a version that kept the nonces in replay.db: what that file held is not in the
-        // new table, so messages from before the upgrade must be refused, not accepted a second time.
+        // Its gateways may still be running after the upgrade, registering in replay.db: a table beside it would accept
+        // their messages a second time.
         using var scratch = new ScratchDirectory();
         var gatewayDirectory = Path.Combine(scratch.File("home"), "gateway");
         Directory.CreateDirectory(gatewayDirectory);
-        var before = DateTimeOffset.UtcNow;
-        await File.WriteAllBytesAsync(Path.Combine(gatewayDirectory, "replay.db"), []);
+        var legacy = Path.Combine(gatewayDirectory, "replay.db");
+        await File.WriteAllBytesAsync(legacy, []);
         await RunOnceAsync(scratch);
+        SqliteConnection.ClearAllPools();
 
-        using var table = MappedReplayStore.Open(new MappedReplayStoreOptions { FilePath = Path.Combine(gatewayDirectory, "replay.map") });
-        Assert.NotNull(table.RestartFence);
-        Assert.InRange(table.RestartFence.Value, before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
+        Assert.False(File.Exists(Path.Combine(gatewayDirectory, "replay.map")));
+        Assert.Equal(1, await MetaRowsWithThisBootAsync(legacy));
+    }
+
+    [Fact]
+    public async Task Once_a_side_has_a_table_every_process_of_that_side_uses_it()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // Even with a SQLite file of an earlier version beside it: two stores for one side would let a replay through.
+        using var scratch = new ScratchDirectory();
+        await RunOnceAsync(scratch);
+        var gatewayDirectory = Path.Combine(scratch.File("home"), "gateway");
+        await File.WriteAllBytesAsync(Path.Combine(gatewayDirectory, "replay.db"), []);
+        using (var table = MappedReplayStore.Open(new MappedReplayStoreOptions { FilePath = Path.Combine(gatewayDirectory, "replay.map") }))
+        {
+            Assert.Equal(ReplayCheckResult.Accepted, await table.TryRegisterAsync("asp_probe", "n1", DateTimeOffset.UtcNow.AddMinutes(5)));
+        }
+
+        await RunOnceAsync(scratch);
+        using var after = MappedReplayStore.Open(new MappedReplayStoreOptions { FilePath = Path.Combine(gatewayDirectory, "replay.map") });
+        Assert.Equal(ReplayCheckResult.Replayed, await after.TryRegisterAsync("asp_probe", "n1", DateTimeOffset.UtcNow.AddMinutes(5)));
+        Assert.Equal(0, new FileInfo(Path.Combine(gatewayDirectory, "replay.db")).Length);
     }
 
     [Fact]

@@ -15,8 +15,17 @@ public sealed class MappedReplayStoreConformanceTests : ReplayStoreConformanceTe
     protected override Task<string> CreateLocationAsync() =>
         Task.FromResult(_directory.File($"replay-{Interlocked.Increment(ref _files)}.map"));
 
+    // The tests that keep the default limits fill a few entries at most: a table for 10,000 keeps the files small (the
+    // default million is 116 MB each).
     protected override Task<IReplayStore> OpenStoreAsync(string location, ReplayStoreOptions options, TimeProvider timeProvider) =>
-        Task.FromResult<IReplayStore>(MappedReplayStore.Open(new MappedReplayStoreOptions { FilePath = location, Limits = options, BootIdSource = () => "boot-1" }, timeProvider));
+        Task.FromResult<IReplayStore>(MappedReplayStore.Open(
+            new MappedReplayStoreOptions
+            {
+                FilePath = location,
+                Limits = ReferenceEquals(options, ReplayStoreOptions.Default) ? new ReplayStoreOptions { MaxEntries = 10_000, MaxEntriesPerPartition = 10_000 } : options,
+                BootIdSource = () => "boot-1",
+            },
+            timeProvider));
 
     public void Dispose() => _directory.Dispose();
 }

@@ -20,8 +20,11 @@ public sealed class MappedReplayStoreTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
+    // Small tables: what is tested does not depend on the size, and the default million is a 116 MB file.
+    private static readonly ReplayStoreOptions SmallTable = new() { MaxEntries = 1000, MaxEntriesPerPartition = 1000 };
+
     private static MappedReplayStore Open(string path, TimeProvider clock, string? bootId = "boot-1", ReplayStoreOptions? limits = null) =>
-        MappedReplayStore.Open(new MappedReplayStoreOptions { FilePath = path, BootIdSource = () => bootId, Limits = limits ?? ReplayStoreOptions.Default }, clock);
+        MappedReplayStore.Open(new MappedReplayStoreOptions { FilePath = path, BootIdSource = () => bootId, Limits = limits ?? SmallTable }, clock);
 
     [Fact]
     public void A_new_file_has_no_fence_and_only_its_owner_can_read_it()
@@ -123,7 +126,7 @@ public sealed class MappedReplayStoreTests : IDisposable
     {
         var path = _directory.File("replay.map");
         var clock = new ManualTimeProvider(Start);
-        Open(path, clock, limits: new ReplayStoreOptions { MaxEntries = 1000 }).Dispose();
+        Open(path, clock, limits: new ReplayStoreOptions { MaxEntries = 1000, MaxEntriesPerPartition = 1000 }).Dispose();
         Assert.Throws<InvalidOperationException>(() => Open(path, clock, limits: new ReplayStoreOptions { MaxEntries = 1001 }));
         Open(path, clock, limits: new ReplayStoreOptions { MaxEntries = 10, MaxEntriesPerPartition = 10 }).Dispose();
     }
@@ -177,6 +180,109 @@ public sealed class MappedReplayStoreTests : IDisposable
         Assert.Equal(ReplayCheckResult.StoreUnavailable, await tampered.TryRegisterAsync("asp_a", "n2", Start.AddMinutes(5)));
         Assert.Equal(ReplayCheckResult.StoreUnavailable, await tampered.TryRegisterAsync("asp_a", "n3", Start.AddMinutes(5)));
         Assert.Throws<InvalidDataException>(() => Open(path, clock));
+    }
+
+    [Fact]
+    public async Task A_value_re_armed_after_expiry_is_not_freed_by_its_old_heap_node()
+    {
+        var path = _directory.File("replay.map");
+        var clock = new ManualTimeProvider(Start);
+        using var store = Open(path, clock);
+        var t0 = Start.AddMinutes(1);
+        var t1 = Start.AddMinutes(2);
+
+        // Nine nodes ahead of v's in the heap: more than one registration reclaims, so v's expired slot is still there
+        // when v comes again, and is re-armed in place behind its old node.
+        for (var i = 0; i < 9; i++)
+        {
+            Assert.Equal(ReplayCheckResult.Accepted, await store.TryRegisterAsync("asp_a", $"n{i}", t0));
+        }
+
+        Assert.Equal(ReplayCheckResult.Accepted, await store.TryRegisterAsync("asp_a", "v", t1));
+        clock.Set(t1.AddSeconds(1));
+        Assert.Equal(ReplayCheckResult.Accepted, await store.TryRegisterAsync("asp_a", "v", clock.GetUtcNow().AddMinutes(5)));
+
+        // Popping the old node must not free the slot v now holds.
+        Assert.Equal(1, await store.PurgeExpiredAsync());
+        Assert.Equal(ReplayCheckResult.Replayed, await store.TryRegisterAsync("asp_a", "v", clock.GetUtcNow().AddMinutes(5)));
+        Assert.Equal(1, await store.CountAsync());
+    }
+
+    [Fact]
+    public async Task Counters_outside_the_tables_bounds_are_rebuilt_not_trusted()
+    {
+        var path = _directory.File("replay.map");
+        var clock = new ManualTimeProvider(Start);
+        using (var store = Open(path, clock))
+        {
+            Assert.Equal(ReplayCheckResult.Accepted, await store.TryRegisterAsync("asp_a", "n1", Start.AddMinutes(5)));
+        }
+
+        // No busy mark, but a heap larger than the table and a negative total: a node would be written outside the heap.
+        WriteHeader(path, MappedReplayStore.HeapSizeAt, long.MaxValue);
+        WriteHeader(path, MappedReplayStore.TotalAt, -5);
+        using var reopened = Open(path, clock);
+        Assert.Equal(ReplayCheckResult.Replayed, await reopened.TryRegisterAsync("asp_a", "n1", Start.AddMinutes(5)));
+        Assert.Equal(1, await reopened.CountAsync());
+        Assert.Equal(ReplayCheckResult.Accepted, await reopened.TryRegisterAsync("asp_a", "n2", Start.AddMinutes(5)));
+        Assert.Equal(2, await reopened.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_heap_node_naming_a_slot_outside_the_table_is_refused_then_the_heap_is_rebuilt_from_the_slots()
+    {
+        var path = _directory.File("replay.map");
+        var clock = new ManualTimeProvider(Start);
+        using (var store = Open(path, clock))
+        {
+            Assert.Equal(ReplayCheckResult.Accepted, await store.TryRegisterAsync("asp_a", "n1", Start.AddMinutes(1)));
+        }
+
+        WriteHeader(path, MappedReplayStore.HeapOffsetFor(SmallTable.MaxEntries) + 8, int.MaxValue);
+        using var tampered = Open(path, clock);
+        clock.Set(Start.AddMinutes(2));
+        Assert.Equal(ReplayCheckResult.StoreUnavailable, await tampered.TryRegisterAsync("asp_a", "n2", Start.AddMinutes(5)));
+
+        // The slots are what the table is: the next lock holder rebuilds the heap from them, and n1 is reclaimed.
+        Assert.Equal(ReplayCheckResult.Accepted, await tampered.TryRegisterAsync("asp_a", "n2", Start.AddMinutes(5)));
+        Assert.Equal(ReplayCheckResult.Accepted, await tampered.TryRegisterAsync("asp_a", "n1", Start.AddMinutes(5)));
+        Assert.Equal(2, await tampered.CountAsync());
+    }
+
+    [Fact]
+    public void A_file_of_zeros_is_made_into_a_fenced_table_and_one_with_data_past_its_first_page_is_not()
+    {
+        var clock = new ManualTimeProvider(Start);
+
+        // What a reset cut short leaves (it empties the file first): may have held entries, so fenced.
+        var zeros = _directory.File("zeros.map");
+        File.WriteAllBytes(zeros, new byte[200_000]);
+        using (var store = Open(zeros, clock))
+        {
+            Assert.Equal(Start, store.RestartFence);
+        }
+
+        // An image that starts with zeros is still somebody's data.
+        var image = _directory.File("disk.iso");
+        var contents = new byte[200_000];
+        contents[150_000] = 1;
+        File.WriteAllBytes(image, contents);
+        Assert.Throws<InvalidDataException>(() => Open(image, clock));
+        Assert.Equal(contents, File.ReadAllBytes(image));
+    }
+
+    [Fact]
+    public async Task A_table_in_use_is_not_emptied_by_an_opener_of_another_boot()
+    {
+        // Only a second machine sharing the file could do this (one machine's old processes died with its boot).
+        var path = _directory.File("replay.map");
+        var clock = new ManualTimeProvider(Start);
+        using var inUse = Open(path, clock);
+        Assert.Equal(ReplayCheckResult.Accepted, await inUse.TryRegisterAsync("asp_a", "n1", Start.AddMinutes(5)));
+
+        Assert.Throws<IOException>(() => Open(path, clock, "boot-of-another-machine"));
+        Assert.Equal(ReplayCheckResult.Replayed, await inUse.TryRegisterAsync("asp_a", "n1", Start.AddMinutes(5)));
+        Assert.Equal(1, await inUse.CountAsync());
     }
 
     private static void WriteHeader(string path, int offset, long value)

@@ -247,9 +247,14 @@ internal sealed class GatewayHost : IAsyncDisposable
         {
             try
             {
-                if (ReplayStore is IAsyncDisposable store)
+                switch (ReplayStore)
                 {
-                    await store.DisposeAsync().ConfigureAwait(false);
+                    case IAsyncDisposable asyncStore:
+                        await asyncStore.DisposeAsync().ConfigureAwait(false);
+                        break;
+                    case IDisposable store:
+                        store.Dispose();
+                        break;
                 }
             }
             finally
@@ -267,35 +272,31 @@ internal sealed class GatewayHost : IAsyncDisposable
         }
     }
 
-    // The mapped table where it can be kept (64-bit Linux, with a boot id for its restart fence), else the fenced SQLite file.
+    // The side's table once it exists (every process of the side must use the same store, so one that cannot open it
+    // fails rather than falling back); else the SQLite file an earlier version of this side used, if there is one (its
+    // gateways may still be running, and a second store beside theirs would accept their messages again); else a new
+    // table where one can be kept (64-bit Linux, with a boot id for its restart fence); else a fenced SQLite file.
     private static string DefaultReplayStore(CliContext context, bool agentSide)
     {
         var directory = Path.Combine(context.HomeDirectory, "gateway");
         var side = agentSide ? "agent-replay" : "replay";
-        if (!MappedReplayStore.IsSupported || MachineBootId.Read() is null)
-        {
-            return "sqlite-fenced:" + Path.Combine(directory, side + ".db");
-        }
-
-        // Earlier versions kept this side's values in a SQLite file (replay.db for both sides, then agent-replay.db for
-        // the agent side). A table that replaces one starts behind a restart fence, so nothing those files held can be
-        // replayed to the new one: the store fences a file it finds empty and did not create itself.
         var table = Path.Combine(directory, side + ".map");
-        if (!File.Exists(table) && (File.Exists(Path.Combine(directory, "replay.db")) || File.Exists(Path.Combine(directory, "agent-replay.db"))))
+        if (File.Exists(table))
         {
-            try
-            {
-                using (new FileStream(table, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
-                {
-                }
-            }
-            catch (IOException) when (File.Exists(table))
-            {
-                // Another gateway of this side made it first.
-            }
+            return "mapped:" + table;
         }
 
-        return "mapped:" + table;
+        // Versions before the table used replay.db for both sides, then agent-replay.db for the agent side.
+        string[] earlier = agentSide ? ["agent-replay.db", "replay.db"] : ["replay.db"];
+        var legacy = earlier.Select(name => Path.Combine(directory, name)).FirstOrDefault(File.Exists);
+        if (legacy is not null)
+        {
+            return "sqlite-fenced:" + legacy;
+        }
+
+        return MappedReplayStore.IsSupported && MachineBootId.Read() is not null
+            ? "mapped:" + table
+            : "sqlite-fenced:" + Path.Combine(directory, side + ".db");
     }
 
     private static void CreatePrivateDirectory(string directory)

@@ -26,7 +26,23 @@ internal static class GatewayPeers
     public static (string Command, string[] Arguments) Proxy(IEnumerable<string> gatewayArgs, params string[] serverCommand) =>
         ("dotnet", [AgentTrustDll, "proxy", .. gatewayArgs, "--", .. serverCommand]);
 
-    /// <summary>The AGENTTRUST_HOME of every process a test starts without its own.</summary>
+    static GatewayPeers()
+    {
+        // The run's home holds the default nonce tables (116 MB each, allocated on disk): gone with the test run.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(TestRunHome, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left for the system's temp cleaning.
+            }
+        };
+    }
+
+    /// <summary>The AGENTTRUST_HOME of every process a test starts without its own (deleted when the test run ends).</summary>
     public static string TestRunHome { get; } = Path.Combine(Path.GetTempPath(), "agenttrust-tests-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Starts a process with all three standard streams redirected.</summary>
