@@ -174,7 +174,7 @@ public sealed class HttpGateway : IAsyncDisposable
                 return;
             }
 
-            using var upstreamRequest = CreateUpstreamRequest(context, new HttpMethod(request.Method), null, parameterHeaders: false);
+            using var upstreamRequest = CreateUpstreamRequest(context, new HttpMethod(request.Method), null);
             if (proof is not null && ForwardsSessionProof)
             {
                 upstreamRequest.Headers.TryAddWithoutValidation(SessionProof.HeaderName, proof);
@@ -274,8 +274,10 @@ public sealed class HttpGateway : IAsyncDisposable
             return;
         }
 
-        // Mcp-Param-* headers mirror tools/call arguments; on anything else no one can check them, so they are not sent.
-        using var upstreamRequest = CreateUpstreamRequest(context, HttpMethod.Post, forward, parameterHeaders: parsed?.ToolName is not null);
+        // Mcp-Param-* headers are never passed on as the client sent them: for a tool whose definition the gateway knows
+        // they are rebuilt from the verified body below; without one (pins in memory before a listing, --no-pins) no one
+        // can say which argument they mirror, and on anything but tools/call they mirror nothing, so none is sent.
+        using var upstreamRequest = CreateUpstreamRequest(context, HttpMethod.Post, forward);
         if (parsed is not null)
         {
             RoutingHeaders.Apply(upstreamRequest, parsed, request.Headers[RoutingHeaders.NameHeader]);
@@ -288,7 +290,7 @@ public sealed class HttpGateway : IAsyncDisposable
         await RelayResponseAsync(context, upstreamRequest, pipeline, parsed).ConfigureAwait(false);
     }
 
-    private HttpRequestMessage CreateUpstreamRequest(HttpContext context, HttpMethod method, ReadOnlyMemory<byte>? body, bool parameterHeaders)
+    private HttpRequestMessage CreateUpstreamRequest(HttpContext context, HttpMethod method, ReadOnlyMemory<byte>? body)
     {
         var message = new HttpRequestMessage(method, _upstreamUri);
         if (body is { } bytes)
@@ -299,7 +301,7 @@ public sealed class HttpGateway : IAsyncDisposable
 
         foreach (var (name, values) in context.Request.Headers)
         {
-            if (ForwardedRequestHeaders.Contains(name, StringComparer.OrdinalIgnoreCase) || (parameterHeaders && ParameterHeaders.IsParameterHeader(name)))
+            if (ForwardedRequestHeaders.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
             }

@@ -115,6 +115,22 @@ public sealed class HttpGatewayParameterHeaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithoutADefinitionOfTheTool_TheClientsParameterHeadersAreNotSentUpstream()
+    {
+        // With --no-pins the gateway keeps no definitions, so it cannot tell which argument a header mirrors: an
+        // intermediary behind it must not route on a value nobody checked.
+        var options = new GatewayOptions { Upstream = _server!.Endpoint, Listen = "127.0.0.1:0", DisablePins = true };
+        await using var unpinned = new HttpGateway(GatewayPipelineFactory.CreateServerSide(options, _server.Endpoint.AbsoluteUri, _identity!, null, null), options, NullLoggerFactory.Instance);
+        _endpoint = new Uri(await unpinned.StartAsync(), "/mcp");
+
+        var (status, _) = await CallAsync("us-west1", ("Mcp-Param-Region", "eu-west1"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var call = Assert.Single(_server.Received, p => p.Method == "tools/call");
+        Assert.Empty(call.ParameterHeaders);
+    }
+
+    [Fact]
     public async Task AfterARestart_TheMarksComeFromTheDefinitionKeptBesideThePinFile()
     {
         // A 2026-07-28 client need not list again after the gateway restarts; with a pin file the definition it pinned
