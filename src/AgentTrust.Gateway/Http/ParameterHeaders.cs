@@ -81,12 +81,17 @@ internal static class ParameterHeaders
             || MayBeOmitted(text, argument) || headers.ContainsKey(Prefix + mark.Key));
     }
 
-    /// <summary>Adds to the upstream request the <c>Mcp-Param-*</c> headers of the forwarded body's marked arguments.</summary>
+    /// <summary>Replaces the upstream request's <c>Mcp-Param-*</c> headers with those of the forwarded body's marked arguments.</summary>
     public static void Apply(HttpRequestMessage upstream, RelayMessage forwarded, IReadOnlyDictionary<string, string[]> marks)
     {
         ArgumentNullException.ThrowIfNull(upstream);
         ArgumentNullException.ThrowIfNull(forwarded);
         ArgumentNullException.ThrowIfNull(marks);
+        foreach (var name in upstream.Headers.Select(h => h.Key).Where(IsParameterHeader).ToList())
+        {
+            upstream.Headers.Remove(name);
+        }
+
         var arguments = forwarded.Json["params"] is JsonObject p ? p["arguments"] as JsonObject : null;
         foreach (var (name, path) in marks)
         {
