@@ -24,7 +24,7 @@ public sealed class McpsMessageVerifier
     private readonly IPassportResolver? _resolver;
     private readonly INonceStore? _nonces;
     private readonly IPassportStatusProvider? _status;
-    private readonly Dictionary<string, PassportVerificationResult> _passportCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<byte[], PassportVerificationResult> _passportCache = new(ExactBytesComparer.Instance);
     private const int PassportCacheSize = 4096;
     private readonly Dictionary<string, PassportStatus> _statusCache = new(StringComparer.Ordinal);
 
@@ -198,11 +198,11 @@ public sealed class McpsMessageVerifier
             return _passports.Verify(passportJson);
         }
 
-        var key = McpsJson.Sha256Hex(passportJson);
+        // Keyed on the exact bytes: any change to the passport misses, and a hit still checks the validity window.
         var now = _time.GetUtcNow();
         lock (_passportCache)
         {
-            if (_passportCache.TryGetValue(key, out var cached) && now >= cached.ValidFrom && now < cached.ValidUntil)
+            if (_passportCache.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(passportJson, out var cached) && now >= cached.ValidFrom && now < cached.ValidUntil)
             {
                 return cached;
             }
@@ -218,7 +218,7 @@ public sealed class McpsMessageVerifier
                     _passportCache.Clear();
                 }
 
-                _passportCache[key] = result;
+                _passportCache.GetAlternateLookup<ReadOnlySpan<byte>>()[passportJson] = result;
             }
         }
 
@@ -408,10 +408,9 @@ public sealed class McpsMessageVerifier
 
     private async ValueTask<(ReadOnlyMemory<byte> Json, McpsFailure? Failure)> ResolvePassportAsync(EnvelopeState state, CancellationToken cancellationToken)
     {
-        if (state.Meta?[McpsEnvelopeConstants.PassportMetaKey] is JsonObject embedded
-            && McpsJson.GetString(embedded, "passport_id") == state.PassportId)
+        if (EmbeddedPassport(state) is { } embedded)
         {
-            return (McpsJson.Serialize(embedded), null);
+            return (embedded, null);
         }
 
         if (_resolver is null)
@@ -505,8 +504,51 @@ public sealed class McpsMessageVerifier
             && (passport.ConfigDigest is null || McpsJson.GetString(runtime, "config_digest") == passport.ConfigDigest);
     }
 
-    private static string? MetaString(EnvelopeState state, string key) =>
-        state.Meta is null ? null : McpsJson.GetString(state.Meta, key);
+    // A string member of the P2 parent's _meta, read from the canonical text (null when absent or not a string).
+    private static string? MetaString(EnvelopeState state, string key)
+    {
+        if (!state.HasMeta)
+        {
+            return null;
+        }
+
+        Span<string?> value = [null];
+        CanonicalSplice.ReadStringMembers(state.Canonical, state.MetaStart, [key], value);
+        return value[0];
+    }
+
+    /// <summary>
+    /// The passport embedded in <c>_meta</c> when its <c>passport_id</c> is the envelope's: the bytes of the object as
+    /// re-serialised from the message (its canonical text when that is already the same bytes: printable ASCII, no
+    /// escapes). Null when there is none.
+    /// </summary>
+    private static ReadOnlyMemory<byte>? EmbeddedPassport(EnvelopeState state)
+    {
+        if (!state.HasMeta)
+        {
+            return null;
+        }
+
+        Span<CanonicalSplice.MemberInfo> member = stackalloc CanonicalSplice.MemberInfo[1];
+        CanonicalSplice.ScanObject(state.Canonical, state.MetaStart, [McpsEnvelopeConstants.PassportMetaKey], member);
+        if (!member[0].Found || member[0].Type != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        Span<string?> id = [null];
+        CanonicalSplice.ReadStringMembers(state.Canonical, member[0].ValueStart, ["passport_id"], id);
+        if (id[0] != state.PassportId)
+        {
+            return null;
+        }
+
+        var text = state.Canonical.AsMemory(member[0].ValueStart, member[0].ValueEnd - member[0].ValueStart);
+        return IsPlainAscii(text.Span) ? text : McpsJson.Serialize(JsonNode.Parse(text.Span)!);
+    }
+
+    // Printable ASCII without a backslash: text the serialiser writes back byte for byte (nothing in it is escaped).
+    private static bool IsPlainAscii(ReadOnlySpan<byte> text) => !text.ContainsAnyExceptInRange((byte)0x20, (byte)0x7e) && !text.Contains((byte)'\\');
 
     private static McpsVerificationResult Fail(EnvelopePlacement placement, McpsFailure failure, string? passportId = null) =>
         new() { Code = failure.Code, Reason = failure.Reason, Placement = placement, PassportId = passportId };
@@ -546,8 +588,14 @@ public sealed class McpsMessageVerifier
 
         private JsonObject? _meta;
 
+        /// <summary>True when the P2 parent has a <c>_meta</c> object (it starts at <see cref="MetaStart"/>).</summary>
+        public bool HasMeta => metaRange.End > metaRange.Start;
+
+        /// <summary>Where the P2 parent's <c>_meta</c> object starts in <see cref="Canonical"/>.</summary>
+        public int MetaStart => metaRange.Start;
+
         /// <summary>The P2 parent's <c>_meta</c> object (parsed from the canonical text on first use), or null.</summary>
-        public JsonObject? Meta => _meta ??= metaRange.End > metaRange.Start
+        public JsonObject? Meta => _meta ??= HasMeta
             ? JsonNode.Parse(Canonical.AsSpan(metaRange.Start, metaRange.End - metaRange.Start)) as JsonObject
             : null;
 
