@@ -196,7 +196,9 @@ internal static class CanonicalSplice
             return false;
         }
 
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        // Canonical text has no duplicate members: once every name was seen, the rest of the object cannot matter.
+        var seen = 0;
+        while (seen < names.Length && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var index = -1;
             for (var i = 0; i < names.Length; i++)
@@ -209,6 +211,11 @@ internal static class CanonicalSplice
             }
 
             reader.Read();
+            if (index >= 0)
+            {
+                seen++;
+            }
+
             if (index >= 0 && reader.TokenType == JsonTokenType.String)
             {
                 values[index] = reader.GetString();

@@ -28,6 +28,10 @@ public sealed class McpsMessageVerifier
     private const int PassportCacheSize = 4096;
     private readonly Dictionary<string, PassportStatus> _statusCache = new(StringComparer.Ordinal);
 
+    // The _meta members Prepare locates in one pass: the container first, then those read after the signature check.
+    private static readonly string[] MetaMemberNames =
+        [McpsEnvelopeConstants.MetaKey, McpsEnvelopeConstants.PassportMetaKey, McpsEnvelopeConstants.ReplyToMetaKey, McpsEnvelopeConstants.AudienceMetaKey];
+
     /// <summary>Creates a verifier.</summary>
     /// <param name="options">The profile (default <see cref="McpsVerifierOptions.Default"/>).</param>
     /// <param name="time">The clock.</param>
@@ -126,7 +130,7 @@ public sealed class McpsMessageVerifier
 
             // Step 13: audience and origin.
             if (context.ExpectedAudience is not null && state.Kind == JsonRpcMessageKind.Request
-                && !string.Equals(MetaString(state, McpsEnvelopeConstants.AudienceMetaKey), context.ExpectedAudience, StringComparison.Ordinal))
+                && !string.Equals(MetaString(state, state.AudienceMember), context.ExpectedAudience, StringComparison.Ordinal))
             {
                 return Fail(state, new McpsFailure(McpsCode.OriginMismatch, McpsReasons.AudienceMismatch));
             }
@@ -138,7 +142,7 @@ public sealed class McpsMessageVerifier
 
             // Step 14: the reply binding.
             if (context.ExpectedReplyTo is not null && state.Kind is JsonRpcMessageKind.Result or JsonRpcMessageKind.Error
-                && !string.Equals(MetaString(state, McpsEnvelopeConstants.ReplyToMetaKey), context.ExpectedReplyTo, StringComparison.Ordinal))
+                && !string.Equals(MetaString(state, state.ReplyToMember), context.ExpectedReplyTo, StringComparison.Ordinal))
             {
                 return Fail(state, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.ReplyMismatch));
             }
@@ -280,7 +284,7 @@ public sealed class McpsMessageVerifier
         }
 
         CanonicalSplice.MemberInfo metaMember = default;
-        CanonicalSplice.MemberInfo inMeta = default;
+        Span<CanonicalSplice.MemberInfo> metaMembers = stackalloc CanonicalSplice.MemberInfo[MetaMemberNames.Length];
         if (parent.Found && parent.Type == JsonTokenType.StartObject)
         {
             Span<CanonicalSplice.MemberInfo> parentMembers = stackalloc CanonicalSplice.MemberInfo[1];
@@ -293,11 +297,12 @@ public sealed class McpsMessageVerifier
                     return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadMeta));
                 }
 
-                Span<CanonicalSplice.MemberInfo> metaMembers = stackalloc CanonicalSplice.MemberInfo[1];
-                CanonicalSplice.ScanObject(canonical, metaMember.ValueStart, [McpsEnvelopeConstants.MetaKey], metaMembers);
-                inMeta = metaMembers[0];
+                // One pass over _meta finds the container and every member read later (passport, reply-to, audience).
+                CanonicalSplice.ScanObject(canonical, metaMember.ValueStart, MetaMemberNames, metaMembers);
             }
         }
+
+        var inMeta = metaMembers[0];
 
         if (top[0].Found && inMeta.Found)
         {
@@ -382,7 +387,12 @@ public sealed class McpsMessageVerifier
         }
 
         var metaRange = metaMember.Found ? (metaMember.ValueStart, metaMember.ValueEnd) : (0, 0);
-        state = new EnvelopeState(canonical, kind, placement, metaRange, passportId, nonce, timestampText, timestamp, signature);
+        state = new EnvelopeState(canonical, kind, placement, metaRange, passportId, nonce, timestampText, timestamp, signature)
+        {
+            PassportMember = metaMembers[1],
+            ReplyToMember = metaMembers[2],
+            AudienceMember = metaMembers[3],
+        };
         return null;
     }
 
@@ -504,17 +514,17 @@ public sealed class McpsMessageVerifier
             && (passport.ConfigDigest is null || McpsJson.GetString(runtime, "config_digest") == passport.ConfigDigest);
     }
 
-    // A string member of the P2 parent's _meta, read from the canonical text (null when absent or not a string).
-    private static string? MetaString(EnvelopeState state, string key)
+    // A string member of the P2 parent's _meta found by Prepare, read from the canonical text (null when absent or not a string).
+    private static string? MetaString(EnvelopeState state, CanonicalSplice.MemberInfo member)
     {
-        if (!state.HasMeta)
+        if (!member.Found || member.Type != JsonTokenType.String)
         {
             return null;
         }
 
-        Span<string?> value = [null];
-        CanonicalSplice.ReadStringMembers(state.Canonical, state.MetaStart, [key], value);
-        return value[0];
+        var reader = new Utf8JsonReader(state.Canonical.AsSpan(member.ValueStart, member.ValueEnd - member.ValueStart));
+        reader.Read();
+        return reader.GetString();
     }
 
     /// <summary>
@@ -524,26 +534,20 @@ public sealed class McpsMessageVerifier
     /// </summary>
     private static ReadOnlyMemory<byte>? EmbeddedPassport(EnvelopeState state)
     {
-        if (!state.HasMeta)
-        {
-            return null;
-        }
-
-        Span<CanonicalSplice.MemberInfo> member = stackalloc CanonicalSplice.MemberInfo[1];
-        CanonicalSplice.ScanObject(state.Canonical, state.MetaStart, [McpsEnvelopeConstants.PassportMetaKey], member);
-        if (!member[0].Found || member[0].Type != JsonTokenType.StartObject)
+        var member = state.PassportMember;
+        if (!member.Found || member.Type != JsonTokenType.StartObject)
         {
             return null;
         }
 
         Span<string?> id = [null];
-        CanonicalSplice.ReadStringMembers(state.Canonical, member[0].ValueStart, ["passport_id"], id);
+        CanonicalSplice.ReadStringMembers(state.Canonical, member.ValueStart, ["passport_id"], id);
         if (id[0] != state.PassportId)
         {
             return null;
         }
 
-        var text = state.Canonical.AsMemory(member[0].ValueStart, member[0].ValueEnd - member[0].ValueStart);
+        var text = state.Canonical.AsMemory(member.ValueStart, member.ValueEnd - member.ValueStart);
         return IsPlainAscii(text.Span) ? text : McpsJson.Serialize(JsonNode.Parse(text.Span)!);
     }
 
@@ -588,14 +592,17 @@ public sealed class McpsMessageVerifier
 
         private JsonObject? _meta;
 
-        /// <summary>True when the P2 parent has a <c>_meta</c> object (it starts at <see cref="MetaStart"/>).</summary>
-        public bool HasMeta => metaRange.End > metaRange.Start;
+        /// <summary>Where <c>_meta</c> holds the embedded passport (not found when it does not).</summary>
+        public CanonicalSplice.MemberInfo PassportMember { get; init; }
 
-        /// <summary>Where the P2 parent's <c>_meta</c> object starts in <see cref="Canonical"/>.</summary>
-        public int MetaStart => metaRange.Start;
+        /// <summary>Where <c>_meta</c> holds <c>io.agenttrust/reply-to</c>.</summary>
+        public CanonicalSplice.MemberInfo ReplyToMember { get; init; }
+
+        /// <summary>Where <c>_meta</c> holds <c>io.agenttrust/aud</c>.</summary>
+        public CanonicalSplice.MemberInfo AudienceMember { get; init; }
 
         /// <summary>The P2 parent's <c>_meta</c> object (parsed from the canonical text on first use), or null.</summary>
-        public JsonObject? Meta => _meta ??= HasMeta
+        public JsonObject? Meta => _meta ??= metaRange.End > metaRange.Start
             ? JsonNode.Parse(Canonical.AsSpan(metaRange.Start, metaRange.End - metaRange.Start)) as JsonObject
             : null;
 
