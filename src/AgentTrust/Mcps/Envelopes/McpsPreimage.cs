@@ -93,6 +93,12 @@ public static class McpsPreimage
         ArgumentNullException.ThrowIfNull(nonce);
         ArgumentNullException.ThrowIfNull(passportId);
         ArgumentNullException.ThrowIfNull(timestamp);
+        if (IsPlain(messageHash) && IsPlain(nonce) && IsPlain(passportId) && IsPlain(timestamp) && (channelBinding is null || IsPlain(channelBinding)))
+        {
+            // Nothing to escape (the usual case: hex, ids, timestamps): the same bytes written directly.
+            return PlainSigningInput(messageHash, nonce, passportId, timestamp, channelBinding);
+        }
+
         var payload = new StringBuilder(256).Append('{');
         if (channelBinding is not null)
         {
@@ -104,6 +110,52 @@ public static class McpsPreimage
         AppendMember(payload, "passport_id", passportId).Append(',');
         AppendMember(payload, "timestamp", timestamp).Append('}');
         return System.Text.Encoding.UTF8.GetBytes(payload.ToString());
+    }
+
+    // Printable ASCII without a quote or backslash: written as is by AppendString.
+    private static bool IsPlain(string value) =>
+        !value.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7e) && value.AsSpan().IndexOfAny('"', '\\') < 0;
+
+    private static byte[] PlainSigningInput(string messageHash, string nonce, string passportId, string timestamp, string? channelBinding)
+    {
+        ReadOnlySpan<byte> bindingName = "{\"channel_binding\":\""u8;
+        ReadOnlySpan<byte> hashName = "\"message_hash\":\""u8;
+        ReadOnlySpan<byte> nonceName = "\",\"nonce\":\""u8;
+        ReadOnlySpan<byte> idName = "\",\"passport_id\":\""u8;
+        ReadOnlySpan<byte> timestampName = "\",\"timestamp\":\""u8;
+        var length = 1 + hashName.Length + messageHash.Length + nonceName.Length + nonce.Length + idName.Length + passportId.Length
+            + timestampName.Length + timestamp.Length + 2 + (channelBinding is null ? 0 : bindingName.Length - 1 + channelBinding.Length + 2);
+        var payload = new byte[length];
+        var written = 0;
+        void Put(ReadOnlySpan<byte> bytes, byte[] target)
+        {
+            bytes.CopyTo(target.AsSpan(written));
+            written += bytes.Length;
+        }
+
+        void PutAscii(string text, byte[] target) => written += System.Text.Encoding.ASCII.GetBytes(text, target.AsSpan(written));
+
+        if (channelBinding is not null)
+        {
+            Put(bindingName, payload);
+            PutAscii(channelBinding, payload);
+            Put("\","u8, payload);
+        }
+        else
+        {
+            Put("{"u8, payload);
+        }
+
+        Put(hashName, payload);
+        PutAscii(messageHash, payload);
+        Put(nonceName, payload);
+        PutAscii(nonce, payload);
+        Put(idName, payload);
+        PutAscii(passportId, payload);
+        Put(timestampName, payload);
+        PutAscii(timestamp, payload);
+        Put("\"}"u8, payload);
+        return written == payload.Length ? payload : throw new InvalidOperationException("signing input length");
     }
 
     private static StringBuilder AppendMember(StringBuilder builder, string name, string value)
