@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace AgentTrust.Mcps.Envelopes;
 
 /// <summary>
-/// Finds and removes members in RFC 8785 text without re-canonicalising: removing a member from a sorted, whitespace-free
-/// object leaves it sorted and whitespace-free, so the result is exactly the JCS form of the smaller value.
+/// Finds members in RFC 8785 text, and the bytes their removal takes, without re-canonicalising: removing a member from a
+/// sorted, whitespace-free object leaves it sorted and whitespace-free, so the result is exactly the JCS form of the
+/// smaller value.
 /// </summary>
 /// <remarks>
 /// The text is always canonical (the output of the canonicaliser, which validated it), so it is walked by its structure
@@ -76,14 +77,8 @@ internal static class CanonicalSplice
         return false;
     }
 
-    /// <summary>Removes the member at <paramref name="path"/> (with its separating comma); the input when absent.</summary>
-    public static byte[] RemoveMember(byte[] canonical, ReadOnlySpan<string> path)
-    {
-        return TryFindMember(canonical, path, out var start, out var end) ? RemoveRange(canonical, start, end) : canonical;
-    }
-
-    /// <summary>Removes the member spanning [<paramref name="start"/>, <paramref name="end"/>) with its separating comma.</summary>
-    public static byte[] RemoveRange(byte[] canonical, int start, int end)
+    /// <summary>The member spanning [<paramref name="start"/>, <paramref name="end"/>) with its separating comma (the one after it, else the one before).</summary>
+    public static (int Start, int End) WithSeparator(ReadOnlySpan<byte> canonical, int start, int end)
     {
         if (end < canonical.Length && canonical[end] == (byte)',')
         {
@@ -94,10 +89,7 @@ internal static class CanonicalSplice
             start--;
         }
 
-        var result = new byte[canonical.Length - (end - start)];
-        canonical.AsSpan(0, start).CopyTo(result);
-        canonical.AsSpan(end).CopyTo(result.AsSpan(start));
-        return result;
+        return (start, end);
     }
 
     /// <summary>One found member of <see cref="ScanObject"/>: offsets are absolute in the scanned text.</summary>

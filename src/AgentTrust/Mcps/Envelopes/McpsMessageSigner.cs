@@ -168,10 +168,9 @@ public sealed class McpsMessageSigner
         canonical = !modified && canonical is not null ? canonical
             : known is not null ? JsonCanonicalizer.Canonicalize(message, CanonicalJsonOptions.Strict, known)
             : McpsJson.Canonicalize(message, CanonicalJsonOptions.Strict);
-        var body = McpsPreimage.BodyFromCanonicalMessage(canonical, placement, kind);
+        var messageHash = McpsPreimage.MessageHashOfCanonicalMessage(canonical, placement, kind);
         var nonce = McpsIdentifiers.NewNonce();
         var timestamp = McpsTimestamp.Format(_time.GetUtcNow());
-        var messageHash = McpsPreimage.MessageHash(body);
         var signingInput = McpsPreimage.SigningInput(messageHash, nonce, PassportId, timestamp, options.ChannelBinding);
         var container = new JsonObject
         {
@@ -275,10 +274,10 @@ public sealed class McpsMessageSigner
             }
         }
 
-        var body = McpsPreimage.BodyFromCanonicalMessage(canonical, options.Placement, kind);
+        var messageHash = McpsPreimage.MessageHashOfCanonicalMessage(canonical, options.Placement, kind);
         var nonce = McpsIdentifiers.NewNonce();
         var timestamp = McpsTimestamp.Format(_time.GetUtcNow());
-        var signingInput = McpsPreimage.SigningInput(McpsPreimage.MessageHash(body), nonce, PassportId, timestamp, options.ChannelBinding);
+        var signingInput = McpsPreimage.SigningInput(messageHash, nonce, PassportId, timestamp, options.ChannelBinding);
         var container = prefix + "{\"version\":\"" + McpsEnvelopeConstants.Version + "\",\"passport_id\":\"" + PassportId + "\",\"nonce\":\"" + nonce
             + "\",\"timestamp\":\"" + timestamp + "\",\"signature\":\"" + StrictBase64.Encode(_key.Sign(signingInput)) + "\"}" + suffix;
         var insert = System.Text.Encoding.UTF8.GetBytes(container);

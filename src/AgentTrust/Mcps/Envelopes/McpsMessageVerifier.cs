@@ -404,8 +404,7 @@ public sealed class McpsMessageVerifier
             return Fail(state, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.SignatureMismatch));
         }
 
-        var body = McpsPreimage.BodyFromCanonicalMessage(state.Canonical, state.Placement, state.Kind);
-        state.MessageHash = McpsPreimage.MessageHash(body);
+        state.MessageHash = McpsPreimage.MessageHashOfCanonicalMessage(state.Canonical, state.Placement, state.Kind);
         var signingInput = McpsPreimage.SigningInput(state.MessageHash, state.Nonce, state.PassportId, state.TimestampText, context.ChannelBinding);
         return key.Verify(signingInput, state.Signature, _options.SignatureOptions) switch
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json.Nodes;
 using AgentTrust.Json;
@@ -28,13 +29,61 @@ public static class McpsPreimage
 
     /// <summary>
     /// The body from the RFC 8785 bytes of the whole message (the ONE body function: <see cref="McpsMessageSigner"/>
-    /// and <see cref="McpsMessageVerifier"/> both end here). Removing members from canonical text keeps it canonical.
+    /// and <see cref="McpsMessageVerifier"/> both end here, through <see cref="MessageHashOfCanonicalMessage"/>).
+    /// Removing members from canonical text keeps it canonical.
     /// </summary>
     internal static byte[] BodyFromCanonicalMessage(byte[] canonicalMessage, EnvelopePlacement placement, JsonRpcMessageKind kind)
     {
+        var (start, end) = BodyCut(canonicalMessage, placement, kind);
+        if (start == end)
+        {
+            return canonicalMessage;
+        }
+
+        var body = new byte[canonicalMessage.Length - (end - start)];
+        Cut(canonicalMessage, start, end, body);
+        return body;
+    }
+
+    /// <summary>
+    /// The <c>message_hash</c> of <see cref="BodyFromCanonicalMessage"/>'s body (the same cut), without keeping the body:
+    /// it is assembled in a pooled buffer only to be hashed.
+    /// </summary>
+    internal static string MessageHashOfCanonicalMessage(byte[] canonicalMessage, EnvelopePlacement placement, JsonRpcMessageKind kind)
+    {
+        var (start, end) = BodyCut(canonicalMessage, placement, kind);
+        if (start == end)
+        {
+            return MessageHash(canonicalMessage);
+        }
+
+        var length = canonicalMessage.Length - (end - start);
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            Cut(canonicalMessage, start, end, buffer);
+            return MessageHash(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void Cut(byte[] canonicalMessage, int start, int end, byte[] destination)
+    {
+        canonicalMessage.AsSpan(0, start).CopyTo(destination);
+        canonicalMessage.AsSpan(end).CopyTo(destination.AsSpan(start));
+    }
+
+    // The byte range the body leaves out of the canonical message (its separating comma included); empty when nothing is removed.
+    private static (int Start, int End) BodyCut(byte[] canonicalMessage, EnvelopePlacement placement, JsonRpcMessageKind kind)
+    {
         if (placement == EnvelopePlacement.TopLevel)
         {
-            return CanonicalSplice.RemoveMember(canonicalMessage, [McpsEnvelopeConstants.TopLevelMember]);
+            return CanonicalSplice.TryFindMember(canonicalMessage, [McpsEnvelopeConstants.TopLevelMember], out var memberStart, out var memberEnd)
+                ? CanonicalSplice.WithSeparator(canonicalMessage, memberStart, memberEnd)
+                : default;
         }
 
         ReadOnlySpan<string> meta = kind switch
@@ -46,35 +95,35 @@ public static class McpsPreimage
         };
         if (meta.IsEmpty)
         {
-            return canonicalMessage;
+            return default;
         }
 
         // One walk to _meta, one over _meta: remove the container, and _meta itself when it is (or becomes) {}.
         if (!CanonicalSplice.TryFindMember(canonicalMessage, meta, out var metaStart, out var metaEnd))
         {
-            return canonicalMessage;
+            return default;
         }
 
         if (IsEmptyObjectMember(canonicalMessage, metaEnd))
         {
-            return CanonicalSplice.RemoveRange(canonicalMessage, metaStart, metaEnd);
+            return CanonicalSplice.WithSeparator(canonicalMessage, metaStart, metaEnd);
         }
 
         if (canonicalMessage[metaEnd - 1] != (byte)'}')
         {
-            return canonicalMessage;
+            return default;
         }
 
         var metaValueStart = metaStart + McpsEnvelopeConstants.Meta.Length + 3;
         if (!CanonicalSplice.TryFindMember(canonicalMessage.AsSpan(metaValueStart, metaEnd - metaValueStart), [McpsEnvelopeConstants.MetaKey], out var start, out var end))
         {
-            return canonicalMessage;
+            return default;
         }
 
         // The container is the only member: removing it would leave {}, which goes too.
         return start == 1 && end == metaEnd - metaValueStart - 1
-            ? CanonicalSplice.RemoveRange(canonicalMessage, metaStart, metaEnd)
-            : CanonicalSplice.RemoveRange(canonicalMessage, metaValueStart + start, metaValueStart + end);
+            ? CanonicalSplice.WithSeparator(canonicalMessage, metaStart, metaEnd)
+            : CanonicalSplice.WithSeparator(canonicalMessage, metaValueStart + start, metaValueStart + end);
     }
 
     private static bool IsEmptyObjectMember(byte[] canonical, int end) =>
