@@ -17,6 +17,8 @@ public class CanonicalSpliceTests
         """{"\"q":1,"\\":2,"\u0000":3,"a\"b":"\"","z":{"}":"{","]":"["},"ü":"é","😀":[["]]"]]}""",
         """{"params":{"_meta":{},"arguments":{"a":[{"b":[{"c":"[{\"}]"}]}]}},"method":"m","id":"1"}""",
         """{"":"","a":[[[[[]]]]],"b":[{},{},{"":{}}],"c":"\\\\\\\"","d":0}""",
+        // Escapes around the end of the first 16 bytes of a string, and long strings with escapes and brackets.
+        """{"a":"0123456789abcd\"}","b":"0123456789abcde\"]","c":"0123456789abcdef\\","d":"0123456789abcdefghijklmnopqrstuvwxyz\"{[0123456789\\\\","e":{"f":"0123456789abcdefghij\"}"}}""",
     };
 
     [Theory]

@@ -18,7 +18,6 @@ namespace AgentTrust.Mcps.Envelopes;
 /// </remarks>
 internal static class CanonicalSplice
 {
-    private static readonly SearchValues<byte> Structural = SearchValues.Create("\"{}[]"u8);
     private static readonly SearchValues<byte> StringEnd = SearchValues.Create("\"\\"u8);
     private static readonly SearchValues<byte> ScalarEnd = SearchValues.Create(",}]"u8);
 
@@ -26,9 +25,19 @@ internal static class CanonicalSplice
     /// The byte range of the member at <paramref name="path"/> (object member names from the root), from its name's
     /// opening quote to the end of its value; false when any step is missing or not an object.
     /// </summary>
-    public static bool TryFindMember(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int start, out int end)
+    public static bool TryFindMember(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int start, out int end) =>
+        TryFind(canonical, path, skipValue: true, out start, out _, out end);
+
+    /// <summary>
+    /// As <see cref="TryFindMember"/>, but the value is not walked: where the member's name and value start
+    /// (<paramref name="nameStart"/> is its opening quote).
+    /// </summary>
+    public static bool TryFindMemberStart(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, out int nameStart, out int valueStart) =>
+        TryFind(canonical, path, skipValue: false, out nameStart, out valueStart, out _);
+
+    private static bool TryFind(ReadOnlySpan<byte> canonical, ReadOnlySpan<string> path, bool skipValue, out int start, out int valueStart, out int end)
     {
-        start = end = 0;
+        start = end = valueStart = 0;
         if (canonical.IsEmpty || canonical[0] != (byte)'{' || path.IsEmpty)
         {
             return false;
@@ -60,9 +69,14 @@ internal static class CanonicalSplice
 
             if (level == path.Length - 1)
             {
-                members.SkipValue();
                 start = members.NameStart;
-                end = members.ValueEnd;
+                valueStart = members.ValueStart;
+                if (skipValue)
+                {
+                    members.SkipValue();
+                    end = members.ValueEnd;
+                }
+
                 return true;
             }
 
@@ -190,18 +204,12 @@ internal static class CanonicalSplice
             case (byte)'"':
                 return SkipString(canonical, start);
             case (byte)'{' or (byte)'[':
+                // Outside strings canonical text holds only brackets, separators and short scalars: a plain loop.
                 var depth = 0;
                 var i = start;
                 while (true)
                 {
-                    var next = canonical[i..].IndexOfAny(Structural);
-                    if (next < 0)
-                    {
-                        throw NotCanonical();
-                    }
-
-                    i += next;
-                    switch (canonical[i])
+                    switch (At(canonical, i))
                     {
                         case (byte)'"':
                             i = SkipString(canonical, i);
@@ -209,7 +217,7 @@ internal static class CanonicalSplice
                         case (byte)'{' or (byte)'[':
                             depth++;
                             break;
-                        default:
+                        case (byte)'}' or (byte)']':
                             if (--depth == 0)
                             {
                                 return i + 1;
@@ -227,12 +235,32 @@ internal static class CanonicalSplice
         }
     }
 
-    // From an opening quote to just after its closing quote (a backslash always escapes the next byte).
+    // From an opening quote to just after its closing quote (a backslash always escapes the next byte). Most strings
+    // are short (names, small values): the first bytes are looked at one by one, longer strings with a vectorised search.
     private static int SkipString(ReadOnlySpan<byte> canonical, int start)
     {
         var i = start + 1;
+        for (var limit = Math.Min(canonical.Length, i + 16); i < limit; i++)
+        {
+            var b = canonical[i];
+            if (b == (byte)'"')
+            {
+                return i + 1;
+            }
+
+            if (b == (byte)'\\')
+            {
+                i++;
+            }
+        }
+
         while (true)
         {
+            if (i >= canonical.Length)
+            {
+                throw NotCanonical();
+            }
+
             var next = canonical[i..].IndexOfAny(StringEnd);
             if (next < 0)
             {
@@ -246,10 +274,6 @@ internal static class CanonicalSplice
             }
 
             i += 2;
-            if (i > canonical.Length)
-            {
-                throw NotCanonical();
-            }
         }
     }
 

@@ -288,7 +288,7 @@ public sealed class McpsMessageVerifier
         if (parent.Found && parent.Type == JsonTokenType.StartObject)
         {
             Span<CanonicalSplice.MemberInfo> parentMembers = stackalloc CanonicalSplice.MemberInfo[1];
-            CanonicalSplice.ScanObject(canonical, parent.ValueStart, [McpsEnvelopeConstants.Meta], parentMembers);
+            CanonicalSplice.ScanObject(canonical, parent.ValueStart, [McpsEnvelopeConstants.Meta], parentMembers, stopAt: 0);
             metaMember = parentMembers[0];
             if (metaMember.Found)
             {
@@ -386,8 +386,7 @@ public sealed class McpsMessageVerifier
             return Fail(placement, new McpsFailure(McpsCode.InvalidSignature, reason), passportId);
         }
 
-        var metaRange = metaMember.Found ? (metaMember.ValueStart, metaMember.ValueEnd) : (0, 0);
-        state = new EnvelopeState(canonical, kind, placement, metaRange, passportId, nonce, timestampText, timestamp, signature)
+        state = new EnvelopeState(canonical, kind, placement, metaMember.Found ? metaMember.ValueStart : -1, passportId, nonce, timestampText, timestamp, signature)
         {
             PassportMember = metaMembers[1],
             ReplyToMember = metaMembers[2],
@@ -580,7 +579,7 @@ public sealed class McpsMessageVerifier
     };
 
     private sealed class EnvelopeState(
-        byte[] canonical, JsonRpcMessageKind kind, EnvelopePlacement placement, (int Start, int End) metaRange,
+        byte[] canonical, JsonRpcMessageKind kind, EnvelopePlacement placement, int metaStart,
         string passportId, string nonce, string timestampText, DateTimeOffset timestamp, byte[] signature)
     {
         public byte[] Canonical { get; } = canonical;
@@ -601,8 +600,8 @@ public sealed class McpsMessageVerifier
         public CanonicalSplice.MemberInfo AudienceMember { get; init; }
 
         /// <summary>The P2 parent's <c>_meta</c> object (parsed from the canonical text on first use), or null.</summary>
-        public JsonObject? Meta => _meta ??= metaRange.End > metaRange.Start
-            ? JsonNode.Parse(Canonical.AsSpan(metaRange.Start, metaRange.End - metaRange.Start)) as JsonObject
+        public JsonObject? Meta => _meta ??= metaStart >= 0
+            ? JsonNode.Parse(Canonical.AsSpan(metaStart, CanonicalSplice.SkipValue(Canonical, metaStart) - metaStart)) as JsonObject
             : null;
 
         public string PassportId { get; } = passportId;

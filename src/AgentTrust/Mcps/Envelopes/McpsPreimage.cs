@@ -98,36 +98,30 @@ public static class McpsPreimage
             return default;
         }
 
-        // One walk to _meta, one over _meta: remove the container, and _meta itself when it is (or becomes) {}.
-        if (!CanonicalSplice.TryFindMember(canonicalMessage, meta, out var metaStart, out var metaEnd))
+        // One walk to _meta, then over _meta's members up to the container: remove the container, and _meta itself when
+        // it is (or becomes) {}. Only an object _meta holds a container.
+        if (!CanonicalSplice.TryFindMemberStart(canonicalMessage, meta, out var metaStart, out var metaValueStart)
+            || canonicalMessage[metaValueStart] != (byte)'{')
         {
             return default;
         }
 
-        if (IsEmptyObjectMember(canonicalMessage, metaEnd))
+        if (canonicalMessage[metaValueStart + 1] == (byte)'}')
         {
-            return CanonicalSplice.WithSeparator(canonicalMessage, metaStart, metaEnd);
+            return CanonicalSplice.WithSeparator(canonicalMessage, metaStart, metaValueStart + 2);
         }
 
-        if (canonicalMessage[metaEnd - 1] != (byte)'}')
-        {
-            return default;
-        }
-
-        var metaValueStart = metaStart + McpsEnvelopeConstants.Meta.Length + 3;
-        if (!CanonicalSplice.TryFindMember(canonicalMessage.AsSpan(metaValueStart, metaEnd - metaValueStart), [McpsEnvelopeConstants.MetaKey], out var start, out var end))
+        if (!CanonicalSplice.TryFindMember(canonicalMessage.AsSpan(metaValueStart), [McpsEnvelopeConstants.MetaKey], out var start, out var end))
         {
             return default;
         }
 
-        // The container is the only member: removing it would leave {}, which goes too.
-        return start == 1 && end == metaEnd - metaValueStart - 1
-            ? CanonicalSplice.WithSeparator(canonicalMessage, metaStart, metaEnd)
+        // The container is the only member (right after the opening brace, right before the closing one): removing it
+        // would leave {}, which goes too.
+        return start == 1 && canonicalMessage[metaValueStart + end] == (byte)'}'
+            ? CanonicalSplice.WithSeparator(canonicalMessage, metaStart, metaValueStart + end + 1)
             : CanonicalSplice.WithSeparator(canonicalMessage, metaValueStart + start, metaValueStart + end);
     }
-
-    private static bool IsEmptyObjectMember(byte[] canonical, int end) =>
-        end >= 3 && canonical[end - 1] == (byte)'}' && canonical[end - 2] == (byte)'{' && canonical[end - 3] == (byte)':';
 
     /// <summary>Lowercase hex SHA-256 of the canonical body (64 characters).</summary>
     public static string MessageHash(ReadOnlySpan<byte> canonicalBody) => McpsJson.Sha256Hex(canonicalBody);
