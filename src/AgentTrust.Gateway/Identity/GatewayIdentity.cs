@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using AgentTrust.Cryptography;
 using AgentTrust.KeyStore;
 using AgentTrust.Mcps.Passports;
@@ -18,7 +17,6 @@ public sealed class GatewayIdentity : IDisposable
         MessageKey = messageKey;
         ReceiptKey = receiptKey;
         Passport = passport;
-        PassportJson = passport.ToJsonObject();
     }
 
     /// <summary>The key name (also the receipt signer name).</summary>
@@ -30,11 +28,8 @@ public sealed class GatewayIdentity : IDisposable
     /// <summary>The Ed25519 receipt key.</summary>
     public SigningKey ReceiptKey { get; }
 
-    /// <summary>The passport.</summary>
+    /// <summary>The passport (embedded in signed messages).</summary>
     public AgentPassport Passport { get; }
-
-    /// <summary>The passport as JSON (embedded in signed messages).</summary>
-    public JsonObject PassportJson { get; }
 
     /// <summary>Loads the identity, creating the keys (unencrypted unless a passphrase is given) and a self-issued passport when missing.</summary>
     /// <param name="keyStore">The key store.</param>

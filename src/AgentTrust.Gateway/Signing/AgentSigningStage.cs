@@ -63,7 +63,7 @@ public sealed class AgentSigningStage : IRelayStage, IServerRejectionSigner
 
         var messageHash = _signer.SignAndHash(message.Json, new McpsSignOptions
         {
-            EmbeddedPassport = _identity.PassportJson,
+            Passport = _identity.Passport,
             Audience = message.Kind == MessageKind.Request ? _audience : null,
         });
         message.MarkModified();
@@ -82,7 +82,7 @@ public sealed class AgentSigningStage : IRelayStage, IServerRejectionSigner
         ArgumentNullException.ThrowIfNull(errorResponse);
 
         // Signed like the client's own answers to the server's requests.
-        _signer.Sign(errorResponse, new McpsSignOptions { EmbeddedPassport = _identity.PassportJson });
+        _signer.Sign(errorResponse, new McpsSignOptions { Passport = _identity.Passport });
     }
 
     /// <inheritdoc />

@@ -29,7 +29,7 @@ public sealed class CountersignStage : IRelayStage, IRejectionSigner
     {
         ArgumentNullException.ThrowIfNull(errorResponse);
         var replyTo = request is not null && request.Message.Kind == MessageKind.Request ? MessageHashes.OfRequest(request) : null;
-        _signer.Sign(errorResponse, new McpsSignOptions { ReplyTo = replyTo, EmbeddedPassport = _identity.PassportJson });
+        _signer.Sign(errorResponse, new McpsSignOptions { ReplyTo = replyTo, Passport = _identity.Passport });
     }
 
     /// <inheritdoc />
@@ -44,7 +44,7 @@ public sealed class CountersignStage : IRelayStage, IRejectionSigner
         var replyTo = message.Kind is MessageKind.Response or MessageKind.Error && exchange.Request is { } request ? MessageHashes.OfRequest(request) : null;
         try
         {
-            _signer.Sign(message.Json, new McpsSignOptions { ReplyTo = replyTo, EmbeddedPassport = _identity.PassportJson });
+            _signer.Sign(message.Json, new McpsSignOptions { ReplyTo = replyTo, Passport = _identity.Passport });
         }
         catch (ArgumentException)
         {

@@ -97,6 +97,15 @@ public static class JsonCanonicalizer
         return buffer.ToArray();
     }
 
+    /// <summary>As <see cref="Canonicalize(JsonNode?, CanonicalJsonOptions?)"/>, writing <paramref name="known"/>'s bytes where its node occurs.</summary>
+    internal static byte[] Canonicalize(JsonNode? node, CanonicalJsonOptions options, KnownCanonical known)
+    {
+        options = Validate(options);
+        using var buffer = new PooledBufferWriter(1024);
+        JcsNodeWriter.Write(buffer, node, options, known);
+        return buffer.ToArray();
+    }
+
     /// <summary>Canonicalises a parsed element from its original JSON text (so duplicates and literals are seen as sent).</summary>
     /// <param name="element">The element.</param>
     /// <param name="options">Bounds and number profile; null for <see cref="CanonicalJsonOptions.Default"/>.</param>

@@ -315,4 +315,43 @@ public class McpsAttackPassportTests
         var expired = await verifier.VerifyAsync(world.Sign("""{"jsonrpc":"2.0","id":2,"method":"x"}"""));
         Assert.Equal(McpsCode.PassportExpired, expired.Code);
     }
+
+    [Fact]
+    public async Task A_passport_changed_after_a_verified_one_misses_the_passport_cache()
+    {
+        // The verifier remembers verified passports by their exact bytes: the same passport id and key with one field
+        // changed (the issuer's signature no longer covers it) must be verified again, and refused, never served from
+        // the entry of the genuine passport.
+        using var world = new McpsWorld(level: 2);
+        var verifier = world.Verifier();
+        Assert.True((await verifier.VerifyAsync(world.Sign("""{"jsonrpc":"2.0","id":1,"method":"x"}"""))).IsValid);
+        var raised = world.Passport.ToJsonObject();
+        raised["trust_level"] = 4;
+        var forged = await verifier.VerifyAsync(world.Sign("""{"jsonrpc":"2.0","id":2,"method":"x"}""", new McpsSignOptions { EmbeddedPassport = raised }));
+        Assert.False(forged.IsValid);
+        Assert.Equal((McpsCode.InvalidPassport, McpsReasons.SignatureMismatch), (forged.Code, forged.Reason));
+
+        // And the genuine passport still verifies afterwards (the refusal did not poison the entry).
+        Assert.True((await verifier.VerifyAsync(world.Sign("""{"jsonrpc":"2.0","id":3,"method":"x"}"""))).IsValid);
+    }
+
+    [Fact]
+    public async Task An_embedded_passport_with_non_ascii_text_verifies_and_a_changed_one_is_refused()
+    {
+        // Passports whose canonical text is not plain ASCII take the re-serialising path: same outcome as plain ones.
+        using var world = new McpsWorld(level: 2);
+        using var key = SigningKey.Generate(SignatureAlgorithm.ES256);
+        var passport = PassportIssuer.Issue(new PassportRequest { PublicKey = key.PublicKey, AgentName = "agënt \"ü\" <1>", Capabilities = ["tools/call"] },
+            world.TaKey, PassportIssuerIdentity.Anchor("test-ta"), 2, world.Clock);
+        var signer = new McpsMessageSigner(key, passport.PassportId, world.Clock);
+        var verifier = world.Verifier();
+        byte[] Sign(string json, JsonObject embedded) => signer.Sign(System.Text.Encoding.UTF8.GetBytes(json), new McpsSignOptions { EmbeddedPassport = embedded });
+        var genuine = await verifier.VerifyAsync(Sign("""{"jsonrpc":"2.0","id":1,"method":"x"}""", passport.ToJsonObject()));
+        Assert.True(genuine.IsValid, genuine.Reason);
+        Assert.Equal(2, genuine.EffectiveTrustLevel);
+        var renamed = passport.ToJsonObject();
+        renamed["agent"]!["name"] = "agënt \"ü\" <2>";
+        var forged = await verifier.VerifyAsync(Sign("""{"jsonrpc":"2.0","id":2,"method":"x"}""", renamed));
+        Assert.Equal((McpsCode.InvalidPassport, McpsReasons.SignatureMismatch), (forged.Code, forged.Reason));
+    }
 }

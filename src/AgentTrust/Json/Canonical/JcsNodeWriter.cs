@@ -18,12 +18,36 @@ internal static class JcsNodeWriter
     public static void Write(PooledBufferWriter buffer, JsonNode? node, CanonicalJsonOptions options)
     {
         var output = new JcsOutput(buffer);
-        WriteNode(ref output, buffer, node, options, 0);
+        WriteNode(ref output, buffer, node, options, 0, null);
         output.Flush();
     }
 
-    private static void WriteNode(ref JcsOutput output, PooledBufferWriter buffer, JsonNode? node, CanonicalJsonOptions options, int depth)
+    /// <summary>
+    /// As <see cref="Write(PooledBufferWriter, JsonNode?, CanonicalJsonOptions)"/>, but where the walk reaches
+    /// <paramref name="known"/>'s node (by reference) its canonical bytes are written instead of walking it again; the
+    /// depth bound still applies to the containers inside it.
+    /// </summary>
+    public static void Write(PooledBufferWriter buffer, JsonNode? node, CanonicalJsonOptions options, KnownCanonical known)
     {
+        var output = new JcsOutput(buffer);
+        WriteNode(ref output, buffer, node, options, 0, known);
+        output.Flush();
+    }
+
+    private static void WriteNode(ref JcsOutput output, PooledBufferWriter buffer, JsonNode? node, CanonicalJsonOptions options, int depth, KnownCanonical? known)
+    {
+        if (known is not null && node is not null && ReferenceEquals(node, known.Node))
+        {
+            // The walk would enter containers down to depth + NestedDepth (none when it is negative: a scalar).
+            if (known.NestedDepth >= 0)
+            {
+                EnterContainer(depth + known.NestedDepth, options);
+            }
+
+            output.Write(known.Canonical);
+            return;
+        }
+
         switch (node)
         {
             case null:
@@ -54,7 +78,7 @@ internal static class JcsNodeWriter
 
                             WriteString(ref output, span[i].Key);
                             output.WriteByte((byte)':');
-                            WriteNode(ref output, buffer, span[i].Value, options, depth + 1);
+                            WriteNode(ref output, buffer, span[i].Value, options, depth + 1, known);
                         }
 
                         output.WriteByte((byte)'}');
@@ -77,7 +101,7 @@ internal static class JcsNodeWriter
                         output.WriteByte((byte)',');
                     }
 
-                    WriteNode(ref output, buffer, array[i], options, depth + 1);
+                    WriteNode(ref output, buffer, array[i], options, depth + 1, known);
                 }
 
                 output.WriteByte((byte)']');

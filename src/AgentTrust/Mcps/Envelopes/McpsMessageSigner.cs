@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using AgentTrust.Cryptography;
 using AgentTrust.Encoding;
 using AgentTrust.Json;
+using AgentTrust.Json.Canonical;
+using AgentTrust.Mcps.Passports;
 
 namespace AgentTrust.Mcps.Envelopes;
 
@@ -14,6 +16,7 @@ public sealed class McpsMessageSigner
 {
     private readonly SigningKey _key;
     private readonly TimeProvider _time;
+    private PassportForm? _passport;
 
     /// <summary>Creates a signer for one passport.</summary>
     /// <param name="key">The passport's ES256 key (the signer does not dispose it).</param>
@@ -51,7 +54,7 @@ public sealed class McpsMessageSigner
         }
 
         options ??= McpsSignOptions.Default;
-        if (options.Audience is null && options.ReplyTo is null && options.EmbeddedPassport is null && TrySignCanonical(canonical, options, out var fast))
+        if (options.Audience is null && options.ReplyTo is null && options.EmbeddedPassport is null && options.Passport is null && TrySignCanonical(canonical, options, out var fast))
         {
             return fast;
         }
@@ -94,6 +97,11 @@ public sealed class McpsMessageSigner
     private string SignCore(JsonObject message, byte[]? canonical, McpsSignOptions? options)
     {
         options ??= McpsSignOptions.Default;
+        if (options.EmbeddedPassport is not null && options.Passport is not null)
+        {
+            throw new ArgumentException("Set EmbeddedPassport or Passport, not both.", nameof(options));
+        }
+
         var kind = JsonRpcMessageKinds.Classify(message);
         if (kind == JsonRpcMessageKind.Unknown)
         {
@@ -112,6 +120,7 @@ public sealed class McpsMessageSigner
 
         var placement = options.Placement;
         var modified = false;
+        KnownCanonical? known = null;
         JsonObject? parent = null;
         if (placement == EnvelopePlacement.Meta)
         {
@@ -137,6 +146,11 @@ public sealed class McpsMessageSigner
                 {
                     members.Add(new(McpsEnvelopeConstants.PassportMetaKey, options.EmbeddedPassport.DeepClone()));
                 }
+                else if (options.Passport is not null)
+                {
+                    known = PreparedPassport(options.Passport);
+                    members.Add(new(McpsEnvelopeConstants.PassportMetaKey, known.Node));
+                }
 
                 if (members.Count > 0)
                 {
@@ -151,11 +165,12 @@ public sealed class McpsMessageSigner
             }
         }
 
-        canonical = modified || canonical is null ? McpsJson.Canonicalize(message, CanonicalJsonOptions.Strict) : canonical;
-        var body = McpsPreimage.BodyFromCanonicalMessage(canonical, placement, kind);
+        canonical = !modified && canonical is not null ? canonical
+            : known is not null ? JsonCanonicalizer.Canonicalize(message, CanonicalJsonOptions.Strict, known)
+            : McpsJson.Canonicalize(message, CanonicalJsonOptions.Strict);
+        var messageHash = McpsPreimage.MessageHashOfCanonicalMessage(canonical, placement, kind);
         var nonce = McpsIdentifiers.NewNonce();
         var timestamp = McpsTimestamp.Format(_time.GetUtcNow());
-        var messageHash = McpsPreimage.MessageHash(body);
         var signingInput = McpsPreimage.SigningInput(messageHash, nonce, PassportId, timestamp, options.ChannelBinding);
         var container = new JsonObject
         {
@@ -259,10 +274,10 @@ public sealed class McpsMessageSigner
             }
         }
 
-        var body = McpsPreimage.BodyFromCanonicalMessage(canonical, options.Placement, kind);
+        var messageHash = McpsPreimage.MessageHashOfCanonicalMessage(canonical, options.Placement, kind);
         var nonce = McpsIdentifiers.NewNonce();
         var timestamp = McpsTimestamp.Format(_time.GetUtcNow());
-        var signingInput = McpsPreimage.SigningInput(McpsPreimage.MessageHash(body), nonce, PassportId, timestamp, options.ChannelBinding);
+        var signingInput = McpsPreimage.SigningInput(messageHash, nonce, PassportId, timestamp, options.ChannelBinding);
         var container = prefix + "{\"version\":\"" + McpsEnvelopeConstants.Version + "\",\"passport_id\":\"" + PassportId + "\",\"nonce\":\"" + nonce
             + "\",\"timestamp\":\"" + timestamp + "\",\"signature\":\"" + StrictBase64.Encode(_key.Sign(signingInput)) + "\"}" + suffix;
         var insert = System.Text.Encoding.UTF8.GetBytes(container);
@@ -271,6 +286,37 @@ public sealed class McpsMessageSigner
         insert.CopyTo(signed, insertAt);
         canonical.AsSpan(insertAt).CopyTo(signed.AsSpan(insertAt + insert.Length));
         return true;
+    }
+
+    /// <summary>
+    /// A fresh node of <paramref name="passport"/>'s JSON for one message, with its canonical bytes: the JSON and the
+    /// canonical form are computed once per passport (it is immutable) and kept for the next message; the node is
+    /// parsed from that JSON for each message (it becomes part of the message).
+    /// </summary>
+    private KnownCanonical PreparedPassport(AgentPassport passport)
+    {
+        var prepared = _passport;
+        if (prepared is null || !ReferenceEquals(prepared.Passport, passport))
+        {
+            var json = McpsJson.Serialize(passport.ToJsonObject());
+            prepared = new PassportForm(passport, json, KnownCanonical.Of(ParseObject(json), CanonicalJsonOptions.Strict));
+            _passport = prepared;
+        }
+
+        return prepared.ForMessage(ParseObject(prepared.Json));
+    }
+
+    private static JsonObject ParseObject(byte[] json) =>
+        (JsonObject)JsonNode.Parse(json, null, new JsonDocumentOptions { MaxDepth = 1000 })!;
+
+    // One passport's JSON (as ToJsonObject serialises) and the canonical form of a node parsed from it.
+    private sealed class PassportForm(AgentPassport passport, byte[] json, KnownCanonical canonical)
+    {
+        public AgentPassport Passport { get; } = passport;
+
+        public byte[] Json { get; } = json;
+
+        public KnownCanonical ForMessage(JsonObject node) => canonical.For(node);
     }
 
     private static JsonObject MetaOf(JsonObject parent)

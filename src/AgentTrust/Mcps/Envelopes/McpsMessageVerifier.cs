@@ -24,9 +24,13 @@ public sealed class McpsMessageVerifier
     private readonly IPassportResolver? _resolver;
     private readonly INonceStore? _nonces;
     private readonly IPassportStatusProvider? _status;
-    private readonly Dictionary<string, PassportVerificationResult> _passportCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<byte[], PassportVerificationResult> _passportCache = new(ExactBytesComparer.Instance);
     private const int PassportCacheSize = 4096;
     private readonly Dictionary<string, PassportStatus> _statusCache = new(StringComparer.Ordinal);
+
+    // The _meta members Prepare locates in one pass: the container first, then those read after the signature check.
+    private static readonly string[] MetaMemberNames =
+        [McpsEnvelopeConstants.MetaKey, McpsEnvelopeConstants.PassportMetaKey, McpsEnvelopeConstants.ReplyToMetaKey, McpsEnvelopeConstants.AudienceMetaKey];
 
     /// <summary>Creates a verifier.</summary>
     /// <param name="options">The profile (default <see cref="McpsVerifierOptions.Default"/>).</param>
@@ -126,7 +130,7 @@ public sealed class McpsMessageVerifier
 
             // Step 13: audience and origin.
             if (context.ExpectedAudience is not null && state.Kind == JsonRpcMessageKind.Request
-                && !string.Equals(MetaString(state, McpsEnvelopeConstants.AudienceMetaKey), context.ExpectedAudience, StringComparison.Ordinal))
+                && !string.Equals(MetaString(state, state.AudienceMember), context.ExpectedAudience, StringComparison.Ordinal))
             {
                 return Fail(state, new McpsFailure(McpsCode.OriginMismatch, McpsReasons.AudienceMismatch));
             }
@@ -138,7 +142,7 @@ public sealed class McpsMessageVerifier
 
             // Step 14: the reply binding.
             if (context.ExpectedReplyTo is not null && state.Kind is JsonRpcMessageKind.Result or JsonRpcMessageKind.Error
-                && !string.Equals(MetaString(state, McpsEnvelopeConstants.ReplyToMetaKey), context.ExpectedReplyTo, StringComparison.Ordinal))
+                && !string.Equals(MetaString(state, state.ReplyToMember), context.ExpectedReplyTo, StringComparison.Ordinal))
             {
                 return Fail(state, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.ReplyMismatch));
             }
@@ -198,11 +202,11 @@ public sealed class McpsMessageVerifier
             return _passports.Verify(passportJson);
         }
 
-        var key = McpsJson.Sha256Hex(passportJson);
+        // Keyed on the exact bytes: any change to the passport misses, and a hit still checks the validity window.
         var now = _time.GetUtcNow();
         lock (_passportCache)
         {
-            if (_passportCache.TryGetValue(key, out var cached) && now >= cached.ValidFrom && now < cached.ValidUntil)
+            if (_passportCache.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(passportJson, out var cached) && now >= cached.ValidFrom && now < cached.ValidUntil)
             {
                 return cached;
             }
@@ -218,7 +222,7 @@ public sealed class McpsMessageVerifier
                     _passportCache.Clear();
                 }
 
-                _passportCache[key] = result;
+                _passportCache.GetAlternateLookup<ReadOnlySpan<byte>>()[passportJson] = result;
             }
         }
 
@@ -280,11 +284,11 @@ public sealed class McpsMessageVerifier
         }
 
         CanonicalSplice.MemberInfo metaMember = default;
-        CanonicalSplice.MemberInfo inMeta = default;
+        Span<CanonicalSplice.MemberInfo> metaMembers = stackalloc CanonicalSplice.MemberInfo[MetaMemberNames.Length];
         if (parent.Found && parent.Type == JsonTokenType.StartObject)
         {
             Span<CanonicalSplice.MemberInfo> parentMembers = stackalloc CanonicalSplice.MemberInfo[1];
-            CanonicalSplice.ScanObject(canonical, parent.ValueStart, [McpsEnvelopeConstants.Meta], parentMembers);
+            CanonicalSplice.ScanObject(canonical, parent.ValueStart, [McpsEnvelopeConstants.Meta], parentMembers, stopAt: 0);
             metaMember = parentMembers[0];
             if (metaMember.Found)
             {
@@ -293,11 +297,12 @@ public sealed class McpsMessageVerifier
                     return McpsVerificationResult.Fail(new McpsFailure(McpsCode.InvalidSignature, McpsReasons.BadMeta));
                 }
 
-                Span<CanonicalSplice.MemberInfo> metaMembers = stackalloc CanonicalSplice.MemberInfo[1];
-                CanonicalSplice.ScanObject(canonical, metaMember.ValueStart, [McpsEnvelopeConstants.MetaKey], metaMembers);
-                inMeta = metaMembers[0];
+                // One pass over _meta finds the container and every member read later (passport, reply-to, audience).
+                CanonicalSplice.ScanObject(canonical, metaMember.ValueStart, MetaMemberNames, metaMembers);
             }
         }
+
+        var inMeta = metaMembers[0];
 
         if (top[0].Found && inMeta.Found)
         {
@@ -381,8 +386,12 @@ public sealed class McpsMessageVerifier
             return Fail(placement, new McpsFailure(McpsCode.InvalidSignature, reason), passportId);
         }
 
-        var metaRange = metaMember.Found ? (metaMember.ValueStart, metaMember.ValueEnd) : (0, 0);
-        state = new EnvelopeState(canonical, kind, placement, metaRange, passportId, nonce, timestampText, timestamp, signature);
+        state = new EnvelopeState(canonical, kind, placement, metaMember.Found ? metaMember.ValueStart : -1, passportId, nonce, timestampText, timestamp, signature)
+        {
+            PassportMember = metaMembers[1],
+            ReplyToMember = metaMembers[2],
+            AudienceMember = metaMembers[3],
+        };
         return null;
     }
 
@@ -394,8 +403,7 @@ public sealed class McpsMessageVerifier
             return Fail(state, new McpsFailure(McpsCode.InvalidSignature, McpsReasons.SignatureMismatch));
         }
 
-        var body = McpsPreimage.BodyFromCanonicalMessage(state.Canonical, state.Placement, state.Kind);
-        state.MessageHash = McpsPreimage.MessageHash(body);
+        state.MessageHash = McpsPreimage.MessageHashOfCanonicalMessage(state.Canonical, state.Placement, state.Kind);
         var signingInput = McpsPreimage.SigningInput(state.MessageHash, state.Nonce, state.PassportId, state.TimestampText, context.ChannelBinding);
         return key.Verify(signingInput, state.Signature, _options.SignatureOptions) switch
         {
@@ -408,10 +416,9 @@ public sealed class McpsMessageVerifier
 
     private async ValueTask<(ReadOnlyMemory<byte> Json, McpsFailure? Failure)> ResolvePassportAsync(EnvelopeState state, CancellationToken cancellationToken)
     {
-        if (state.Meta?[McpsEnvelopeConstants.PassportMetaKey] is JsonObject embedded
-            && McpsJson.GetString(embedded, "passport_id") == state.PassportId)
+        if (EmbeddedPassport(state) is { } embedded)
         {
-            return (McpsJson.Serialize(embedded), null);
+            return (embedded, null);
         }
 
         if (_resolver is null)
@@ -505,8 +512,45 @@ public sealed class McpsMessageVerifier
             && (passport.ConfigDigest is null || McpsJson.GetString(runtime, "config_digest") == passport.ConfigDigest);
     }
 
-    private static string? MetaString(EnvelopeState state, string key) =>
-        state.Meta is null ? null : McpsJson.GetString(state.Meta, key);
+    // A string member of the P2 parent's _meta found by Prepare, read from the canonical text (null when absent or not a string).
+    private static string? MetaString(EnvelopeState state, CanonicalSplice.MemberInfo member)
+    {
+        if (!member.Found || member.Type != JsonTokenType.String)
+        {
+            return null;
+        }
+
+        var reader = new Utf8JsonReader(state.Canonical.AsSpan(member.ValueStart, member.ValueEnd - member.ValueStart));
+        reader.Read();
+        return reader.GetString();
+    }
+
+    /// <summary>
+    /// The passport embedded in <c>_meta</c> when its <c>passport_id</c> is the envelope's: the bytes of the object as
+    /// re-serialised from the message (its canonical text when that is already the same bytes: printable ASCII, no
+    /// escapes). Null when there is none.
+    /// </summary>
+    private static ReadOnlyMemory<byte>? EmbeddedPassport(EnvelopeState state)
+    {
+        var member = state.PassportMember;
+        if (!member.Found || member.Type != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        Span<string?> id = [null];
+        CanonicalSplice.ReadStringMembers(state.Canonical, member.ValueStart, ["passport_id"], id);
+        if (id[0] != state.PassportId)
+        {
+            return null;
+        }
+
+        var text = state.Canonical.AsMemory(member.ValueStart, member.ValueEnd - member.ValueStart);
+        return IsPlainAscii(text.Span) ? text : McpsJson.Serialize(JsonNode.Parse(text.Span)!);
+    }
+
+    // Printable ASCII without a backslash: text the serialiser writes back byte for byte (nothing in it is escaped).
+    private static bool IsPlainAscii(ReadOnlySpan<byte> text) => !text.ContainsAnyExceptInRange((byte)0x20, (byte)0x7e) && !text.Contains((byte)'\\');
 
     private static McpsVerificationResult Fail(EnvelopePlacement placement, McpsFailure failure, string? passportId = null) =>
         new() { Code = failure.Code, Reason = failure.Reason, Placement = placement, PassportId = passportId };
@@ -535,7 +579,7 @@ public sealed class McpsMessageVerifier
     };
 
     private sealed class EnvelopeState(
-        byte[] canonical, JsonRpcMessageKind kind, EnvelopePlacement placement, (int Start, int End) metaRange,
+        byte[] canonical, JsonRpcMessageKind kind, EnvelopePlacement placement, int metaStart,
         string passportId, string nonce, string timestampText, DateTimeOffset timestamp, byte[] signature)
     {
         public byte[] Canonical { get; } = canonical;
@@ -546,9 +590,18 @@ public sealed class McpsMessageVerifier
 
         private JsonObject? _meta;
 
+        /// <summary>Where <c>_meta</c> holds the embedded passport (not found when it does not).</summary>
+        public CanonicalSplice.MemberInfo PassportMember { get; init; }
+
+        /// <summary>Where <c>_meta</c> holds <c>io.agenttrust/reply-to</c>.</summary>
+        public CanonicalSplice.MemberInfo ReplyToMember { get; init; }
+
+        /// <summary>Where <c>_meta</c> holds <c>io.agenttrust/aud</c>.</summary>
+        public CanonicalSplice.MemberInfo AudienceMember { get; init; }
+
         /// <summary>The P2 parent's <c>_meta</c> object (parsed from the canonical text on first use), or null.</summary>
-        public JsonObject? Meta => _meta ??= metaRange.End > metaRange.Start
-            ? JsonNode.Parse(Canonical.AsSpan(metaRange.Start, metaRange.End - metaRange.Start)) as JsonObject
+        public JsonObject? Meta => _meta ??= metaStart >= 0
+            ? JsonNode.Parse(Canonical.AsSpan(metaStart, CanonicalSplice.SkipValue(Canonical, metaStart) - metaStart)) as JsonObject
             : null;
 
         public string PassportId { get; } = passportId;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json.Nodes;
 using AgentTrust.Json;
@@ -28,13 +29,61 @@ public static class McpsPreimage
 
     /// <summary>
     /// The body from the RFC 8785 bytes of the whole message (the ONE body function: <see cref="McpsMessageSigner"/>
-    /// and <see cref="McpsMessageVerifier"/> both end here). Removing members from canonical text keeps it canonical.
+    /// and <see cref="McpsMessageVerifier"/> both end here, through <see cref="MessageHashOfCanonicalMessage"/>).
+    /// Removing members from canonical text keeps it canonical.
     /// </summary>
     internal static byte[] BodyFromCanonicalMessage(byte[] canonicalMessage, EnvelopePlacement placement, JsonRpcMessageKind kind)
     {
+        var (start, end) = BodyCut(canonicalMessage, placement, kind);
+        if (start == end)
+        {
+            return canonicalMessage;
+        }
+
+        var body = new byte[canonicalMessage.Length - (end - start)];
+        Cut(canonicalMessage, start, end, body);
+        return body;
+    }
+
+    /// <summary>
+    /// The <c>message_hash</c> of <see cref="BodyFromCanonicalMessage"/>'s body (the same cut), without keeping the body:
+    /// it is assembled in a pooled buffer only to be hashed.
+    /// </summary>
+    internal static string MessageHashOfCanonicalMessage(byte[] canonicalMessage, EnvelopePlacement placement, JsonRpcMessageKind kind)
+    {
+        var (start, end) = BodyCut(canonicalMessage, placement, kind);
+        if (start == end)
+        {
+            return MessageHash(canonicalMessage);
+        }
+
+        var length = canonicalMessage.Length - (end - start);
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            Cut(canonicalMessage, start, end, buffer);
+            return MessageHash(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void Cut(byte[] canonicalMessage, int start, int end, byte[] destination)
+    {
+        canonicalMessage.AsSpan(0, start).CopyTo(destination);
+        canonicalMessage.AsSpan(end).CopyTo(destination.AsSpan(start));
+    }
+
+    // The byte range the body leaves out of the canonical message (its separating comma included); empty when nothing is removed.
+    private static (int Start, int End) BodyCut(byte[] canonicalMessage, EnvelopePlacement placement, JsonRpcMessageKind kind)
+    {
         if (placement == EnvelopePlacement.TopLevel)
         {
-            return CanonicalSplice.RemoveMember(canonicalMessage, [McpsEnvelopeConstants.TopLevelMember]);
+            return CanonicalSplice.TryFindMember(canonicalMessage, [McpsEnvelopeConstants.TopLevelMember], out var memberStart, out var memberEnd)
+                ? CanonicalSplice.WithSeparator(canonicalMessage, memberStart, memberEnd)
+                : default;
         }
 
         ReadOnlySpan<string> meta = kind switch
@@ -46,39 +95,33 @@ public static class McpsPreimage
         };
         if (meta.IsEmpty)
         {
-            return canonicalMessage;
+            return default;
         }
 
-        // One walk to _meta, one over _meta: remove the container, and _meta itself when it is (or becomes) {}.
-        if (!CanonicalSplice.TryFindMember(canonicalMessage, meta, out var metaStart, out var metaEnd))
+        // One walk to _meta, then over _meta's members up to the container: remove the container, and _meta itself when
+        // it is (or becomes) {}. Only an object _meta holds a container.
+        if (!CanonicalSplice.TryFindMemberStart(canonicalMessage, meta, out var metaStart, out var metaValueStart)
+            || canonicalMessage[metaValueStart] != (byte)'{')
         {
-            return canonicalMessage;
+            return default;
         }
 
-        if (IsEmptyObjectMember(canonicalMessage, metaEnd))
+        if (canonicalMessage[metaValueStart + 1] == (byte)'}')
         {
-            return CanonicalSplice.RemoveRange(canonicalMessage, metaStart, metaEnd);
+            return CanonicalSplice.WithSeparator(canonicalMessage, metaStart, metaValueStart + 2);
         }
 
-        if (canonicalMessage[metaEnd - 1] != (byte)'}')
+        if (!CanonicalSplice.TryFindMember(canonicalMessage.AsSpan(metaValueStart), [McpsEnvelopeConstants.MetaKey], out var start, out var end))
         {
-            return canonicalMessage;
+            return default;
         }
 
-        var metaValueStart = metaStart + McpsEnvelopeConstants.Meta.Length + 3;
-        if (!CanonicalSplice.TryFindMember(canonicalMessage.AsSpan(metaValueStart, metaEnd - metaValueStart), [McpsEnvelopeConstants.MetaKey], out var start, out var end))
-        {
-            return canonicalMessage;
-        }
-
-        // The container is the only member: removing it would leave {}, which goes too.
-        return start == 1 && end == metaEnd - metaValueStart - 1
-            ? CanonicalSplice.RemoveRange(canonicalMessage, metaStart, metaEnd)
-            : CanonicalSplice.RemoveRange(canonicalMessage, metaValueStart + start, metaValueStart + end);
+        // The container is the only member (right after the opening brace, right before the closing one): removing it
+        // would leave {}, which goes too.
+        return start == 1 && canonicalMessage[metaValueStart + end] == (byte)'}'
+            ? CanonicalSplice.WithSeparator(canonicalMessage, metaStart, metaValueStart + end + 1)
+            : CanonicalSplice.WithSeparator(canonicalMessage, metaValueStart + start, metaValueStart + end);
     }
-
-    private static bool IsEmptyObjectMember(byte[] canonical, int end) =>
-        end >= 3 && canonical[end - 1] == (byte)'}' && canonical[end - 2] == (byte)'{' && canonical[end - 3] == (byte)':';
 
     /// <summary>Lowercase hex SHA-256 of the canonical body (64 characters).</summary>
     public static string MessageHash(ReadOnlySpan<byte> canonicalBody) => McpsJson.Sha256Hex(canonicalBody);
@@ -93,6 +136,12 @@ public static class McpsPreimage
         ArgumentNullException.ThrowIfNull(nonce);
         ArgumentNullException.ThrowIfNull(passportId);
         ArgumentNullException.ThrowIfNull(timestamp);
+        if (IsPlain(messageHash) && IsPlain(nonce) && IsPlain(passportId) && IsPlain(timestamp) && (channelBinding is null || IsPlain(channelBinding)))
+        {
+            // Nothing to escape (the usual case: hex, ids, timestamps): the same bytes written directly.
+            return PlainSigningInput(messageHash, nonce, passportId, timestamp, channelBinding);
+        }
+
         var payload = new StringBuilder(256).Append('{');
         if (channelBinding is not null)
         {
@@ -104,6 +153,52 @@ public static class McpsPreimage
         AppendMember(payload, "passport_id", passportId).Append(',');
         AppendMember(payload, "timestamp", timestamp).Append('}');
         return System.Text.Encoding.UTF8.GetBytes(payload.ToString());
+    }
+
+    // Printable ASCII without a quote or backslash: written as is by AppendString.
+    private static bool IsPlain(string value) =>
+        !value.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7e) && value.AsSpan().IndexOfAny('"', '\\') < 0;
+
+    private static byte[] PlainSigningInput(string messageHash, string nonce, string passportId, string timestamp, string? channelBinding)
+    {
+        ReadOnlySpan<byte> bindingName = "{\"channel_binding\":\""u8;
+        ReadOnlySpan<byte> hashName = "\"message_hash\":\""u8;
+        ReadOnlySpan<byte> nonceName = "\",\"nonce\":\""u8;
+        ReadOnlySpan<byte> idName = "\",\"passport_id\":\""u8;
+        ReadOnlySpan<byte> timestampName = "\",\"timestamp\":\""u8;
+        var length = 1 + hashName.Length + messageHash.Length + nonceName.Length + nonce.Length + idName.Length + passportId.Length
+            + timestampName.Length + timestamp.Length + 2 + (channelBinding is null ? 0 : bindingName.Length - 1 + channelBinding.Length + 2);
+        var payload = new byte[length];
+        var written = 0;
+        void Put(ReadOnlySpan<byte> bytes, byte[] target)
+        {
+            bytes.CopyTo(target.AsSpan(written));
+            written += bytes.Length;
+        }
+
+        void PutAscii(string text, byte[] target) => written += System.Text.Encoding.ASCII.GetBytes(text, target.AsSpan(written));
+
+        if (channelBinding is not null)
+        {
+            Put(bindingName, payload);
+            PutAscii(channelBinding, payload);
+            Put("\","u8, payload);
+        }
+        else
+        {
+            Put("{"u8, payload);
+        }
+
+        Put(hashName, payload);
+        PutAscii(messageHash, payload);
+        Put(nonceName, payload);
+        PutAscii(nonce, payload);
+        Put(idName, payload);
+        PutAscii(passportId, payload);
+        Put(timestampName, payload);
+        PutAscii(timestamp, payload);
+        Put("\"}"u8, payload);
+        return written == payload.Length ? payload : throw new InvalidOperationException("signing input length");
     }
 
     private static StringBuilder AppendMember(StringBuilder builder, string name, string value)

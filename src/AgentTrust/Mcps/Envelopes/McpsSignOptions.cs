@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AgentTrust.Mcps.Passports;
 
 namespace AgentTrust.Mcps.Envelopes;
 
@@ -22,4 +23,11 @@ public sealed record McpsSignOptions
 
     /// <summary>The signer's passport, embedded as <c>io.agenttrust/passport</c> (<c>_meta</c> placement). Signed content.</summary>
     public JsonObject? EmbeddedPassport { get; init; }
+
+    /// <summary>
+    /// The signer's passport to embed, as <see cref="EmbeddedPassport"/> with <see cref="AgentPassport.ToJsonObject"/>
+    /// (the same bytes on the wire), for signers that embed the same passport in every message: the signer prepares its
+    /// JSON and canonical form once per passport instead of once per message. Set at most one of the two.
+    /// </summary>
+    public AgentPassport? Passport { get; init; }
 }
