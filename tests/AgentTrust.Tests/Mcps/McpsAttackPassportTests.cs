@@ -336,6 +336,25 @@ public class McpsAttackPassportTests
     }
 
     [Fact]
+    public async Task A_passport_is_remembered_only_once_a_message_it_signed_has_verified()
+    {
+        // Anyone can embed a valid passport (or a self-issued one) in a message with a junk signature: such messages
+        // must not fill the verifier's cache of passports, nor push out the ones in use.
+        using var world = new McpsWorld(level: 2);
+        using var stranger = SigningKey.Generate(SignatureAlgorithm.ES256);
+        var verifier = world.Verifier();
+        var junk = new McpsMessageSigner(stranger, world.Passport.PassportId, world.Clock)
+            .Sign(System.Text.Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":1,"method":"x"}"""), world.EmbedPassport);
+        var refused = await verifier.VerifyAsync(junk);
+        Assert.False(refused.IsValid);
+        Assert.Equal(McpsCode.InvalidSignature, refused.Code);
+        Assert.Equal(0, verifier.RememberedPassports);
+
+        Assert.True((await verifier.VerifyAsync(world.Sign("""{"jsonrpc":"2.0","id":2,"method":"x"}"""))).IsValid);
+        Assert.Equal(1, verifier.RememberedPassports);
+    }
+
+    [Fact]
     public async Task An_embedded_passport_with_non_ascii_text_verifies_and_a_changed_one_is_refused()
     {
         // Passports whose canonical text is not plain ASCII take the re-serialising path: same outcome as plain ones.

@@ -21,6 +21,14 @@ public class McpsPreimageTests
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"m","params":[1,{"_meta":{"io.agenttrust/mcps":1}}]}""", EnvelopePlacement.Meta)]
     public void Splice_equals_removal_on_the_object(string json, EnvelopePlacement placement)
     {
+        // The signer and verifier hash the body in a pooled buffer (MessageHashOfCanonicalMessage); the gateway's reply-to
+        // hash and the vectors use the kept body (BodyFromCanonicalMessage): the two must always cut the same body.
+        var canonical = JsonCanonicalizer.Canonicalize(JsonNode.Parse(json), CanonicalJsonOptions.Strict);
+        var kind = JsonRpcMessageKinds.Classify(JsonNode.Parse(json)!.AsObject());
+        Assert.Equal(
+            McpsPreimage.MessageHash(McpsPreimage.BodyFromCanonicalMessage(canonical, placement, kind)),
+            McpsPreimage.MessageHashOfCanonicalMessage(canonical, placement, kind));
+
         var message = JsonNode.Parse(json)!.AsObject();
         var expected = (JsonObject)message.DeepClone();
         if (placement == EnvelopePlacement.TopLevel)

@@ -295,12 +295,15 @@ public sealed class McpsMessageSigner
     /// </summary>
     private KnownCanonical PreparedPassport(AgentPassport passport)
     {
-        var prepared = _passport;
+        // Signers are shared by concurrent stages: a form is immutable and names its passport, so a thread that reads
+        // another thread's form either finds its own passport in it or makes its own; it never pairs one passport's
+        // bytes with another.
+        var prepared = Volatile.Read(ref _passport);
         if (prepared is null || !ReferenceEquals(prepared.Passport, passport))
         {
             var json = McpsJson.Serialize(passport.ToJsonObject());
             prepared = new PassportForm(passport, json, KnownCanonical.Of(ParseObject(json), CanonicalJsonOptions.Strict));
-            _passport = prepared;
+            Volatile.Write(ref _passport, prepared);
         }
 
         return prepared.ForMessage(ParseObject(prepared.Json));

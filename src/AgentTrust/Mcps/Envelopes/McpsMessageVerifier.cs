@@ -110,7 +110,7 @@ public sealed class McpsMessageVerifier
             }
 
             // Step 11: verify the passport and its chain (a verified chain is reused while every member is in validity).
-            var passportResult = VerifyPassportCached(passportJson.Span);
+            var (passportResult, fromCache) = VerifyPassportCached(passportJson.Span);
             if (!passportResult.IsValid)
             {
                 return Fail(state!, new McpsFailure(passportResult.Code!.Value, passportResult.Reason!));
@@ -126,6 +126,13 @@ public sealed class McpsMessageVerifier
             if (CheckSignature(state, passport.PublicKey, context) is { } signatureFailure)
             {
                 return signatureFailure;
+            }
+
+            // Remembered only once a message it signed has verified: anyone can send a self-issued passport with a junk
+            // signature, and such passports must not fill the cache (or push out the ones in use).
+            if (!fromCache)
+            {
+                RememberPassport(passportJson.Span, passportResult);
             }
 
             // Step 13: audience and origin.
@@ -195,11 +202,24 @@ public sealed class McpsMessageVerifier
         }
     }
 
-    private PassportVerificationResult VerifyPassportCached(ReadOnlySpan<byte> passportJson)
+    /// <summary>How many verified passports are remembered (for tests).</summary>
+    internal int RememberedPassports
+    {
+        get
+        {
+            lock (_passportCache)
+            {
+                return _passportCache.Count;
+            }
+        }
+    }
+
+    // A verified passport from the cache (its validity window checked again), or verified now (not yet remembered).
+    private (PassportVerificationResult Result, bool FromCache) VerifyPassportCached(ReadOnlySpan<byte> passportJson)
     {
         if (passportJson.Length > AgentPassport.MaxBytes)
         {
-            return _passports.Verify(passportJson);
+            return (_passports.Verify(passportJson), false);
         }
 
         // Keyed on the exact bytes: any change to the passport misses, and a hit still checks the validity window.
@@ -208,25 +228,29 @@ public sealed class McpsMessageVerifier
         {
             if (_passportCache.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(passportJson, out var cached) && now >= cached.ValidFrom && now < cached.ValidUntil)
             {
-                return cached;
+                return (cached, true);
             }
         }
 
-        var result = _passports.Verify(passportJson);
-        if (result.IsValid)
+        return (_passports.Verify(passportJson), false);
+    }
+
+    private void RememberPassport(ReadOnlySpan<byte> passportJson, PassportVerificationResult result)
+    {
+        if (passportJson.Length > AgentPassport.MaxBytes || !result.IsValid)
         {
-            lock (_passportCache)
-            {
-                if (_passportCache.Count >= PassportCacheSize)
-                {
-                    _passportCache.Clear();
-                }
-
-                _passportCache.GetAlternateLookup<ReadOnlySpan<byte>>()[passportJson] = result;
-            }
+            return;
         }
 
-        return result;
+        lock (_passportCache)
+        {
+            if (_passportCache.Count >= PassportCacheSize)
+            {
+                _passportCache.Clear();
+            }
+
+            _passportCache.GetAlternateLookup<ReadOnlySpan<byte>>()[passportJson] = result;
+        }
     }
 
     /// <summary>Steps 1–9. Returns a result when verification ends here (failure or unsigned), else null and the state.</summary>

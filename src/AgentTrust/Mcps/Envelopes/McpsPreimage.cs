@@ -66,7 +66,8 @@ public static class McpsPreimage
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // Cleared: the body (tool arguments) must not linger in a pool shared by the whole process.
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
         }
     }
 
