@@ -174,7 +174,7 @@ public sealed partial class PostgresReplayStore : IReplayStore, IAsyncDisposable
         }
 
         var nowMs = now.ToUnixTimeMilliseconds();
-        var expiresMs = ToUnixMillisecondsCeiling(expiresAt);
+        var expiresMs = ReplayKeyRules.ToUnixMillisecondsCeiling(expiresAt);
         try
         {
             await SweepIfDueAsync(now, nowMs, cancellationToken).ConfigureAwait(false);
@@ -255,13 +255,6 @@ public sealed partial class PostgresReplayStore : IReplayStore, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SweepBatchSize);
         await PostgresSchemaMigrator.ApplyAsync(dataSource, SchemaComponent, Migrations, cancellationToken).ConfigureAwait(false);
         return new PostgresReplayStore(dataSource, ownsDataSource, options, timeProvider ?? TimeProvider.System, logger ?? NullLogger.Instance);
-    }
-
-    // Rounded up, so that storing in milliseconds never shortens the window the caller asked for.
-    private static long ToUnixMillisecondsCeiling(DateTimeOffset instant)
-    {
-        var ms = instant.ToUnixTimeMilliseconds();
-        return DateTimeOffset.FromUnixTimeMilliseconds(ms) < instant ? ms + 1 : ms;
     }
 
     private async Task<(bool Registered, bool WasLive, string? Holder)> RegisterAsync(string partition, string value, long expiresMs, string? holder, long nowMs, CancellationToken cancellationToken)

@@ -250,7 +250,7 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
                 SweepOnce(nowMs);
             }
 
-            var expiresMs = ToUnixMillisecondsCeiling(expiresAt);
+            var expiresMs = ReplayKeyRules.ToUnixMillisecondsCeiling(expiresAt);
             if (TryInsert(partition, value, expiresMs, holder, nowMs))
             {
                 return new ReplayRegistration(ReplayCheckResult.Accepted, holder);
@@ -361,13 +361,6 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
         }
     }
 
-    // Rounded up, so that storing in milliseconds never shortens the window the caller asked for.
-    private static long ToUnixMillisecondsCeiling(DateTimeOffset instant)
-    {
-        var ms = instant.ToUnixTimeMilliseconds();
-        return DateTimeOffset.FromUnixTimeMilliseconds(ms) < instant ? ms + 1 : ms;
-    }
-
     // Runs in the migration transaction (BEGIN IMMEDIATE, so concurrent openers agree): a file last opened during
     // another boot gets a fence at now, which every later opener of this boot reads back; a file used before the fence
     // existed gets one too when opened without flushes; a brand-new file (its tables created by this very transaction)
@@ -396,7 +389,7 @@ public sealed class SqliteReplayStore : IReplayStore, IDisposable, IAsyncDisposa
         }
         else
         {
-            fenceMs = !hasRow && brandNew ? null : ToUnixMillisecondsCeiling(now);
+            fenceMs = !hasRow && brandNew ? null : ReplayKeyRules.ToUnixMillisecondsCeiling(now);
             using var write = connection.CreateCommand();
             write.CommandText = "INSERT INTO replay_meta (id, boot_id, fence_ms) VALUES (0, $boot, $fence) ON CONFLICT (id) DO UPDATE SET boot_id = excluded.boot_id, fence_ms = excluded.fence_ms";
             write.Parameters.AddWithValue("$boot", (object?)bootId ?? DBNull.Value);

@@ -59,7 +59,7 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
     private const int MadeForEntriesAt = 40;
     private const int KeyAt = 48;
     private const int BootAt = 80;
-    internal const int FenceAt = 112;
+    private const int FenceAt = 112;
     internal const int TotalAt = 120;
     internal const int HeapSizeAt = 128;
     internal const int BusyAt = 136;
@@ -232,14 +232,14 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var nowMs = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        return ValueTask.FromResult(Locked(now => Reclaim(Table, now, long.MaxValue), nowMs));
+        return ValueTask.FromResult(Locked(table => Reclaim(table, nowMs, long.MaxValue)));
     }
 
     /// <inheritdoc />
     public ValueTask<long> CountAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(Locked(_ => Int64(Table, TotalAt), 0));
+        return ValueTask.FromResult(Locked(table => Int64(table, TotalAt)));
     }
 
     /// <summary>Unmaps and closes the table file (the entries stay in it).</summary>
@@ -272,7 +272,7 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
         }
 
         var nowMs = now.ToUnixTimeMilliseconds();
-        var expiresMs = ToUnixMillisecondsCeiling(expiresAt);
+        var expiresMs = ReplayKeyRules.ToUnixMillisecondsCeiling(expiresAt);
         Span<byte> entry = stackalloc byte[32];
         Span<byte> holderTag = stackalloc byte[32];
         var deadline = Stopwatch.GetTimestamp() + (long)(_options.BusyTimeout.TotalSeconds * Stopwatch.Frequency);
@@ -323,7 +323,7 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
     }
 
     // Runs an operation on the table under both locks.
-    private long Locked(Func<long, long> operationOnTable, long argument)
+    private long Locked(Func<Span<byte>, long> operationOnTable)
     {
         lock (_gate)
         {
@@ -337,7 +337,7 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
 
                 try
                 {
-                    var result = operationOnTable(argument);
+                    var result = operationOnTable(table);
                     Int64(table, BusyAt) = 0;
                     return result;
                 }
@@ -816,7 +816,7 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
             // A file this opener just made has lost nothing; one found empty (a creation or reset cut short, or contents
             // lost with the machine) may have been in use, so the opener fences it.
             var made = Geometry.For(options.Limits.MaxEntries);
-            long? fenceMs = created && length == 0 ? null : ToUnixMillisecondsCeiling(now);
+            long? fenceMs = created && length == 0 ? null : ReplayKeyRules.ToUnixMillisecondsCeiling(now);
             Reset(file, fileLock, made, bootHash, fenceMs);
             return (made, fenceMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null);
         }
@@ -831,7 +831,7 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
         if (!header.AsSpan(BootAt, 32).SequenceEqual(bootHash))
         {
             // Last used during another boot: whatever the machine's crash lost, messages dated before now are refused.
-            var fenceMs = ToUnixMillisecondsCeiling(now);
+            var fenceMs = ReplayKeyRules.ToUnixMillisecondsCeiling(now);
             Reset(file, fileLock, geometry, bootHash, fenceMs);
             return (geometry, DateTimeOffset.FromUnixTimeMilliseconds(fenceMs));
         }
@@ -928,13 +928,6 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
 
     private static byte[] Hash(string bootId) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(bootId));
 
-    // Rounded up, so that storing in milliseconds never shortens the window the caller asked for.
-    private static long ToUnixMillisecondsCeiling(DateTimeOffset instant)
-    {
-        var ms = instant.ToUnixTimeMilliseconds();
-        return DateTimeOffset.FromUnixTimeMilliseconds(ms) < instant ? ms + 1 : ms;
-    }
-
     private readonly ref struct Request(ReadOnlySpan<byte> entry, ReadOnlySpan<byte> owner, ReadOnlySpan<byte> holderTag, string? holder, long nowMs, long expiresMs)
     {
         public ReadOnlySpan<byte> Entry { get; } = entry;
@@ -978,9 +971,7 @@ public sealed unsafe partial class MappedReplayStore : IReplayStore, IDisposable
 
         public int PartitionSlots { get; }
 
-#pragma warning disable CA1822 // Kept beside the other offsets.
-        public int SlotsAt => HeaderBytes;
-#pragma warning restore CA1822
+        public int SlotsAt { get; } = HeaderBytes;
 
         public int PartitionsAt { get; }
 

@@ -42,6 +42,18 @@ public static class ReplayKeyRules
         return holder is null || IsAcceptableString(holder, options.MaxPartitionBytes);
     }
 
+    /// <summary>
+    /// <paramref name="instant"/> in Unix milliseconds, rounded up, so that a store keeping milliseconds never shortens
+    /// the window the caller asked for (used for expiries and restart fences).
+    /// </summary>
+    /// <param name="instant">The instant.</param>
+    /// <returns>The first whole millisecond at or after it.</returns>
+    public static long ToUnixMillisecondsCeiling(DateTimeOffset instant)
+    {
+        var ms = instant.ToUnixTimeMilliseconds();
+        return DateTimeOffset.FromUnixTimeMilliseconds(ms) < instant ? ms + 1 : ms;
+    }
+
     private static bool IsAcceptableString(string? text, int maxBytes)
     {
         // A UTF-16 code unit encodes to at least one UTF-8 byte: reject on char length first, so an absurd
